@@ -1,0 +1,71 @@
+// lsm::DB: a persistent, ordered map from byte-string keys to byte-string
+// values, stored as a log-structured merge tree.
+//
+// Thread safety: a DB is safe for concurrent use by many threads without
+// external synchronization. Iterators and WriteBatches are not (see their
+// headers). One process at a time may open a DB directory.
+#ifndef LSM_DB_H_
+#define LSM_DB_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lsm/env.h"
+#include "lsm/iterator.h"
+#include "lsm/options.h"
+#include "lsm/snapshot.h"
+#include "lsm/write_batch.h"
+
+namespace lsm {
+
+class DB {
+ public:
+  // Opens (or creates, per options) the DB in directory `path`.
+  // FailedPrecondition when another process holds it, or when it exists and
+  // options.error_if_exists; DataLoss when it is damaged beyond what
+  // options.wal_recovery and paranoid_checks allow.
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options, const std::string& path);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Waits for background work, then releases the lock.
+  virtual ~DB() = default;
+
+  virtual absl::Status Put(const WriteOptions& options, std::string_view key,
+                           std::string_view value) = 0;
+  virtual absl::Status Delete(const WriteOptions& options, std::string_view key) = 0;
+  // Applies every update of the batch atomically.
+  virtual absl::Status Write(const WriteOptions& options, WriteBatch* batch) = 0;
+  // OK and *value set when found; NotFound when absent.
+  virtual absl::Status Get(const ReadOptions& options, std::string_view key,
+                           std::string* value) = 0;
+  // The iterator keeps what it reads alive until it is destroyed; destroy it
+  // before the DB.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+
+  // Writes the memtable to an SST and waits for it.
+  virtual absl::Status Flush() = 0;
+  // Compacts the key range [*begin, *end] through every level; nullptr means
+  // an open end.
+  virtual absl::Status CompactRange(const std::string_view* begin,
+                                    const std::string_view* end) = 0;
+
+  // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sstables",
+  // "lsm.approximate-memory-usage"; std::nullopt for an unknown name.
+  virtual std::optional<std::string> GetProperty(std::string_view name) = 0;
+};
+
+// Deletes every file of the DB at path, then the directory.
+absl::Status DestroyDB(const std::string& path, const Options& options);
+
+}  // namespace lsm
+
+#endif  // LSM_DB_H_

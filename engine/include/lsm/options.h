@@ -1,0 +1,95 @@
+// Options that control a DB, a read and a write.
+//
+// Thread safety: plain values; copy freely.
+#ifndef LSM_OPTIONS_H_
+#define LSM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace lsm {
+
+class Env;
+class Snapshot;
+
+// Persisted in every SST block trailer: the values are frozen.
+enum class Compression : uint8_t {
+  kNone = 0,
+  kSnappy = 1,
+  kZstd = 2,
+};
+
+// What WAL replay does with damage (see engine/wal/FORMAT.md).
+enum class WalRecoveryMode {
+  // A torn or damaged record at the very end of the newest log (a crash
+  // mid-write) is dropped; damage anywhere else is DataLoss.
+  kTolerateCorruptedTailRecords,
+  // Any damage at all is DataLoss.
+  kAbsoluteConsistency,
+  // Replay stops at the first damage; everything before it is kept.
+  kPointInTime,
+  // Damaged records are skipped and replay continues after them.
+  kSkipAnyCorruptedRecords,
+};
+
+struct Options {
+  // ---- Behaviour ----
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  // Fail Open on any corruption instead of salvaging what can be read.
+  bool paranoid_checks = false;
+  WalRecoveryMode wal_recovery = WalRecoveryMode::kTolerateCorruptedTailRecords;
+  // nullptr: Env::Default() (POSIX).
+  Env* env = nullptr;
+
+  // ---- Performance ----
+  // Memtable size that triggers a flush to an L0 table.
+  size_t write_buffer_size = 64 << 20;
+  // Uncompressed size of a data block.
+  size_t block_size = 4096;
+  int block_restart_interval = 16;
+  // Bloom filter bits per key; 0 disables filters.
+  int bloom_bits_per_key = 10;
+  Compression compression = Compression::kSnappy;
+  size_t block_cache_capacity = 64 << 20;
+  int max_open_files = 1000;
+  int max_background_jobs = 2;
+
+  // ---- Level shape and backpressure ----
+  // Target size of one SST written by flush or compaction.
+  size_t target_file_size = 64 << 20;
+  // Target total size of L1; each deeper level is level_size_multiplier × larger.
+  uint64_t max_bytes_for_level_base = 256ull << 20;
+  int level_size_multiplier = 10;
+  // L0 file counts: start a compaction, slow writers down, stop writers.
+  int level0_compaction_trigger = 4;
+  int level0_slowdown_writes_trigger = 20;
+  int level0_stop_writes_trigger = 36;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot; nullptr reads the latest state.
+  const Snapshot* snapshot = nullptr;
+  bool verify_checksums = true;
+  // Whether blocks read for this operation enter the block cache.
+  bool fill_cache = true;
+  // Iterator bounds: lower inclusive, upper exclusive.
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+};
+
+struct WriteOptions {
+  // true: OK only after the WAL record is on stable storage (fdatasync).
+  // false: OK after write(2); survives a process crash, not a power loss.
+  bool sync = false;
+};
+
+// Hard limits; beyond them writes fail with InvalidArgument.
+inline constexpr size_t kMaxKeySize = 64 << 10;
+inline constexpr size_t kMaxValueSize = 1u << 30;
+
+}  // namespace lsm
+
+#endif  // LSM_OPTIONS_H_

@@ -1,0 +1,87 @@
+#include "engine/util/crc32c.h"
+
+#include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+namespace lsm::crc32c {
+namespace {
+
+constexpr uint32_t kPoly = 0x82f63b78u;  // reflected Castagnoli polynomial
+
+// kTables[k][b]: CRC of byte b followed by k zero bytes (slicing-by-8).
+constexpr std::array<std::array<uint32_t, 256>, 8> MakeTables() {
+  std::array<std::array<uint32_t, 256>, 8> t{};
+  for (uint32_t b = 0; b < 256; ++b) {
+    uint32_t crc = b;
+    for (int i = 0; i < 8; ++i) crc = (crc >> 1) ^ ((crc & 1) ? kPoly : 0);
+    t[0][b] = crc;
+  }
+  for (uint32_t b = 0; b < 256; ++b) {
+    for (int k = 1; k < 8; ++k) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
+  }
+  return t;
+}
+constexpr auto kTables = MakeTables();
+
+inline uint32_t Load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;  // x86 and every target we build on are little-endian
+}
+
+}  // namespace
+
+uint32_t ExtendPortable(uint32_t init_crc, const char* data, size_t n) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data);
+  uint32_t crc = ~init_crc;
+  while (n >= 8) {
+    const uint32_t lo = Load32(p) ^ crc;
+    const uint32_t hi = Load32(p + 4);
+    crc = kTables[7][lo & 0xff] ^ kTables[6][(lo >> 8) & 0xff] ^ kTables[5][(lo >> 16) & 0xff] ^
+          kTables[4][lo >> 24] ^ kTables[3][hi & 0xff] ^ kTables[2][(hi >> 8) & 0xff] ^
+          kTables[1][(hi >> 16) & 0xff] ^ kTables[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) crc = (crc >> 8) ^ kTables[0][(crc ^ *p++) & 0xff];
+  return ~crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t init_crc, const char* data,
+                                                          size_t n) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data);
+  uint64_t crc = ~init_crc;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    crc = _mm_crc32_u64(crc, v);
+    p += 8;
+    n -= 8;
+  }
+  uint32_t c = static_cast<uint32_t>(crc);
+  while (n-- > 0) c = _mm_crc32_u8(c, *p++);
+  return ~c;
+}
+
+bool HardwareAvailable() {
+  static const bool available = __builtin_cpu_supports("sse4.2");
+  return available;
+}
+#else
+uint32_t ExtendHardware(uint32_t init_crc, const char* data, size_t n) {
+  return ExtendPortable(init_crc, data, n);
+}
+bool HardwareAvailable() { return false; }
+#endif
+
+uint32_t Extend(uint32_t init_crc, const char* data, size_t n) {
+  static const bool hw = HardwareAvailable();
+  return hw ? ExtendHardware(init_crc, data, n) : ExtendPortable(init_crc, data, n);
+}
+
+}  // namespace lsm::crc32c
