@@ -34,7 +34,7 @@ TEST(ArenaTest, AllocationsKeepTheirBytes) {
     bytes += s;
     allocated.emplace_back(s, p);
     ASSERT_GE(arena.MemoryUsage(), bytes);
-    ASSERT_LE(arena.MemoryUsage(), bytes * 1.1 + (64 << 10) + 8 * i);
+    ASSERT_LE(arena.MemoryUsage(), bytes * 1.1 + (64 << 10) + 16 * i);
   }
   for (size_t i = 0; i < allocated.size(); ++i) {
     for (size_t b = 0; b < allocated[i].first; ++b) {

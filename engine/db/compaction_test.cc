@@ -1,0 +1,133 @@
+#include <cstdio>
+
+#include "engine/db/db_test_util.h"
+#include "engine/env/fault_injection_env.h"
+#include "engine/env/mem_env.h"
+#include "engine/util/random.h"
+#include "gtest/gtest.h"
+
+namespace lsm {
+namespace {
+
+class CompactionTest : public ::testing::Test {
+ protected:
+  CompactionTest() : env_(NewMemEnv(Env::Default())) {
+    auto db = DB::Open(SmallOptions(env_.get()), "/db");
+    EXPECT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+  }
+
+  uint64_t LiveTableBytes() {
+    uint64_t total = 0;
+    auto children = env_->GetChildren("/db");
+    for (const auto& name : *children) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".sst") {
+        total += *env_->GetFileSize("/db/" + name);
+      }
+    }
+    return total;
+  }
+  int FilesAtLevel(int level) {
+    return std::stoi(*db_->GetProperty("lsm.num-files-at-level" + std::to_string(level)));
+  }
+
+  std::unique_ptr<Env> env_;
+  std::unique_ptr<DB> db_;
+};
+
+std::string Key(int i) { return "key" + std::to_string(100000 + i); }
+
+TEST_F(CompactionTest, BackgroundCompactionBuildsDeeperLevels) {
+  Random rnd(1);
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(db_->Put(WriteOptions(), Key(rnd.Uniform(20000)), rnd.Bytes(100)).ok());
+  }
+  ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  int deeper = 0;
+  for (int level = 1; level < kNumLevels; ++level) deeper += FilesAtLevel(level);
+  EXPECT_GT(deeper, 0) << *db_->GetProperty("lsm.stats");
+  // L0 stays near its trigger instead of growing without bound.
+  EXPECT_LT(FilesAtLevel(0), 12) << *db_->GetProperty("lsm.stats");
+  const std::string stats = *db_->GetProperty("lsm.stats");
+  EXPECT_NE(stats.find("write amplification"), std::string::npos);
+  std::printf("%s", stats.c_str());
+}
+
+TEST_F(CompactionTest, DeletingEverythingThenCompactingFreesTheSpace) {
+  Random rnd(3);
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), rnd.Bytes(200)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  const uint64_t full = LiveTableBytes();
+  EXPECT_GT(full, 500000u);
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(db_->Delete(WriteOptions(), Key(i)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_LT(LiveTableBytes(), full / 100) << *db_->GetProperty("lsm.sstables");
+  EXPECT_TRUE(ReadAll(db_.get()).empty());
+}
+
+TEST_F(CompactionTest, SnapshotKeepsOldVersionsThroughCompaction) {
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "old").ok());
+  const Snapshot* snap = db_->GetSnapshot();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "new").ok());
+  for (int i = 0; i < 1000; i += 3) ASSERT_TRUE(db_->Delete(WriteOptions(), Key(i)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ReadOptions at_snap;
+  at_snap.snapshot = snap;
+  for (int i = 0; i < 1000; ++i) {
+    std::string v;
+    ASSERT_TRUE(db_->Get(at_snap, Key(i), &v).ok()) << i;
+    EXPECT_EQ(v, "old");
+    absl::Status s = db_->Get(ReadOptions(), Key(i), &v);
+    if (i % 3 == 0) {
+      EXPECT_TRUE(absl::IsNotFound(s));
+    } else {
+      EXPECT_EQ(v, "new");
+    }
+  }
+  db_->ReleaseSnapshot(snap);
+  // Without the snapshot, the old versions go at the next compaction.
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_EQ(ReadAll(db_.get()).size(), 666u);
+}
+
+TEST_F(CompactionTest, CompactRangeOfAPartialRange) {
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
+  const std::string lo = Key(1000), hi = Key(2000);
+  std::string_view lov(lo), hiv(hi);
+  ASSERT_TRUE(db_->CompactRange(&lov, &hiv).ok());
+  EXPECT_EQ(ReadAll(db_.get()).size(), 3000u);
+}
+
+TEST(CompactionFaultTest, FailedCompactionWriteLosesNothing) {
+  std::unique_ptr<Env> base = NewMemEnv(Env::Default());
+  FaultInjectionEnv env(base.get());
+  Options o = SmallOptions(&env);
+  for (auto op : {FaultInjectionEnv::Op::kAppend, FaultInjectionEnv::Op::kSync,
+                  FaultInjectionEnv::Op::kNewWritableFile}) {
+    SCOPED_TRACE(std::string(FaultInjectionEnv::OpName(op)));
+    ASSERT_TRUE(DestroyDB("/db", o).ok());
+    auto db = DB::Open(o, "/db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 0; i < 4000; ++i) {
+      ASSERT_TRUE((*db)->Put(WriteOptions(), Key(i), std::string(100, 'a' + i % 26)).ok());
+    }
+    ASSERT_TRUE((*db)->Flush().ok());
+    env.FailAfter(op, 2, FaultInjectionEnv::ErrnoError(EIO), ".sst");
+    absl::Status s = (*db)->CompactRange(nullptr, nullptr);
+    EXPECT_FALSE(s.ok());
+    // The background error stops writes.
+    EXPECT_FALSE((*db)->Put(WriteOptions(), "x", "y").ok());
+    env.ClearFaults();
+    db->reset();
+    auto reopened = DB::Open(o, "/db");
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    auto all = ReadAll(reopened->get());
+    ASSERT_EQ(all.size(), 4000u);
+    for (int i = 0; i < 4000; ++i) EXPECT_EQ(all[Key(i)], std::string(100, 'a' + i % 26));
+    ASSERT_TRUE((*reopened)->CompactRange(nullptr, nullptr).ok());
+    EXPECT_EQ(ReadAll(reopened->get()).size(), 4000u);
+  }
+}
+
+}  // namespace
+}  // namespace lsm

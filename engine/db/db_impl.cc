@@ -1,0 +1,1069 @@
+#include "engine/db/db_impl.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/db/db_iter.h"
+#include "engine/db/filename.h"
+#include "engine/memtable/memtable.h"
+#include "engine/table/iterator_util.h"
+#include "engine/table/merging_iterator.h"
+#include "engine/table/table_builder.h"
+#include "engine/wal/log_reader.h"
+#include "engine/wal/write_batch_internal.h"
+#include "lsm/status.h"
+
+namespace lsm {
+
+namespace {
+
+// A leader groups at most this many bytes of batches into one WAL record.
+constexpr size_t kMaxGroupBytes = 1 << 20;
+
+Options SanitizeOptions(const Options& in) {
+  Options o = in;
+  if (o.env == nullptr) o.env = Env::Default();
+  o.write_buffer_size = std::max<size_t>(o.write_buffer_size, 64 << 10);
+  o.block_size = std::clamp<size_t>(o.block_size, 1 << 10, 4 << 20);
+  o.block_restart_interval = std::max(o.block_restart_interval, 1);
+  o.bloom_bits_per_key = std::clamp(o.bloom_bits_per_key, 0, 64);
+  o.max_open_files = std::max(o.max_open_files, 20);
+  o.max_background_jobs = std::clamp(o.max_background_jobs, 1, 64);
+  o.target_file_size = std::max<size_t>(o.target_file_size, 64 << 10);
+  o.max_bytes_for_level_base = std::max<uint64_t>(o.max_bytes_for_level_base, 256 << 10);
+  o.level_size_multiplier = std::max(o.level_size_multiplier, 2);
+  o.level0_compaction_trigger = std::max(o.level0_compaction_trigger, 1);
+  o.level0_slowdown_writes_trigger =
+      std::max(o.level0_slowdown_writes_trigger, o.level0_compaction_trigger);
+  o.level0_stop_writes_trigger =
+      std::max(o.level0_stop_writes_trigger, o.level0_slowdown_writes_trigger + 1);
+  return o;
+}
+
+}  // namespace
+
+struct DBImpl::Writer {
+  explicit Writer(Mutex* mu) : cv(mu) {}
+  WriteBatch* batch = nullptr;
+  bool sync = false;
+  bool done = false;
+  absl::Status status;
+  CondVar cv;
+};
+
+class DBImpl::SnapshotImpl final : public Snapshot {
+ public:
+  explicit SnapshotImpl(SequenceNumber seq) : seq_(seq) {}
+  ~SnapshotImpl() override = default;
+  uint64_t sequence() const override { return seq_; }
+
+ private:
+  const SequenceNumber seq_;
+};
+
+DBImpl::DBImpl(const Options& options, std::string dbname)
+    : options_(SanitizeOptions(options)),
+      dbname_(std::move(dbname)),
+      background_cv_(&mutex_) {
+  if (options_.block_cache_capacity > 0) {
+    block_cache_ = std::make_unique<BlockCache>(options_.block_cache_capacity);
+  }
+  table_cache_ = std::make_unique<TableCache>(dbname_, options_, block_cache_.get());
+  versions_ = std::make_unique<VersionSet>(dbname_, options_, table_cache_.get());
+  options_.env->SetBackgroundThreads(options_.max_background_jobs);
+}
+
+DBImpl::~DBImpl() {
+  {
+    MutexLock l(&mutex_);
+    shutting_down_.store(true, std::memory_order_release);
+    while (flush_scheduled_ || compactions_scheduled_ > 0 || manual_compactions_ > 0) {
+      background_cv_.Wait();
+    }
+    if (logfile_) logfile_->Close().IgnoreError();
+    if (!snapshots_.empty()) {
+      // Snapshots outliving the DB are a caller bug; they are freed here so
+      // nothing leaks, and must not be used afterwards.
+      snapshots_.clear();
+    }
+  }
+  if (db_lock_) options_.env->UnlockFile(std::move(db_lock_)).IgnoreError();
+}
+
+// ---------------------------------------------------------------------------
+// Open and recovery
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("DB path is empty");
+  auto db = std::make_unique<DBImpl>(options, path);
+  absl::Status s = db->Open();
+  if (!s.ok()) return s;
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+absl::Status DBImpl::Open() {
+  Env* env = options_.env;
+  if (!env->FileExists(dbname_) && !options_.create_if_missing) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(dbname_, ": does not exist (create_if_missing is false)"));
+  }
+  absl::Status s = env->CreateDir(dbname_);
+  if (!s.ok()) return s;
+  auto lock = env->LockFile(LockFileName(dbname_));
+  if (!lock.ok()) {
+    if (absl::IsFailedPrecondition(lock.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dbname_, ": already opened by another process or DB instance"));
+    }
+    return lock.status();
+  }
+  db_lock_ = std::move(*lock);
+
+  if (!env->FileExists(CurrentFileName(dbname_))) {
+    if (!options_.create_if_missing) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(dbname_, ": not a DB (no CURRENT) and create_if_missing is false"));
+    }
+    s = versions_->CreateNew();
+    if (!s.ok()) return s;
+  } else if (options_.error_if_exists) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dbname_, ": exists (error_if_exists is true)"));
+  }
+
+  MutexLock l(&mutex_);
+  s = versions_->Recover();
+  if (!s.ok()) return s;
+
+  // Every table the MANIFEST names must exist: a missing one is lost data.
+  {
+    auto children = env->GetChildren(dbname_);
+    if (!children.ok()) return children.status();
+    std::set<uint64_t> present;
+    std::vector<uint64_t> logs;
+    for (const std::string& name : *children) {
+      uint64_t number;
+      FileType type;
+      if (!ParseFileName(name, &number, &type)) continue;
+      if (type == FileType::kTable) present.insert(number);
+      if (type == FileType::kLog && number >= versions_->LogNumber()) logs.push_back(number);
+      versions_->MarkFileNumberUsed(number);
+    }
+    for (uint64_t n : versions_->LiveFiles()) {
+      if (!present.count(n)) {
+        return absl::DataLossError(absl::StrFormat(
+            "%s: table #%d named by the MANIFEST is missing", dbname_, n));
+      }
+    }
+    std::sort(logs.begin(), logs.end());
+    VersionEdit edit;
+    SequenceNumber max_sequence = versions_->LastSequence();
+    bool stop_replay = false;
+    for (size_t i = 0; i < logs.size(); ++i) {
+      if (stop_replay) break;
+      s = ReplayLogFile(logs[i], i + 1 == logs.size(), &edit, &max_sequence, &stop_replay);
+      if (!s.ok()) return s;
+    }
+    versions_->SetLastSequence(max_sequence);
+    // Everything replayed is now in tables (or the new memtable is empty):
+    // start a fresh log and record that older logs are no longer needed.
+    s = NewLogFile();
+    if (!s.ok()) return s;
+    edit.SetLogNumber(logfile_number_);
+    s = versions_->LogAndApply(&edit, &mutex_);
+    if (!s.ok()) return s;
+  }
+  mem_ = std::make_shared<MemTable>();
+  DeleteObsoleteFiles();
+  opened_ = true;
+  MaybeScheduleWork();
+  return absl::OkStatus();
+}
+
+namespace {
+
+class LogReporter final : public log::Reader::Reporter {
+ public:
+  void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
+    ++count;
+    if (first.ok()) {
+      first = absl::DataLossError(absl::StrFormat("offset %d, %d bytes: %s", offset, bytes,
+                                                  std::string(reason.message())));
+    }
+  }
+  int count = 0;
+  absl::Status first;
+};
+
+}  // namespace
+
+absl::Status DBImpl::ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
+                                   SequenceNumber* max_sequence, bool* stop_replay) {
+  const std::string path = LogFileName(dbname_, log_number);
+  auto file = options_.env->NewSequentialFile(path);
+  if (!file.ok()) return file.status();
+  LogReporter reporter;
+  // Only the newest log can have a torn tail from a crash; an older log was
+  // synced and closed before the next began, so damage there is real.
+  WalRecoveryMode mode = options_.wal_recovery;
+  if (mode == WalRecoveryMode::kTolerateCorruptedTailRecords && !last_log) {
+    mode = WalRecoveryMode::kAbsoluteConsistency;
+  }
+  if (options_.paranoid_checks && mode != WalRecoveryMode::kSkipAnyCorruptedRecords &&
+      mode != WalRecoveryMode::kPointInTime) {
+    mode = last_log ? WalRecoveryMode::kTolerateCorruptedTailRecords
+                    : WalRecoveryMode::kAbsoluteConsistency;
+  }
+  log::Reader reader(file->get(), &reporter, mode);
+  std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
+  std::string record;
+  WriteBatch batch;
+  absl::Status s;
+  while (reader.ReadRecord(&record)) {
+    s = batch.SetContents(record);
+    if (!s.ok()) {
+      if (mode == WalRecoveryMode::kSkipAnyCorruptedRecords) continue;
+      if (mode == WalRecoveryMode::kPointInTime) {
+        *stop_replay = true;
+        break;
+      }
+      return absl::DataLossError(absl::StrCat(path, ": ", s.message()));
+    }
+    s = InsertBatchIntoMemTable(batch, mem.get());
+    if (!s.ok()) return absl::DataLossError(absl::StrCat(path, ": ", s.message()));
+    const SequenceNumber last = batch.sequence() + batch.Count() - 1;
+    if (batch.Count() > 0) *max_sequence = std::max(*max_sequence, last);
+    if (mem->ApproximateMemoryUsage() > options_.write_buffer_size) {
+      s = WriteLevel0Table(mem.get(), edit);
+      if (!s.ok()) return s;
+      mem = std::make_shared<MemTable>();
+    }
+  }
+  if (!reader.status().ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", reader.status().message()));
+  }
+  if (mode == WalRecoveryMode::kPointInTime && reporter.count > 0) *stop_replay = true;
+  if (reporter.count > 0 && mode == WalRecoveryMode::kAbsoluteConsistency) {
+    return absl::DataLossError(absl::StrCat(path, ": ", reporter.first.message()));
+  }
+  if (mem->NumEntries() > 0) {
+    s = WriteLevel0Table(mem.get(), edit);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::NewLogFile() {
+  const uint64_t number = versions_->NewFileNumber();
+  auto file = options_.env->NewWritableFile(LogFileName(dbname_, number));
+  if (!file.ok()) return file.status();
+  // The new log's directory entry must be durable before a synced write in
+  // it is acknowledged.
+  absl::Status s = options_.env->SyncDir(dbname_);
+  if (!s.ok()) return s;
+  if (logfile_) {
+    // Sync what the old log holds, so a power loss cannot leave a hole before
+    // the records of the new one. Then close it.
+    s = logfile_->Sync();
+    if (s.ok()) s = logfile_->Close();
+    if (!s.ok()) return s;
+  }
+  logfile_ = std::move(*file);
+  logfile_number_ = number;
+  log_ = std::make_unique<log::Writer>(logfile_.get());
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Building tables
+
+absl::Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
+  meta->file_size = 0;
+  iter->SeekToFirst();
+  if (!iter->Valid()) return iter->status();
+  const std::string path = TableFileName(dbname_, meta->number);
+  auto file = options_.env->NewWritableFile(path);
+  if (!file.ok()) return file.status();
+  TableBuilder builder(FromOptions(options_), file->get());
+  meta->smallest.assign(iter->key());
+  meta->smallest_seq = kMaxSequenceNumber;
+  meta->largest_seq = 0;
+  for (; iter->Valid(); iter->Next()) {
+    const std::string_view key = iter->key();
+    ParsedInternalKey p;
+    if (ParseInternalKey(key, &p)) {
+      meta->smallest_seq = std::min(meta->smallest_seq, p.sequence);
+      meta->largest_seq = std::max(meta->largest_seq, p.sequence);
+      if (p.type == ValueType::kDeletion) ++meta->num_deletions;
+    }
+    meta->largest.assign(key);
+    builder.Add(key, iter->value());
+  }
+  absl::Status s = iter->status();
+  if (s.ok()) s = builder.Finish();
+  else builder.Abandon();
+  if (s.ok()) {
+    meta->file_size = builder.FileSize();
+    meta->num_entries = builder.NumEntries();
+    s = (*file)->Sync();
+  }
+  if (s.ok()) s = (*file)->Close();
+  if (!s.ok()) {
+    meta->file_size = 0;
+    options_.env->RemoveFile(path).IgnoreError();
+  }
+  return s;
+}
+
+absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
+  const uint64_t start = options_.env->NowMicros();
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  pending_outputs_.insert(meta.number);
+  std::unique_ptr<Iterator> iter = mem->NewIterator();
+  mutex_.Unlock();
+  absl::Status s = BuildTable(iter.get(), &meta);
+  // The new file's directory entry must be durable before the MANIFEST names it.
+  if (s.ok() && meta.file_size > 0) s = options_.env->SyncDir(dbname_);
+  iter.reset();
+  mutex_.Lock();
+  pending_outputs_.erase(meta.number);
+  if (s.ok() && meta.file_size > 0) {
+    edit->AddFile(0, meta);
+    LevelStats& stats = level_stats_[0];
+    stats.bytes_written += meta.file_size;
+    stats.files_out += 1;
+    stats.micros += options_.env->NowMicros() - start;
+    stats.count += 1;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+absl::Status DBImpl::CheckKeyValue(std::string_view key, std::string_view value) const {
+  if (key.size() > kMaxKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("key of %d bytes exceeds the limit of %d", key.size(), kMaxKeySize));
+  }
+  if (value.size() > kMaxValueSize) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "value of %d bytes exceeds the limit of %d", value.size(), kMaxValueSize));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::Put(const WriteOptions& options, std::string_view key,
+                         std::string_view value) {
+  absl::Status s = CheckKeyValue(key, value);
+  if (!s.ok()) return s;
+  WriteBatch batch;
+  batch.Put(key, value);
+  return WriteInternal(options, &batch);
+}
+
+absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
+  absl::Status s = CheckKeyValue(key, {});
+  if (!s.ok()) return s;
+  WriteBatch batch;
+  batch.Delete(key);
+  return WriteInternal(options, &batch);
+}
+
+namespace {
+
+// Checks every entry of a batch against the limits.
+class LimitChecker final : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view key, std::string_view value) override {
+    if (key.size() > kMaxKeySize || value.size() > kMaxValueSize) too_large = true;
+  }
+  void Delete(std::string_view key) override {
+    if (key.size() > kMaxKeySize) too_large = true;
+  }
+  bool too_large = false;
+};
+
+}  // namespace
+
+absl::Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
+  if (batch == nullptr) return absl::InvalidArgumentError("Write: batch is null");
+  if (batch->Count() == 0) return absl::OkStatus();
+  if (batch->ApproximateSize() > kMaxValueSize + (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "write batch of %d bytes exceeds the limit of %d", batch->ApproximateSize(),
+        kMaxValueSize + (1 << 20)));
+  }
+  {
+    LimitChecker checker;
+    absl::Status s = batch->Iterate(&checker);
+    if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("Write: ", s.message()));
+    if (checker.too_large) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "write batch holds a key over %d bytes or a value over %d bytes", kMaxKeySize,
+          kMaxValueSize));
+    }
+  }
+  return WriteInternal(options, batch);
+}
+
+absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
+  Writer w(&mutex_);
+  w.batch = batch;
+  w.sync = options.sync;
+
+  MutexLock l(&mutex_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait();
+  if (w.done) return w.status;
+
+  // This thread leads a group: it writes the batches of the writers queued
+  // behind it as one WAL record.
+  absl::Status s = MakeRoomForWrite(/*force=*/false);
+  SequenceNumber last_sequence = versions_->LastSequence();
+  Writer* last_writer = &w;
+  if (s.ok()) {
+    bool need_sync = false;
+    WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync);
+    group->set_sequence(last_sequence + 1);
+    last_sequence += group->Count();
+    const size_t bytes = group->ApproximateSize();
+    {
+      // Only the leader touches the log and the memtable's write side, so
+      // both are safe without the lock; readers of the memtable are lock-free.
+      mutex_.Unlock();
+      s = log_->AddRecord(group->rep());
+      if (s.ok() && need_sync) s = logfile_->Sync();
+      absl::Status insert;
+      if (s.ok()) insert = InsertBatchIntoMemTable(*group, mem_.get());
+      mutex_.Lock();
+      if (s.ok() && !insert.ok()) s = insert;
+    }
+    if (s.ok()) {
+      versions_->SetLastSequence(last_sequence);
+    } else {
+      // A failed WAL append may have left a partial record: nothing more may
+      // be written to this DB until it is reopened.
+      RecordBackgroundError(s);
+    }
+    if (group == &group_batch_) group_batch_.Clear();
+    wal_bytes_written_ += bytes;
+    user_bytes_written_ += bytes;
+    wal_syncs_ += need_sync ? 1 : 0;
+    write_groups_ += 1;
+  }
+
+  while (true) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    writes_ += 1;
+    if (ready != &w) {
+      ready->status = s;
+      ready->done = true;
+      ready->cv.Signal();
+    }
+    if (ready == last_writer) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  return s;
+}
+
+WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
+  Writer* first = writers_.front();
+  WriteBatch* result = first->batch;
+  *need_sync = first->sync;
+  size_t size = first->batch->ApproximateSize();
+  // A small first batch limits the group, so a small write is not delayed
+  // behind a megabyte of others.
+  size_t max_size = size <= (128 << 10) ? size + (128 << 10) : kMaxGroupBytes;
+  *last_writer = first;
+  for (size_t i = 1; i < writers_.size(); ++i) {
+    Writer* w = writers_[i];
+    size += w->batch->ApproximateSize();
+    if (size > max_size) break;
+    if (result == first->batch) {
+      group_batch_.Clear();
+      group_batch_.Append(*first->batch);
+      result = &group_batch_;
+    }
+    group_batch_.Append(*w->batch);
+    *need_sync = *need_sync || w->sync;
+    *last_writer = w;
+  }
+  return result;
+}
+
+absl::Status DBImpl::MakeRoomForWrite(bool force) {
+  bool allow_delay = !force;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const int l0_files = versions_->current()->NumFiles(0);
+    if (allow_delay && l0_files >= options_.level0_slowdown_writes_trigger) {
+      // Gradual backpressure: each write waits longer as L0 nears the stop
+      // trigger, giving compaction the CPU instead of failing writes.
+      const int span = options_.level0_stop_writes_trigger - options_.level0_slowdown_writes_trigger;
+      const int over = l0_files - options_.level0_slowdown_writes_trigger + 1;
+      const int64_t delay = std::min<int64_t>(1000, 1000 * over / std::max(span, 1));
+      mutex_.Unlock();
+      options_.env->SleepForMicroseconds(delay);
+      mutex_.Lock();
+      slowdown_micros_ += delay;
+      allow_delay = false;
+    } else if (!force && mem_->ApproximateMemoryUsage() <= options_.write_buffer_size) {
+      return absl::OkStatus();
+    } else if (imm_ != nullptr) {
+      // The previous memtable is still being flushed: wait.
+      const uint64_t start = options_.env->NowMicros();
+      background_cv_.Wait();
+      stop_micros_ += options_.env->NowMicros() - start;
+    } else if (l0_files >= options_.level0_stop_writes_trigger) {
+      const uint64_t start = options_.env->NowMicros();
+      MaybeScheduleWork();
+      background_cv_.Wait();
+      stop_micros_ += options_.env->NowMicros() - start;
+    } else {
+      // Switch to a new memtable and log; flush the old one in the background.
+      absl::Status s = NewLogFile();
+      if (!s.ok()) {
+        RecordBackgroundError(s);
+        return s;
+      }
+      imm_ = std::move(mem_);
+      has_imm_.store(true, std::memory_order_release);
+      mem_ = std::make_shared<MemTable>();
+      force = false;
+      MaybeScheduleWork();
+    }
+  }
+}
+
+void DBImpl::RecordBackgroundError(const absl::Status& s) {
+  if (bg_error_.ok() && !s.ok()) {
+    bg_error_ = absl::Status(s.code(), absl::StrCat("DB is read-only after a write failure: ",
+                                                    s.message()));
+    background_cv_.SignalAll();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Background work
+
+void DBImpl::MaybeScheduleWork() {
+  if (shutting_down_.load(std::memory_order_acquire) || !bg_error_.ok()) return;
+  if (imm_ != nullptr && !flush_scheduled_) {
+    flush_scheduled_ = true;
+    options_.env->Schedule([this] { BackgroundFlush(); });
+  }
+  // Compactions are picked (and their inputs marked) here, under the lock,
+  // so a job is only scheduled when it has work, and no two jobs share a file.
+  const int max_compactions = std::max(1, options_.max_background_jobs - 1);
+  while (compactions_scheduled_ < max_compactions) {
+    std::unique_ptr<Compaction> c = versions_->PickCompaction();
+    if (c == nullptr) break;
+    ReserveInputs(c.get());
+    ++compactions_scheduled_;
+    std::shared_ptr<Compaction> job(std::move(c));
+    options_.env->Schedule([this, job] { BackgroundCompaction(job.get()); });
+  }
+}
+
+void DBImpl::ReserveInputs(Compaction* c) {
+  c->MarkInputs(true);
+  if (c->level() == 0) versions_->set_l0_compaction_running(true);
+}
+
+void DBImpl::ReleaseInputs(Compaction* c) {
+  c->MarkInputs(false);
+  if (c->level() == 0) versions_->set_l0_compaction_running(false);
+}
+
+void DBImpl::BackgroundFlush() {
+  MutexLock l(&mutex_);
+  if (!shutting_down_.load(std::memory_order_acquire) && bg_error_.ok() && imm_ != nullptr) {
+    absl::Status s = FlushImmutableMemTable();
+    if (!s.ok()) RecordBackgroundError(s);
+  }
+  flush_scheduled_ = false;
+  MaybeScheduleWork();
+  background_cv_.SignalAll();
+}
+
+absl::Status DBImpl::FlushImmutableMemTable() {
+  VersionEdit edit;
+  std::shared_ptr<MemTable> imm = imm_;
+  absl::Status s = WriteLevel0Table(imm.get(), &edit);
+  if (s.ok() && shutting_down_.load(std::memory_order_acquire)) {
+    // The table is complete; installing it is still correct on shutdown.
+  }
+  if (s.ok()) {
+    // Logs older than the current one hold only what this flush persisted.
+    edit.SetLogNumber(logfile_number_);
+    s = versions_->LogAndApply(&edit, &mutex_);
+  }
+  if (s.ok()) {
+    imm_.reset();
+    has_imm_.store(false, std::memory_order_release);
+    DeleteObsoleteFiles();
+  }
+  return s;
+}
+
+void DBImpl::BackgroundCompaction(Compaction* c) {
+  MutexLock l(&mutex_);
+  if (!shutting_down_.load(std::memory_order_acquire) && bg_error_.ok()) {
+    absl::Status s = RunCompaction(c);
+    if (!s.ok() && !shutting_down_.load(std::memory_order_acquire)) RecordBackgroundError(s);
+  }
+  ReleaseInputs(c);
+  --compactions_scheduled_;
+  MaybeScheduleWork();
+  background_cv_.SignalAll();
+}
+
+absl::Status DBImpl::RunCompaction(Compaction* c) {
+  const uint64_t start = options_.env->NowMicros();
+  absl::Status s;
+  VersionEdit edit;
+  LevelStats& stats = level_stats_[c->output_level()];
+  if (c->IsTrivialMove()) {
+    const FileMetaData& f = *c->inputs(0)[0];
+    edit.RemoveFile(c->level(), f.number);
+    edit.AddFile(c->output_level(), f);
+    s = versions_->LogAndApply(&edit, &mutex_);
+    trivial_moves_ += 1;
+  } else {
+    std::vector<FileMetaData> outputs;
+    s = DoCompactionWork(c, &outputs);
+    if (s.ok()) {
+      c->AddInputDeletions(&edit);
+      for (const FileMetaData& f : outputs) edit.AddFile(c->output_level(), f);
+      s = versions_->LogAndApply(&edit, &mutex_);
+    }
+    for (const FileMetaData& f : outputs) {
+      pending_outputs_.erase(f.number);
+      stats.bytes_written += f.file_size;
+    }
+    stats.bytes_read += c->InputBytes();
+    stats.files_in += c->num_input_files();
+    stats.files_out += outputs.size();
+  }
+  stats.micros += options_.env->NowMicros() - start;
+  stats.count += 1;
+  // The inputs are obsolete once no Version needs them: drop this
+  // compaction's own reference before collecting them.
+  c->ReleaseInputVersion();
+  if (s.ok()) DeleteObsoleteFiles();
+  return s;
+}
+
+absl::Status DBImpl::FinishOutputFile(Compaction* c, std::unique_ptr<WritableFile> file,
+                                      TableBuilder* builder, FileMetaData* meta) {
+  absl::Status s = builder->Finish();
+  if (s.ok()) {
+    meta->file_size = builder->FileSize();
+    meta->num_entries = builder->NumEntries();
+    s = file->Sync();
+  }
+  if (s.ok()) s = file->Close();
+  return s;
+}
+
+absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* outputs) {
+  const SequenceNumber smallest_snapshot = OldestSnapshot();
+  std::vector<std::unique_ptr<Iterator>> inputs;
+  ReadOptions ro;
+  ro.fill_cache = false;
+  for (int which = 0; which < 2; ++which) {
+    for (const auto& f : c->inputs(which)) {
+      inputs.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    }
+  }
+  mutex_.Unlock();
+  std::unique_ptr<Iterator> input = NewMergingIterator(std::move(inputs));
+
+  absl::Status s;
+  std::unique_ptr<WritableFile> file;
+  std::unique_ptr<TableBuilder> builder;
+  FileMetaData meta;
+  std::string current_user_key;
+  bool has_current_user_key = false;
+  SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
+  std::string last_added_user_key;
+  bool cut_pending = false;  // the output is full: cut at the next user key
+
+  auto finish_output = [&]() -> absl::Status {
+    absl::Status fs = FinishOutputFile(c, std::move(file), builder.get(), &meta);
+    builder.reset();
+    if (fs.ok()) outputs->push_back(meta);
+    return fs;
+  };
+
+  for (input->SeekToFirst(); input->Valid() && s.ok(); input->Next()) {
+    if (shutting_down_.load(std::memory_order_acquire) && !c->is_manual()) {
+      s = absl::CancelledError("compaction cancelled by shutdown");
+      break;
+    }
+    const std::string_view key = input->key();
+    ParsedInternalKey p;
+    bool drop = false;
+    if (!ParseInternalKey(key, &p)) {
+      s = absl::DataLossError("compaction input: malformed internal key");
+      break;
+    }
+    if (!has_current_user_key || p.user_key != std::string_view(current_user_key)) {
+      current_user_key.assign(p.user_key);
+      has_current_user_key = true;
+      last_sequence_for_key = kMaxSequenceNumber;
+    }
+    if (last_sequence_for_key <= smallest_snapshot) {
+      drop = true;  // a newer entry of this key is visible to every reader
+    } else if (p.type == ValueType::kDeletion && p.sequence <= smallest_snapshot &&
+               c->IsBaseLevelForKey(p.user_key)) {
+      // Nothing older of this key exists below, and every reader sees the
+      // deletion: the tombstone has done its work.
+      drop = true;
+    }
+    last_sequence_for_key = p.sequence;
+
+    // Cut between user keys only, so that one key never spans two files.
+    const bool new_user_key = builder && p.user_key != std::string_view(last_added_user_key);
+    const bool stop_for_grandparents = c->ShouldStopBefore(key);
+    if (builder && new_user_key && (cut_pending || stop_for_grandparents)) {
+      cut_pending = false;
+      s = finish_output();
+      if (!s.ok()) break;
+    }
+    if (drop) continue;
+
+    if (!builder) {
+      mutex_.Lock();
+      meta = FileMetaData();
+      meta.number = versions_->NewFileNumber();
+      pending_outputs_.insert(meta.number);
+      mutex_.Unlock();
+      auto created = options_.env->NewWritableFile(TableFileName(dbname_, meta.number));
+      if (!created.ok()) {
+        s = created.status();
+        break;
+      }
+      file = std::move(*created);
+      builder = std::make_unique<TableBuilder>(FromOptions(options_), file.get());
+      meta.smallest.assign(key);
+      meta.smallest_seq = kMaxSequenceNumber;
+    }
+    meta.largest.assign(key);
+    meta.smallest_seq = std::min(meta.smallest_seq, p.sequence);
+    meta.largest_seq = std::max(meta.largest_seq, p.sequence);
+    if (p.type == ValueType::kDeletion) ++meta.num_deletions;
+    builder->Add(key, input->value());
+    last_added_user_key.assign(p.user_key);
+    if (builder->FileSize() >= c->max_output_file_size()) cut_pending = true;
+  }
+  if (s.ok()) s = input->status();
+  if (s.ok() && builder) s = finish_output();
+  if (!s.ok() && builder) builder->Abandon();
+  if (s.ok() && !outputs->empty()) s = options_.env->SyncDir(dbname_);
+  input.reset();
+  mutex_.Lock();
+  if (!s.ok()) {
+    for (const FileMetaData& f : *outputs) pending_outputs_.erase(f.number);
+    outputs->clear();
+    if (meta.number != 0) pending_outputs_.erase(meta.number);
+  }
+  return s;
+}
+
+SequenceNumber DBImpl::OldestSnapshot() const {
+  SequenceNumber oldest = versions_->LastSequence();
+  for (const auto& snap : snapshots_) oldest = std::min(oldest, snap->sequence());
+  return oldest;
+}
+
+void DBImpl::DeleteObsoleteFiles() {
+  if (!bg_error_.ok()) return;  // after an error, keep everything for recovery
+  std::set<uint64_t> live = versions_->LiveFiles();
+  live.insert(pending_outputs_.begin(), pending_outputs_.end());
+  auto children = options_.env->GetChildren(dbname_);
+  if (!children.ok()) return;
+  std::vector<std::string> to_delete;
+  for (const std::string& name : *children) {
+    uint64_t number;
+    FileType type;
+    if (!ParseFileName(name, &number, &type)) continue;
+    bool keep = true;
+    switch (type) {
+      case FileType::kLog:
+        keep = number >= versions_->LogNumber() || number == logfile_number_;
+        break;
+      case FileType::kDescriptor:
+        keep = number >= versions_->ManifestFileNumber();
+        break;
+      case FileType::kTable:
+        keep = live.count(number) > 0;
+        break;
+      case FileType::kTemp:
+        keep = false;
+        break;
+      case FileType::kCurrent:
+      case FileType::kLock:
+      case FileType::kInfoLog:
+        keep = true;
+        break;
+    }
+    if (!keep) {
+      if (type == FileType::kTable) table_cache_->Evict(number);
+      to_delete.push_back(name);
+    }
+  }
+  // Deleting does not need the lock; the files are unreachable.
+  mutex_.Unlock();
+  for (const std::string& name : to_delete) {
+    options_.env->RemoveFile(dbname_ + "/" + name).IgnoreError();
+  }
+  mutex_.Lock();
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  if (value == nullptr) return absl::InvalidArgumentError("Get: value is null");
+  gets_.fetch_add(1, std::memory_order_relaxed);
+  std::shared_ptr<MemTable> mem, imm;
+  std::shared_ptr<const Version> version;
+  SequenceNumber seq;
+  {
+    MutexLock l(&mutex_);
+    seq = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
+    mem = mem_;
+    imm = imm_;
+    version = versions_->current();
+  }
+  MemTable::GetResult r = mem->Get(key, seq, value);
+  if (r == MemTable::GetResult::kNotPresent && imm) r = imm->Get(key, seq, value);
+  if (r == MemTable::GetResult::kFound) return absl::OkStatus();
+  if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
+  return version->Get(options, key, seq, value);
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  std::vector<std::unique_ptr<Iterator>> children;
+  std::shared_ptr<MemTable> mem, imm;
+  std::shared_ptr<const Version> version;
+  SequenceNumber seq;
+  {
+    MutexLock l(&mutex_);
+    seq = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
+    mem = mem_;
+    imm = imm_;
+    version = versions_->current();
+  }
+  children.push_back(mem->NewIterator());
+  if (imm) children.push_back(imm->NewIterator());
+  version->AddIterators(options, &children);
+  std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
+  // The cleanup keeps the memtables and the version alive as long as the
+  // iterator (it is destroyed after the merged iterator).
+  return NewDBIterator(std::move(merged), seq, options.lower_bound, options.upper_bound,
+                       [mem, imm, version]() {});
+}
+
+const Snapshot* DBImpl::GetSnapshot() {
+  MutexLock l(&mutex_);
+  snapshots_.push_back(std::make_unique<SnapshotImpl>(versions_->LastSequence()));
+  return snapshots_.back().get();
+}
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  MutexLock l(&mutex_);
+  snapshots_.remove_if([snapshot](const auto& s) { return s.get() == snapshot; });
+}
+
+// ---------------------------------------------------------------------------
+// Manual operations
+
+absl::Status DBImpl::Flush() {
+  MutexLock l(&mutex_);
+  if (mem_->NumEntries() == 0 && imm_ == nullptr) return bg_error_;
+  // An empty write that forces a memtable switch, through the writer queue so
+  // it is ordered with concurrent writes.
+  Writer w(&mutex_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.Wait();
+  absl::Status s = mem_->NumEntries() > 0 ? MakeRoomForWrite(/*force=*/true) : absl::OkStatus();
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!s.ok()) return s;
+  while (imm_ != nullptr && bg_error_.ok()) background_cv_.Wait();
+  return bg_error_;
+}
+
+absl::Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
+  absl::Status s = Flush();
+  if (!s.ok()) return s;
+  MutexLock l(&mutex_);
+  ++manual_compactions_;
+  int max_level = 0;
+  for (int level = 1; level < kNumLevels; ++level) {
+    if (!versions_->current()->GetOverlappingInputs(level, begin, end).empty()) max_level = level;
+  }
+  const int last = std::min(max_level, kNumLevels - 2);
+  for (int level = 0; level <= last && s.ok(); ++level) {
+    while (s.ok()) {
+      if (!bg_error_.ok()) {
+        s = bg_error_;
+        break;
+      }
+      bool busy = false;
+      std::unique_ptr<Compaction> c = versions_->CompactRange(level, begin, end, &busy);
+      if (c == nullptr && !busy) break;  // nothing left in range at this level
+      if (c == nullptr) {
+        background_cv_.Wait();  // an automatic compaction holds those files
+        continue;
+      }
+      ReserveInputs(c.get());
+      s = RunCompaction(c.get());
+      ReleaseInputs(c.get());
+      // A failed compaction write is an I/O error like any other: the DB
+      // stops taking writes until it is reopened.
+      if (!s.ok()) RecordBackgroundError(s);
+    }
+  }
+  --manual_compactions_;
+  MaybeScheduleWork();
+  background_cv_.SignalAll();
+  return s;
+}
+
+absl::Status DBImpl::TEST_WaitForBackgroundWork() {
+  MutexLock l(&mutex_);
+  while ((flush_scheduled_ || compactions_scheduled_ > 0 || imm_ != nullptr) && bg_error_.ok()) {
+    background_cv_.Wait();
+  }
+  return bg_error_;
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+
+std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
+  MutexLock l(&mutex_);
+  constexpr std::string_view kFilesAtLevel = "lsm.num-files-at-level";
+  if (name.substr(0, kFilesAtLevel.size()) == kFilesAtLevel) {
+    int level;
+    if (!absl::SimpleAtoi(ToAbsl(name.substr(kFilesAtLevel.size())), &level) || level < 0 ||
+        level >= kNumLevels) {
+      return std::nullopt;
+    }
+    return absl::StrCat(versions_->current()->NumFiles(level));
+  }
+  if (name == "lsm.stats") return StatsString();
+  if (name == "lsm.sstables") {
+    std::string r;
+    auto v = versions_->current();
+    for (int level = 0; level < kNumLevels; ++level) {
+      if (v->NumFiles(level) == 0) continue;
+      absl::StrAppendFormat(&r, "--- level %d ---\n", level);
+      for (const auto& f : v->files(level)) {
+        ParsedInternalKey s, g;
+        ParseInternalKey(f->smallest, &s);
+        ParseInternalKey(f->largest, &g);
+        absl::StrAppendFormat(&r, " #%d %d bytes ['%s' .. '%s'] seq %d..%d\n", f->number,
+                              f->file_size, absl::CEscape(ToAbsl(s.user_key)),
+                              absl::CEscape(ToAbsl(g.user_key)), f->smallest_seq,
+                              f->largest_seq);
+      }
+    }
+    return r;
+  }
+  if (name == "lsm.approximate-memory-usage") {
+    size_t total = mem_->ApproximateMemoryUsage();
+    if (imm_) total += imm_->ApproximateMemoryUsage();
+    if (block_cache_) total += block_cache_->TotalCharge();
+    return absl::StrCat(total);
+  }
+  if (name == "lsm.num-snapshots") return absl::StrCat(snapshots_.size());
+  if (name == "lsm.last-sequence") return absl::StrCat(versions_->LastSequence());
+  if (name == "lsm.background-error") return std::string(bg_error_.ToString());
+  return std::nullopt;
+}
+
+std::string DBImpl::StatsString() {
+  auto v = versions_->current();
+  std::string r;
+  absl::StrAppend(&r,
+                  "Level  Files  Size(MB)  Score  Read(MB)  Write(MB)  FilesIn  FilesOut  "
+                  "Compactions  Time(s)\n");
+  absl::StrAppend(&r, std::string(88, '-'), "\n");
+  uint64_t total_written = 0, total_read = 0;
+  for (int level = 0; level < kNumLevels; ++level) {
+    const LevelStats& s = level_stats_[level];
+    total_written += s.bytes_written;
+    total_read += s.bytes_read;
+    if (v->NumFiles(level) == 0 && s.count == 0) continue;
+    absl::StrAppendFormat(&r, "  L%d  %6d  %8.1f  %5.2f  %8.1f  %9.1f  %7d  %8d  %11d  %7.1f\n",
+                          level, v->NumFiles(level), v->LevelBytes(level) / 1048576.0,
+                          versions_->LevelScore(level), s.bytes_read / 1048576.0,
+                          s.bytes_written / 1048576.0, s.files_in, s.files_out, s.count,
+                          s.micros / 1e6);
+  }
+  const double user_mb = user_bytes_written_ / 1048576.0;
+  const double wamp = user_bytes_written_ == 0
+                          ? 0
+                          : static_cast<double>(total_written + wal_bytes_written_) /
+                                user_bytes_written_;
+  int sorted_runs = v->NumFiles(0);
+  for (int level = 1; level < kNumLevels; ++level) sorted_runs += v->NumFiles(level) > 0;
+  absl::StrAppendFormat(&r, "user writes: %d ops in %d groups, %.1f MB; WAL syncs: %d\n",
+                        writes_, write_groups_, user_mb, wal_syncs_);
+  absl::StrAppendFormat(&r, "flush+compaction: read %.1f MB, wrote %.1f MB; trivial moves: %d\n",
+                        total_read / 1048576.0, total_written / 1048576.0, trivial_moves_);
+  absl::StrAppendFormat(&r, "write amplification: %.2f\n", wamp);
+  absl::StrAppendFormat(&r, "read amplification: %d (sorted runs a point read may probe)\n",
+                        sorted_runs + 1 + (imm_ ? 1 : 0));
+  absl::StrAppendFormat(&r, "stalls: slowdown %.3f s, stop %.3f s\n", slowdown_micros_ / 1e6,
+                        stop_micros_ / 1e6);
+  if (block_cache_) {
+    absl::StrAppendFormat(&r, "block cache: %.1f MB used of %.1f MB, %d hits, %d misses\n",
+                          block_cache_->TotalCharge() / 1048576.0,
+                          block_cache_->Capacity() / 1048576.0, block_cache_->hits(),
+                          block_cache_->misses());
+  }
+  absl::StrAppendFormat(&r, "open tables: %d; background error: %s\n",
+                        table_cache_->OpenTables(),
+                        bg_error_.ok() ? "none" : std::string(bg_error_.message()));
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+
+absl::Status DestroyDB(const std::string& path, const Options& options) {
+  Env* env = options.env ? options.env : Env::Default();
+  auto children = env->GetChildren(path);
+  if (!children.ok()) {
+    return absl::IsNotFound(children.status()) ? absl::OkStatus() : children.status();
+  }
+  auto lock = env->LockFile(LockFileName(path));
+  if (!lock.ok()) return lock.status();
+  absl::Status result;
+  for (const std::string& name : *children) {
+    uint64_t number;
+    FileType type;
+    if (ParseFileName(name, &number, &type) && type != FileType::kLock) {
+      absl::Status s = env->RemoveFile(path + "/" + name);
+      if (result.ok() && !s.ok()) result = s;
+    }
+  }
+  env->UnlockFile(std::move(*lock)).IgnoreError();
+  env->RemoveFile(LockFileName(path)).IgnoreError();
+  env->RemoveDir(path).IgnoreError();
+  return result;
+}
+
+}  // namespace lsm

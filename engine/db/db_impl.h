@@ -1,0 +1,149 @@
+// DBImpl: the implementation of lsm::DB (see lsm/db.h and DESIGN.md).
+//
+// Locking: mutex_ guards the mutable state below it. It is released around
+// every file write: a WAL append (by the group-commit leader), a flush, a
+// compaction and a MANIFEST write. Lock order: mutex_ before any lock inside
+// the VersionSet, TableCache or BlockCache.
+#ifndef LSM_ENGINE_DB_DB_IMPL_H_
+#define LSM_ENGINE_DB_DB_IMPL_H_
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <list>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "engine/db/table_cache.h"
+#include "engine/db/version_set.h"
+#include "engine/memtable/memtable.h"
+#include "engine/table/cache.h"
+#include "engine/table/table_builder.h"
+#include "engine/util/mutex.h"
+#include "engine/wal/log_writer.h"
+#include "lsm/db.h"
+
+namespace lsm {
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string dbname);
+  ~DBImpl() override;
+
+  // Called once by DB::Open.
+  absl::Status Open();
+
+  absl::Status Put(const WriteOptions& options, std::string_view key,
+                   std::string_view value) override;
+  absl::Status Delete(const WriteOptions& options, std::string_view key) override;
+  absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
+  absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  absl::Status Flush() override;
+  absl::Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  std::optional<std::string> GetProperty(std::string_view name) override;
+
+  // ---- Test hooks ----
+  // Waits until no flush or compaction is pending or running.
+  absl::Status TEST_WaitForBackgroundWork();
+
+ private:
+  struct Writer;
+  class SnapshotImpl;
+  struct LevelStats {
+    uint64_t bytes_read = 0;
+    uint64_t bytes_written = 0;
+    uint64_t files_in = 0;
+    uint64_t files_out = 0;
+    uint64_t micros = 0;
+    uint64_t count = 0;
+  };
+  struct CompactionOutput {
+    FileMetaData meta;
+  };
+
+  absl::Status Recover(VersionEdit* edit, SequenceNumber* max_sequence);
+  absl::Status ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
+                             SequenceNumber* max_sequence, bool* stop_replay)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status NewLogFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  // Writes mem to a new table at level 0 and records it in edit.
+  absl::Status WriteLevel0Table(MemTable* mem, VersionEdit* edit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Builds a table file from iter; sets meta (number must be set). Empty
+  // input leaves meta->file_size 0 and no file.
+  absl::Status BuildTable(Iterator* iter, FileMetaData* meta);
+
+  // Write without the per-entry limit checks (Put and Delete check first).
+  absl::Status WriteInternal(const WriteOptions& options, WriteBatch* batch);
+  absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  void MaybeScheduleWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void BackgroundFlush();
+  void BackgroundCompaction(Compaction* c);
+  // Marks c's inputs busy (and L0 as compacting) or releases them.
+  void ReserveInputs(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void ReleaseInputs(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status FlushImmutableMemTable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status RunCompaction(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status DoCompactionWork(Compaction* c, std::vector<FileMetaData>* outputs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status FinishOutputFile(Compaction* c, std::unique_ptr<WritableFile> file,
+                                TableBuilder* builder, FileMetaData* meta);
+  void RecordBackgroundError(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  SequenceNumber OldestSnapshot() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  std::string StatsString() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status CheckKeyValue(std::string_view key, std::string_view value) const;
+
+  // ---- Constant after construction ----
+  const Options options_;  // env filled in
+  const std::string dbname_;
+  std::unique_ptr<BlockCache> block_cache_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<FileLock> db_lock_;
+
+  // ---- Guarded by mutex_ ----
+  mutable Mutex mutex_;
+  CondVar background_cv_;  // signalled when background work finishes
+  std::unique_ptr<VersionSet> versions_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<MemTable> mem_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<MemTable> imm_ ABSL_GUARDED_BY(mutex_);
+  std::atomic<bool> has_imm_{false};
+  std::unique_ptr<WritableFile> logfile_ ABSL_GUARDED_BY(mutex_);
+  uint64_t logfile_number_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::unique_ptr<log::Writer> log_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mutex_);
+  WriteBatch group_batch_ ABSL_GUARDED_BY(mutex_);
+  std::list<std::unique_ptr<SnapshotImpl>> snapshots_ ABSL_GUARDED_BY(mutex_);
+  std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mutex_);
+  bool flush_scheduled_ ABSL_GUARDED_BY(mutex_) = false;
+  int compactions_scheduled_ ABSL_GUARDED_BY(mutex_) = 0;
+  int manual_compactions_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::atomic<bool> shutting_down_{false};
+  absl::Status bg_error_ ABSL_GUARDED_BY(mutex_);
+  bool opened_ = false;
+
+  // ---- Statistics (guarded by mutex_) ----
+  std::array<LevelStats, kNumLevels> level_stats_ ABSL_GUARDED_BY(mutex_);
+  uint64_t user_bytes_written_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t wal_bytes_written_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t wal_syncs_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t write_groups_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t writes_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t slowdown_micros_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t stop_micros_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t trivial_moves_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::atomic<uint64_t> gets_{0};
+  std::atomic<uint64_t> get_table_probes_{0};
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_DB_DB_IMPL_H_

@@ -1,0 +1,220 @@
+#include "engine/db/db_iter.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace lsm {
+
+namespace {
+
+// Forward: the internal iterator is positioned at the entry the user sees
+// (the newest visible version of key()).
+// Backward: the internal iterator is positioned just before every entry of
+// key() (on the previous user key's entries, or invalid); key and value are
+// held in saved_key_/saved_value_.
+class DBIter final : public Iterator {
+ public:
+  DBIter(std::unique_ptr<Iterator> iter, SequenceNumber seq, std::optional<std::string> lower,
+         std::optional<std::string> upper, std::function<void()> cleanup)
+      : iter_(std::move(iter)),
+        sequence_(seq),
+        lower_(std::move(lower)),
+        upper_(std::move(upper)),
+        cleanup_(std::move(cleanup)) {}
+
+  ~DBIter() override {
+    iter_.reset();
+    if (cleanup_) cleanup_();
+  }
+
+  bool Valid() const override { return valid_; }
+  std::string_view key() const override {
+    return direction_ == kForward ? ExtractUserKey(iter_->key()) : std::string_view(saved_key_);
+  }
+  std::string_view value() const override {
+    return direction_ == kForward ? iter_->value() : std::string_view(saved_value_);
+  }
+  absl::Status status() const override { return status_.ok() ? iter_->status() : status_; }
+
+  void SeekToFirst() override {
+    if (lower_) return Seek(*lower_);
+    direction_ = kForward;
+    ClearSaved();
+    iter_->SeekToFirst();
+    FindNextUserEntry(/*skipping=*/false);
+  }
+
+  void SeekToLast() override {
+    if (upper_) {
+      // Last key < upper: position before every entry of upper itself.
+      direction_ = kReverse;
+      ClearSaved();
+      iter_->Seek(MakeInternalKey(*upper_, kMaxSequenceNumber, kValueTypeForSeek));
+      if (iter_->Valid()) {
+        iter_->Prev();
+      } else {
+        iter_->SeekToLast();
+      }
+      FindPrevUserEntry();
+      return;
+    }
+    direction_ = kReverse;
+    ClearSaved();
+    iter_->SeekToLast();
+    FindPrevUserEntry();
+  }
+
+  void Seek(std::string_view target) override {
+    direction_ = kForward;
+    ClearSaved();
+    if (lower_ && target < *lower_) target = *lower_;
+    iter_->Seek(MakeInternalKey(target, sequence_, kValueTypeForSeek));
+    FindNextUserEntry(/*skipping=*/false);
+  }
+
+  void SeekForPrev(std::string_view target) override {
+    if (upper_ && target >= *upper_) return SeekToLast();
+    direction_ = kReverse;
+    ClearSaved();
+    // The oldest possible entry of target: everything <= it is target's or before.
+    iter_->SeekForPrev(MakeInternalKey(target, 0, ValueType::kDeletion));
+    FindPrevUserEntry();
+  }
+
+  void Next() override {
+    if (direction_ == kReverse) {
+      // The internal iterator is before key()'s entries: step onto them, then
+      // past them.
+      direction_ = kForward;
+      if (!iter_->Valid()) {
+        iter_->SeekToFirst();
+      } else {
+        iter_->Next();
+      }
+      saved_key_for_skip_ = saved_key_;
+      SkipPastUserKey(saved_key_for_skip_);
+      ClearSaved();
+      FindNextUserEntry(/*skipping=*/false);
+      return;
+    }
+    saved_key_for_skip_.assign(ExtractUserKey(iter_->key()));
+    iter_->Next();
+    SkipPastUserKey(saved_key_for_skip_);
+    FindNextUserEntry(/*skipping=*/false);
+  }
+
+  void Prev() override {
+    if (direction_ == kForward) {
+      // Step back before every entry of the current key.
+      saved_key_.assign(ExtractUserKey(iter_->key()));
+      while (true) {
+        iter_->Prev();
+        if (!iter_->Valid()) break;
+        if (ExtractUserKey(iter_->key()) < std::string_view(saved_key_)) break;
+      }
+      direction_ = kReverse;
+    }
+    FindPrevUserEntry();
+  }
+
+ private:
+  enum Direction { kForward, kReverse };
+
+  void ClearSaved() {
+    saved_key_.clear();
+    saved_value_.clear();
+  }
+
+  bool ParseCurrent(ParsedInternalKey* p) {
+    if (!ParseInternalKey(iter_->key(), p)) {
+      status_ = absl::DataLossError(absl::StrCat("malformed internal key in iterator"));
+      valid_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  // Advances the internal iterator past every entry of user_key.
+  void SkipPastUserKey(std::string_view user_key) {
+    while (iter_->Valid() && ExtractUserKey(iter_->key()) == user_key) iter_->Next();
+  }
+
+  // Forward: from the internal position, find the first user key whose newest
+  // visible entry is a value.
+  void FindNextUserEntry(bool /*skipping*/) {
+    valid_ = false;
+    while (iter_->Valid()) {
+      ParsedInternalKey p;
+      if (!ParseCurrent(&p)) return;
+      if (upper_ && p.user_key >= std::string_view(*upper_)) return;
+      if (p.sequence > sequence_) {  // invisible to this snapshot
+        iter_->Next();
+        continue;
+      }
+      if (p.type == ValueType::kDeletion) {
+        skip_.assign(p.user_key);
+        SkipPastUserKey(skip_);
+        continue;
+      }
+      valid_ = true;
+      return;
+    }
+  }
+
+  // Backward: from the internal position (the last entry of some user key or
+  // earlier), find the previous user key whose newest visible entry is a
+  // value; leave the internal iterator before all of its entries.
+  void FindPrevUserEntry() {
+    valid_ = false;
+    while (iter_->Valid()) {
+      // Walk the entries of one user key from oldest to newest; the last
+      // visible one decides.
+      ParsedInternalKey p;
+      if (!ParseCurrent(&p)) return;
+      std::string user_key(p.user_key);
+      if (lower_ && std::string_view(user_key) < std::string_view(*lower_)) return;
+      bool have_value = false;
+      while (iter_->Valid()) {
+        if (!ParseCurrent(&p)) return;
+        if (p.user_key != std::string_view(user_key)) break;
+        if (p.sequence <= sequence_) {
+          if (p.type == ValueType::kValue) {
+            have_value = true;
+            saved_value_.assign(iter_->value());
+          } else {
+            have_value = false;
+          }
+        }
+        iter_->Prev();
+      }
+      if (have_value && !(upper_ && std::string_view(user_key) >= std::string_view(*upper_))) {
+        saved_key_ = std::move(user_key);
+        valid_ = true;
+        return;
+      }
+    }
+  }
+
+  std::unique_ptr<Iterator> iter_;
+  const SequenceNumber sequence_;
+  const std::optional<std::string> lower_, upper_;
+  std::function<void()> cleanup_;
+  Direction direction_ = kForward;
+  bool valid_ = false;
+  absl::Status status_;
+  std::string saved_key_, saved_value_, saved_key_for_skip_, skip_;
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
+                                        SequenceNumber sequence,
+                                        std::optional<std::string> lower_bound,
+                                        std::optional<std::string> upper_bound,
+                                        std::function<void()> cleanup) {
+  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(lower_bound),
+                                  std::move(upper_bound), std::move(cleanup));
+}
+
+}  // namespace lsm

@@ -1,0 +1,299 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "engine/db/db_test_util.h"
+#include "engine/env/mem_env.h"
+#include "engine/env/test_util.h"
+#include "engine/util/random.h"
+#include "gtest/gtest.h"
+
+namespace lsm {
+namespace {
+
+class DBTest : public ::testing::Test {
+ protected:
+  DBTest() : env_(NewMemEnv(Env::Default())) { Reopen(); }
+
+  void Reopen(Options o) {
+    db_.reset();
+    auto db = DB::Open(o, "/db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+  }
+  void Reopen() { Reopen(SmallOptions(env_.get())); }
+
+  std::string Get(std::string_view key, const Snapshot* snap = nullptr) {
+    ReadOptions ro;
+    ro.snapshot = snap;
+    std::string value;
+    absl::Status s = db_->Get(ro, key, &value);
+    if (absl::IsNotFound(s)) return "NOT_FOUND";
+    if (!s.ok()) return "ERROR: " + s.ToString();
+    return value;
+  }
+
+  std::unique_ptr<Env> env_;
+  std::unique_ptr<DB> db_;
+  WriteOptions wo_;
+};
+
+TEST_F(DBTest, EmptyDBFindsNothing) {
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_TRUE(ReadAll(db_.get()).empty());
+}
+
+TEST_F(DBTest, PutGetDeleteOverwrite) {
+  ASSERT_TRUE(db_->Put(wo_, "k1", "v1").ok());
+  ASSERT_TRUE(db_->Put(wo_, "k2", "v2").ok());
+  EXPECT_EQ(Get("k1"), "v1");
+  ASSERT_TRUE(db_->Put(wo_, "k1", "v1b").ok());
+  EXPECT_EQ(Get("k1"), "v1b");
+  ASSERT_TRUE(db_->Delete(wo_, "k1").ok());
+  EXPECT_EQ(Get("k1"), "NOT_FOUND");
+  EXPECT_EQ(Get("k2"), "v2");
+  // Deleting an absent key is not an error.
+  EXPECT_TRUE(db_->Delete(wo_, "never").ok());
+}
+
+TEST_F(DBTest, BinaryKeysAndEmptyValues) {
+  const std::string k1("a\0b", 3), k2("a\0c", 3), v("\0\xff\0", 3);
+  ASSERT_TRUE(db_->Put(wo_, k1, v).ok());
+  ASSERT_TRUE(db_->Put(wo_, k2, "").ok());
+  ASSERT_TRUE(db_->Put(wo_, "", "empty key").ok());
+  EXPECT_EQ(Get(k1), v);
+  EXPECT_EQ(Get(k2), "");
+  EXPECT_EQ(Get(""), "empty key");
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Get(k1), v);
+  EXPECT_EQ(Get(k2), "");
+  EXPECT_EQ(Get(""), "empty key");
+}
+
+TEST_F(DBTest, ValuesSurviveFlushAndReopen) {
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(db_->Put(wo_, "key" + std::to_string(i), std::string(100, 'a' + i % 26)).ok());
+  }
+  ASSERT_TRUE(db_->Delete(wo_, "key7").ok());
+  Reopen();
+  EXPECT_EQ(Get("key0"), std::string(100, 'a'));
+  EXPECT_EQ(Get("key2999"), std::string(100, 'a' + 2999 % 26));
+  EXPECT_EQ(Get("key7"), "NOT_FOUND");
+  ASSERT_TRUE(db_->Flush().ok());
+  Reopen();
+  EXPECT_EQ(Get("key1234"), std::string(100, 'a' + 1234 % 26));
+  EXPECT_EQ(ReadAll(db_.get()).size(), 2999u);
+}
+
+TEST_F(DBTest, LargeValuesRoundTrip) {
+  Random rnd(7);
+  const std::string big = rnd.Bytes(1 << 20);
+  ASSERT_TRUE(db_->Put(wo_, "big", big).ok());
+  EXPECT_EQ(Get("big"), big);
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Get("big"), big);
+  Reopen();
+  EXPECT_EQ(Get("big"), big);
+}
+
+TEST_F(DBTest, OversizedKeyIsInvalidArgument) {
+  const std::string key(kMaxKeySize + 1, 'k');
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Put(wo_, key, "v")));
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Delete(wo_, key)));
+  WriteBatch batch;
+  batch.Put("ok", "v");
+  batch.Put(key, "v");
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Write(wo_, &batch)));
+  EXPECT_EQ(Get("ok"), "NOT_FOUND");  // the batch is all or nothing
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Write(wo_, nullptr)));
+}
+
+TEST_F(DBTest, WriteBatchIsAppliedInOrder) {
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.Put("b", "2");
+  batch.Delete("a");
+  batch.Put("c", "3");
+  batch.Put("c", "4");
+  ASSERT_TRUE(db_->Write(wo_, &batch).ok());
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_EQ(Get("b"), "2");
+  EXPECT_EQ(Get("c"), "4");
+}
+
+TEST_F(DBTest, SnapshotsSeeThePast) {
+  ASSERT_TRUE(db_->Put(wo_, "k", "v1").ok());
+  const Snapshot* s1 = db_->GetSnapshot();
+  ASSERT_TRUE(db_->Put(wo_, "k", "v2").ok());
+  ASSERT_TRUE(db_->Delete(wo_, "gone").ok());
+  const Snapshot* s2 = db_->GetSnapshot();
+  ASSERT_TRUE(db_->Delete(wo_, "k").ok());
+  EXPECT_EQ(Get("k", s1), "v1");
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("k"), "NOT_FOUND");
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_EQ(Get("k", s1), "v1");
+  EXPECT_EQ(Get("k", s2), "v2");
+  EXPECT_EQ(Get("k"), "NOT_FOUND");
+  EXPECT_EQ(ReadAll(db_.get(), s1).at("k"), "v1");
+  db_->ReleaseSnapshot(s1);
+  db_->ReleaseSnapshot(s2);
+  EXPECT_EQ(db_->GetProperty("lsm.num-snapshots"), "0");
+}
+
+TEST_F(DBTest, IteratorBothWaysWithSeeksAndBounds) {
+  for (const char* k : {"a", "c", "e", "g"}) ASSERT_TRUE(db_->Put(wo_, k, k).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Put(wo_, "b", "b").ok());
+  ASSERT_TRUE(db_->Delete(wo_, "e").ok());
+  auto it = db_->NewIterator(ReadOptions());
+  std::string fwd, back;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) fwd += it->key();
+  for (it->SeekToLast(); it->Valid(); it->Prev()) back += it->key();
+  EXPECT_EQ(fwd, "abcg");
+  EXPECT_EQ(back, "gcba");
+  it->Seek("d");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "g");
+  it->SeekForPrev("f");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "c");
+  it->Next();  // direction change
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "g");
+  it->Prev();
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "b");
+
+  ReadOptions bounded;
+  bounded.lower_bound = "b";
+  bounded.upper_bound = "g";
+  auto bit = db_->NewIterator(bounded);
+  std::string in;
+  for (bit->SeekToFirst(); bit->Valid(); bit->Next()) in += bit->key();
+  EXPECT_EQ(in, "bc");
+  in.clear();
+  for (bit->SeekToLast(); bit->Valid(); bit->Prev()) in += bit->key();
+  EXPECT_EQ(in, "cb");
+  bit->Seek("a");
+  ASSERT_TRUE(bit->Valid());
+  EXPECT_EQ(bit->key(), "b");
+  bit->SeekForPrev("z");
+  ASSERT_TRUE(bit->Valid());
+  EXPECT_EQ(bit->key(), "c");
+}
+
+TEST_F(DBTest, IteratorKeepsItsViewAcrossFlushAndCompaction) {
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(1000 + i), "old").ok());
+  auto it = db_->NewIterator(ReadOptions());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(1000 + i), "new").ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) EXPECT_EQ(it->value(), "old");
+  EXPECT_EQ(n, 100);
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST_F(DBTest, OpenOptionsBehaveAsNamed) {
+  db_.reset();
+  Options o = SmallOptions(env_.get());
+  o.create_if_missing = false;
+  EXPECT_TRUE(absl::IsInvalidArgument(DB::Open(o, "/missing").status()));
+  o.create_if_missing = true;
+  o.error_if_exists = true;
+  EXPECT_TRUE(absl::IsFailedPrecondition(DB::Open(o, "/db").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(DB::Open(o, "").status()));
+}
+
+TEST_F(DBTest, SecondOpenInTheSameProcessFails) {
+  auto second = DB::Open(SmallOptions(env_.get()), "/db");
+  EXPECT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
+}
+
+TEST(DBProcessTest, SecondProcessGetsFailedPrecondition) {
+  const std::string dir = NewTestTempDir("db_lock");
+  Options o;
+  auto db = DB::Open(o, dir);
+  ASSERT_TRUE(db.ok()) << db.status();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto other = DB::Open(Options(), dir);
+    _exit(absl::IsFailedPrecondition(other.status()) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child opened a DB this process holds";
+  db->reset();
+  auto reopened = DB::Open(o, dir);
+  EXPECT_TRUE(reopened.ok()) << reopened.status();
+  reopened->reset();
+  EXPECT_TRUE(DestroyDB(dir, o).ok());
+  EXPECT_FALSE(Env::Default()->FileExists(dir + "/CURRENT"));
+}
+
+TEST_F(DBTest, PropertiesDescribeTheTree) {
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(i), std::string(200, 'x')).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  auto stats = db_->GetProperty("lsm.stats");
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_NE(stats->find("write amplification"), std::string::npos) << *stats;
+  auto l0 = db_->GetProperty("lsm.num-files-at-level0");
+  ASSERT_TRUE(l0.has_value());
+  auto sst = db_->GetProperty("lsm.sstables");
+  ASSERT_TRUE(sst.has_value());
+  EXPECT_NE(sst->find("level"), std::string::npos);
+  auto mem = db_->GetProperty("lsm.approximate-memory-usage");
+  ASSERT_TRUE(mem.has_value());
+  EXPECT_GT(std::stoull(*mem), 0u);
+  EXPECT_FALSE(db_->GetProperty("lsm.no-such-property").has_value());
+  EXPECT_FALSE(db_->GetProperty("lsm.num-files-at-level9").has_value());
+}
+
+TEST_F(DBTest, ConcurrentWritersAndReaders) {
+  constexpr int kWriters = 4, kPerWriter = 2000;
+  std::atomic<bool> stop{false};
+  std::atomic<int> read_errors{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      WriteOptions o;
+      o.sync = (w == 0);
+      for (int i = 0; i < kPerWriter; ++i) {
+        const std::string k = "w" + std::to_string(w) + "_" + std::to_string(i);
+        ASSERT_TRUE(db_->Put(o, k, k).ok());
+      }
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      Random rnd(r);
+      while (!stop.load()) {
+        const std::string k =
+            "w" + std::to_string(rnd.Uniform(kWriters)) + "_" + std::to_string(rnd.Uniform(kPerWriter));
+        std::string v;
+        absl::Status s = db_->Get(ReadOptions(), k, &v);
+        if ((s.ok() && v != k) || (!s.ok() && !absl::IsNotFound(s))) ++read_errors;
+        auto it = db_->NewIterator(ReadOptions());
+        int n = 0;
+        for (it->Seek(k); it->Valid() && n < 10; it->Next(), ++n) {
+          if (it->key() != it->value()) ++read_errors;
+        }
+      }
+    });
+  }
+  for (int w = 0; w < kWriters; ++w) threads[w].join();
+  stop = true;
+  for (size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
+  EXPECT_EQ(read_errors.load(), 0);
+  EXPECT_EQ(ReadAll(db_.get()).size(), static_cast<size_t>(kWriters * kPerWriter));
+}
+
+}  // namespace
+}  // namespace lsm

@@ -1,0 +1,116 @@
+#include "engine/db/table_cache.h"
+
+#include <utility>
+
+#include "engine/db/filename.h"
+#include "engine/table/iterator_util.h"
+#include "lsm/env.h"
+
+namespace lsm {
+
+namespace {
+
+// Forwards to an iterator over a table and keeps the table alive.
+class TablePinningIterator final : public Iterator {
+ public:
+  TablePinningIterator(std::shared_ptr<Table> table, std::unique_ptr<Iterator> it)
+      : table_(std::move(table)), it_(std::move(it)) {}
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(std::string_view t) override { it_->Seek(t); }
+  void SeekForPrev(std::string_view t) override { it_->SeekForPrev(t); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return it_->key(); }
+  std::string_view value() const override { return it_->value(); }
+  absl::Status status() const override { return it_->status(); }
+
+ private:
+  std::shared_ptr<Table> table_;  // destroyed after it_
+  std::unique_ptr<Iterator> it_;
+};
+
+}  // namespace
+
+TableCache::TableCache(std::string dbname, const Options& options, BlockCache* block_cache)
+    : dbname_(std::move(dbname)),
+      env_(options.env),
+      table_options_(FromOptions(options)),
+      block_cache_(block_cache),
+      capacity_(options.max_open_files > 10 ? options.max_open_files - 10 : 1) {}
+
+absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_number,
+                                                             uint64_t file_size) {
+  {
+    MutexLock l(&mu_);
+    auto it = tables_.find(file_number);
+    if (it != tables_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+      return it->second.table;
+    }
+  }
+  // Open without the lock: it reads the footer, index and filter. Two threads
+  // may race to open the same file; the first to insert wins.
+  const std::string path = TableFileName(dbname_, file_number);
+  auto file = env_->NewRandomAccessFile(path);
+  if (!file.ok()) return file.status();
+  auto table =
+      Table::Open(table_options_, std::move(*file), file_size, file_number, block_cache_);
+  if (!table.ok()) {
+    return absl::Status(table.status().code(),
+                        path + ": " + std::string(table.status().message()));
+  }
+  std::shared_ptr<Table> opened = std::move(*table);
+
+  MutexLock l(&mu_);
+  auto [it, inserted] = tables_.try_emplace(file_number);
+  if (!inserted) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+    return it->second.table;
+  }
+  lru_.push_front(file_number);
+  it->second.table = std::move(opened);
+  it->second.lru_position = lru_.begin();
+  std::shared_ptr<Table> result = it->second.table;
+  while (tables_.size() > capacity_) {
+    tables_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  return result;
+}
+
+std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
+                                                  uint64_t file_number, uint64_t file_size) {
+  auto table = FindTable(file_number, file_size);
+  if (!table.ok()) return NewErrorIterator(table.status());
+  std::unique_ptr<Iterator> it = (*table)->NewIterator(options);
+  return std::make_unique<TablePinningIterator>(std::move(*table), std::move(it));
+}
+
+absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
+                             uint64_t file_size, std::string_view internal_key,
+                             const std::function<void(std::string_view, std::string_view)>& found) {
+  auto table = FindTable(file_number, file_size);
+  if (!table.ok()) return table.status();
+  return (*table)->Get(options, internal_key, found);
+}
+
+void TableCache::Evict(uint64_t file_number) {
+  {
+    MutexLock l(&mu_);
+    auto it = tables_.find(file_number);
+    if (it != tables_.end()) {
+      lru_.erase(it->second.lru_position);
+      tables_.erase(it);
+    }
+  }
+  if (block_cache_ != nullptr) block_cache_->EraseFile(file_number);
+}
+
+size_t TableCache::OpenTables() const {
+  MutexLock l(&mu_);
+  return tables_.size();
+}
+
+}  // namespace lsm

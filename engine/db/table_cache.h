@@ -1,0 +1,68 @@
+// TableCache: the open SST readers, keyed by file number, bounded by
+// Options::max_open_files (least recently used first out).
+//
+// Thread safety: safe for concurrent use. A table stays open while any
+// iterator over it is alive, even after eviction.
+#ifndef LSM_ENGINE_DB_TABLE_CACHE_H_
+#define LSM_ENGINE_DB_TABLE_CACHE_H_
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/statusor.h"
+#include "engine/table/cache.h"
+#include "engine/table/table.h"
+#include "engine/util/mutex.h"
+#include "lsm/iterator.h"
+#include "lsm/options.h"
+
+namespace lsm {
+
+class TableCache {
+ public:
+  // block_cache may be nullptr (no block caching).
+  TableCache(std::string dbname, const Options& options, BlockCache* block_cache);
+  TableCache(const TableCache&) = delete;
+  TableCache& operator=(const TableCache&) = delete;
+
+  absl::StatusOr<std::shared_ptr<Table>> FindTable(uint64_t file_number, uint64_t file_size);
+
+  // An iterator over the table's internal keys that keeps the table open.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options, uint64_t file_number,
+                                        uint64_t file_size);
+
+  // Calls found(ikey, value) with the first entry >= internal_key, if the
+  // table (after its filter) may hold internal_key's user key.
+  absl::Status Get(const ReadOptions& options, uint64_t file_number, uint64_t file_size,
+                   std::string_view internal_key,
+                   const std::function<void(std::string_view, std::string_view)>& found);
+
+  // Forgets a deleted file: closes it (once unused) and drops its blocks.
+  void Evict(uint64_t file_number);
+
+  size_t OpenTables() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<Table> table;
+    std::list<uint64_t>::iterator lru_position;
+  };
+
+  const std::string dbname_;
+  Env* const env_;
+  const TableOptions table_options_;
+  BlockCache* const block_cache_;
+  const size_t capacity_;
+
+  mutable Mutex mu_;
+  std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
+  std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front = most recently used
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_DB_TABLE_CACHE_H_

@@ -1,0 +1,203 @@
+// Version, VersionSet and Compaction: which SSTs are live at which level.
+//
+// A Version is an immutable snapshot of the files of every level; readers and
+// iterators hold a std::shared_ptr to the one they started with, so a
+// compaction that installs a new Version never pulls files from under them.
+// The VersionSet owns the MANIFEST, applies VersionEdits (LogAndApply), picks
+// compactions, and knows every Version still alive (for obsolete-file GC).
+//
+// Thread safety: VersionSet methods require the DB mutex unless noted.
+// A Version is immutable once installed, except FileMetaData::being_compacted,
+// which is guarded by the DB mutex.
+#ifndef LSM_ENGINE_DB_VERSION_SET_H_
+#define LSM_ENGINE_DB_VERSION_SET_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/db/table_cache.h"
+#include "engine/db/version_edit.h"
+#include "engine/memtable/dbformat.h"
+#include "engine/util/mutex.h"
+#include "engine/wal/log_writer.h"
+#include "lsm/env.h"
+#include "lsm/iterator.h"
+#include "lsm/options.h"
+
+namespace lsm {
+
+class VersionSet;
+
+using FileList = std::vector<std::shared_ptr<FileMetaData>>;
+
+class Version {
+ public:
+  explicit Version(TableCache* table_cache) : table_cache_(table_cache) {}
+
+  // Looks user_key up as of sequence seq, level by level. OK with *value set
+  // when the newest visible entry is a value; NotFound when it is a deletion
+  // or there is none.
+  absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
+                   std::string* value) const;
+
+  // Appends iterators that together yield every entry of this version: one
+  // per L0 file, one concatenating iterator per deeper level.
+  void AddIterators(const ReadOptions& options,
+                    std::vector<std::unique_ptr<Iterator>>* iters) const;
+
+  // Files of level whose user-key range intersects [begin, end] (nullptr:
+  // open end). For L0, the range grows to cover every overlapping file.
+  FileList GetOverlappingInputs(int level, const std::string_view* begin,
+                                const std::string_view* end) const;
+  bool OverlapInLevel(int level, std::string_view smallest_user_key,
+                      std::string_view largest_user_key) const;
+
+  int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
+  uint64_t LevelBytes(int level) const;
+  const FileList& files(int level) const { return files_[level]; }
+
+ private:
+  friend class VersionSet;
+  friend class VersionBuilder;
+
+  TableCache* const table_cache_;
+  // L0: newest first. L1..: ordered by smallest key, non-overlapping.
+  std::array<FileList, kNumLevels> files_;
+  // Set by VersionSet::Finalize: the level most in need of compaction.
+  double compaction_score_ = -1;
+  int compaction_level_ = -1;
+};
+
+// One compaction: inputs[0] from level, inputs[1] from level + 1.
+class Compaction {
+ public:
+  int level() const { return level_; }
+  int output_level() const { return level_ + 1; }
+  const FileList& inputs(int which) const { return inputs_[which]; }
+  size_t num_input_files() const { return inputs_[0].size() + inputs_[1].size(); }
+  uint64_t max_output_file_size() const { return max_output_file_size_; }
+  bool is_manual() const { return manual_; }
+  const std::shared_ptr<const Version>& input_version() const { return input_version_; }
+
+  // One input file, nothing to merge with and little grandparent overlap: the
+  // file can move down by a MANIFEST edit alone.
+  bool IsTrivialMove() const;
+  // True when no level below output_level() can hold user_key, so a
+  // tombstone for it can be dropped. REQUIRES: ascending calls.
+  bool IsBaseLevelForKey(std::string_view user_key);
+  // True when the output file should be cut before internal_key, so that no
+  // output overlaps too many grandparent bytes. REQUIRES: ascending calls.
+  bool ShouldStopBefore(std::string_view internal_key);
+  // Records the removal of every input in edit.
+  void AddInputDeletions(VersionEdit* edit) const;
+  uint64_t InputBytes() const;
+
+  // Marks (or unmarks) the inputs as being compacted. REQUIRES: DB mutex.
+  void MarkInputs(bool being_compacted) const;
+  // Drops the reference to the input Version once the work is installed.
+  void ReleaseInputVersion() { input_version_.reset(); }
+
+ private:
+  friend class VersionSet;
+  Compaction(const Options& options, int level, std::shared_ptr<const Version> v);
+
+  int level_;
+  uint64_t max_output_file_size_;
+  uint64_t max_grandparent_overlap_bytes_;
+  bool manual_ = false;
+  std::shared_ptr<const Version> input_version_;
+  std::array<FileList, 2> inputs_;
+  FileList grandparents_;
+  size_t grandparent_index_ = 0;
+  bool seen_key_ = false;
+  uint64_t overlapped_bytes_ = 0;
+  std::array<size_t, kNumLevels> level_ptrs_{};
+};
+
+class VersionSet {
+ public:
+  VersionSet(std::string dbname, const Options& options, TableCache* table_cache);
+  VersionSet(const VersionSet&) = delete;
+  VersionSet& operator=(const VersionSet&) = delete;
+
+  // Writes the first MANIFEST of a new DB and points CURRENT at it.
+  absl::Status CreateNew();
+  // Reads CURRENT and the MANIFEST it names into the current version.
+  // A torn last record (a crash inside LogAndApply, never acknowledged) is
+  // dropped; any other damage is DataLoss.
+  absl::Status Recover();
+
+  // Applies edit to the current version, records it in the MANIFEST (a new
+  // MANIFEST holding a full snapshot when there is none open yet or the
+  // current one has grown large), and installs the result. Releases *mu while
+  // writing; concurrent callers are serialized.
+  // REQUIRES: *mu held.
+  absl::Status LogAndApply(VersionEdit* edit, Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  std::shared_ptr<const Version> current() const { return current_; }
+
+  uint64_t NewFileNumber() { return next_file_number_++; }
+  void MarkFileNumberUsed(uint64_t n) {
+    if (next_file_number_ <= n) next_file_number_ = n + 1;
+  }
+  uint64_t LogNumber() const { return log_number_; }
+  uint64_t ManifestFileNumber() const { return manifest_file_number_; }
+  SequenceNumber LastSequence() const { return last_sequence_; }
+  void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
+
+  // The level most in need of compaction (score >= 1), or nullptr.
+  // Skips files already being compacted; at most one L0 compaction runs.
+  std::unique_ptr<Compaction> PickCompaction();
+  bool NeedsCompaction() const;
+  // Inputs of a manual compaction of [begin, end] at level; nullptr when
+  // the level has nothing there, or when those files are busy (*busy set).
+  std::unique_ptr<Compaction> CompactRange(int level, const std::string_view* begin,
+                                           const std::string_view* end, bool* busy);
+
+  // Numbers of every file referenced by a live Version.
+  std::set<uint64_t> LiveFiles();
+  uint64_t MaxBytesForLevel(int level) const;
+  double LevelScore(int level) const;
+  bool l0_compaction_running() const { return l0_compaction_running_; }
+  void set_l0_compaction_running(bool v) { l0_compaction_running_ = v; }
+
+ private:
+  void Finalize(Version* v) const;
+  void Install(std::shared_ptr<Version> v);
+  void WriteSnapshot(std::string* record) const;
+  // Completes c: inputs from level + 1, grandparents, compaction pointer.
+  bool SetupOtherInputs(Compaction* c);
+
+  const std::string dbname_;
+  const Options options_;
+  Env* const env_;
+  TableCache* const table_cache_;
+
+  uint64_t next_file_number_ = 2;
+  uint64_t manifest_file_number_ = 0;
+  uint64_t log_number_ = 0;
+  SequenceNumber last_sequence_ = 0;
+
+  std::unique_ptr<WritableFile> manifest_file_;
+  std::unique_ptr<log::Writer> manifest_log_;
+  uint64_t manifest_size_ = 0;
+  bool manifest_busy_ = false;  // a LogAndApply is writing
+  std::optional<CondVar> manifest_cv_;
+
+  std::shared_ptr<Version> current_;
+  std::list<std::weak_ptr<const Version>> live_versions_;
+  std::array<std::string, kNumLevels> compact_pointer_;
+  bool l0_compaction_running_ = false;
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_DB_VERSION_SET_H_

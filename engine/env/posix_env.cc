@@ -1,0 +1,446 @@
+#include "engine/env/posix_env.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "engine/env/posix_error.h"
+#include "engine/util/mutex.h"
+
+namespace lsm {
+
+namespace {
+
+constexpr int kOpenBaseFlags = O_CLOEXEC;
+constexpr mode_t kFileMode = 0644;
+constexpr mode_t kDirMode = 0755;
+
+// Reads until n bytes or the end of the file; retries EINTR and short reads.
+// offset < 0 means "at the current position" (read(2)), else pread(2).
+absl::Status ReadFully(int fd, const std::string& path, int64_t offset, size_t n, char* scratch,
+                       size_t* bytes_read) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = offset < 0 ? ::read(fd, scratch + done, n - done)
+                                 : ::pread(fd, scratch + done, n - done,
+                                           static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      *bytes_read = done;
+      return PosixError(path, errno);
+    }
+    if (r == 0) break;  // End of file.
+    done += static_cast<size_t>(r);
+  }
+  *bytes_read = done;
+  return absl::OkStatus();
+}
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+
+  absl::Status Read(size_t n, std::string_view* result, char* scratch) override {
+    size_t got = 0;
+    absl::Status s = ReadFully(fd_, path_, -1, n, scratch, &got);
+    *result = std::string_view(scratch, got);
+    return s;
+  }
+
+  absl::Status Skip(uint64_t n) override {
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) == static_cast<off_t>(-1)) {
+      return PosixError(path_, errno);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  absl::Status Read(uint64_t offset, size_t n, std::string_view* result,
+                    char* scratch) const override {
+    size_t got = 0;
+    absl::Status s = ReadFully(fd_, path_, static_cast<int64_t>(offset), n, scratch, &got);
+    *result = std::string_view(scratch, got);
+    return s;
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;  // pread does not move a shared offset: safe for concurrent reads.
+};
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+    buffer_.reserve(kPosixWritableFileBufferSize);
+  }
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) Close().IgnoreError();
+  }
+
+  absl::Status Append(std::string_view data) override {
+    if (fd_ < 0) return Closed();
+    // Fill the buffer as far as it goes.
+    const size_t room = kPosixWritableFileBufferSize - buffer_.size();
+    const size_t n = std::min(room, data.size());
+    buffer_.append(data.data(), n);
+    data.remove_prefix(n);
+    if (data.empty()) return absl::OkStatus();
+    // The buffer is full and more remains: write it out, then either buffer
+    // the rest or, when it is large, hand it to the kernel directly.
+    absl::Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (data.size() < kPosixWritableFileBufferSize) {
+      buffer_.append(data.data(), data.size());
+      return absl::OkStatus();
+    }
+    return WriteUnbuffered(data);
+  }
+
+  absl::Status Flush() override {
+    if (fd_ < 0) return Closed();
+    return FlushBuffer();
+  }
+
+  absl::Status Sync() override {
+    if (fd_ < 0) return Closed();
+    absl::Status s = FlushBuffer();
+    if (!s.ok()) return s;
+#if defined(__APPLE__)
+    // fsync on macOS does not reach the platter; F_FULLFSYNC does.
+    if (::fcntl(fd_, F_FULLFSYNC) == 0) return absl::OkStatus();
+#endif
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR) return PosixError(path_, errno);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    if (fd_ < 0) return Closed();
+    absl::Status s = FlushBuffer();
+    if (::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
+    fd_ = -1;
+    buffer_.clear();
+    return s;
+  }
+
+ private:
+  absl::Status Closed() const {
+    return absl::FailedPreconditionError(path_ + ": file is closed");
+  }
+
+  // On failure the bytes not yet written stay buffered.
+  absl::Status FlushBuffer() {
+    if (buffer_.empty()) return absl::OkStatus();
+    size_t written = 0;
+    absl::Status s = WriteAll(buffer_.data(), buffer_.size(), &written);
+    buffer_.erase(0, written);
+    return s;
+  }
+
+  absl::Status WriteUnbuffered(std::string_view data) {
+    size_t written = 0;
+    return WriteAll(data.data(), data.size(), &written);
+  }
+
+  absl::Status WriteAll(const char* p, size_t n, size_t* written) {
+    *written = 0;
+    while (*written < n) {
+      const ssize_t r = ::write(fd_, p + *written, n - *written);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return PosixError(path_, errno);
+      }
+      *written += static_cast<size_t>(r);
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string path_;
+  int fd_;  // -1 once closed.
+  std::string buffer_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+// A FIFO queue of jobs run by threads that are started on demand and never
+// stopped before the pool is destroyed.
+class ThreadPool {
+ public:
+  ThreadPool() : work_cv_(&mu_) {}
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Runs the jobs already queued, then joins the threads.
+  ~ThreadPool() {
+    std::vector<std::thread> threads;
+    {
+      MutexLock l(&mu_);
+      shutting_down_ = true;
+      threads.swap(threads_);
+      work_cv_.SignalAll();
+    }
+    for (std::thread& t : threads) t.join();
+  }
+
+  void Schedule(std::function<void()> fn) {
+    MutexLock l(&mu_);
+    assert(!shutting_down_);
+    if (threads_.empty()) StartThreadsLocked(1);
+    queue_.push_back(std::move(fn));
+    work_cv_.Signal();
+  }
+
+  void SetThreads(int n) {
+    MutexLock l(&mu_);
+    StartThreadsLocked(n);
+  }
+
+ private:
+  void StartThreadsLocked(int n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (static_cast<int>(threads_.size()) < n) {
+      threads_.emplace_back([this] { Work(); });
+    }
+  }
+
+  void Work() {
+    MutexLock l(&mu_);
+    for (;;) {
+      while (queue_.empty() && !shutting_down_) work_cv_.Wait();
+      if (queue_.empty()) return;  // Shutting down with nothing left to run.
+      std::function<void()> fn = std::move(queue_.front());
+      queue_.pop_front();
+      mu_.Unlock();
+      fn();
+      mu_.Lock();
+    }
+  }
+
+  Mutex mu_;
+  CondVar work_cv_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class PosixEnv final : public Env {
+ public:
+  PosixEnv() = default;
+
+  absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(
+      const std::string& path) override {
+    const int fd = Open(path, O_RDONLY, 0);
+    if (fd < 0) return PosixError(path, errno);
+    return std::make_unique<PosixSequentialFile>(path, fd);
+  }
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override {
+    const int fd = Open(path, O_RDONLY, 0);
+    if (fd < 0) return PosixError(path, errno);
+    return std::make_unique<PosixRandomAccessFile>(path, fd);
+  }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    const int fd = Open(path, O_WRONLY | O_CREAT | O_TRUNC, kFileMode);
+    if (fd < 0) return PosixError(path, errno);
+    return std::make_unique<PosixWritableFile>(path, fd);
+  }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
+      const std::string& path) override {
+    const int fd = Open(path, O_WRONLY | O_CREAT | O_APPEND, kFileMode);
+    if (fd < 0) return PosixError(path, errno);
+    return std::make_unique<PosixWritableFile>(path, fd);
+  }
+
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  absl::StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return PosixError(dir, errno);
+    std::vector<std::string> names;
+    for (;;) {
+      errno = 0;
+      const struct dirent* entry = ::readdir(d);
+      if (entry == nullptr) {
+        const int err = errno;
+        ::closedir(d);
+        if (err != 0) return PosixError(dir, err);
+        return names;
+      }
+      const std::string_view name(entry->d_name);
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+  }
+
+  absl::Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return PosixError(path, errno);
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateDir(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), kDirMode) == 0) return absl::OkStatus();
+    const int err = errno;
+    struct stat st;
+    if (err == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return absl::OkStatus();
+    }
+    return PosixError(dir, err);
+  }
+
+  absl::Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return PosixError(dir, errno);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return PosixError(path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  absl::Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError(from + " -> " + to, errno);
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncDir(const std::string& dir) override {
+    const int fd = Open(dir, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0) return PosixError(dir, errno);
+    absl::Status s;
+    while (::fsync(fd) != 0) {
+      if (errno != EINTR) {
+        s = PosixError(dir, errno);
+        break;
+      }
+    }
+    ::close(fd);
+    return s;
+  }
+
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    {
+      MutexLock l(&locks_mu_);
+      if (!locked_paths_.insert(path).second) {
+        return absl::FailedPreconditionError("lock " + path + " is already held by this process");
+      }
+    }
+    const int fd = Open(path, O_RDWR | O_CREAT, kFileMode);
+    if (fd < 0) {
+      const int err = errno;
+      ForgetLock(path);
+      return PosixError(path, err);
+    }
+    int rc;
+    do {
+      rc = ::flock(fd, LOCK_EX | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      const int err = errno;
+      ::close(fd);
+      ForgetLock(path);
+      if (err == EWOULDBLOCK) {
+        return absl::FailedPreconditionError("lock " + path + " is held by another process");
+      }
+      return PosixError("lock " + path, err);
+    }
+    return std::make_unique<PosixFileLock>(path, fd);
+  }
+
+  absl::Status UnlockFile(std::unique_ptr<FileLock> lock) override {
+    auto* posix_lock = dynamic_cast<PosixFileLock*>(lock.get());
+    if (posix_lock == nullptr) {
+      return absl::InvalidArgumentError("UnlockFile: not a lock taken by this Env");
+    }
+    absl::Status s;
+    if (::flock(posix_lock->fd(), LOCK_UN) != 0) s = PosixError("unlock " + posix_lock->path(), errno);
+    ::close(posix_lock->fd());
+    ForgetLock(posix_lock->path());
+    return s;
+  }
+
+  void Schedule(std::function<void()> fn) override { pool_.Schedule(std::move(fn)); }
+
+  void StartThread(std::function<void()> fn) override { std::thread(std::move(fn)).detach(); }
+
+  void SetBackgroundThreads(int n) override { pool_.SetThreads(n); }
+
+  uint64_t NowMicros() override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+
+  void SleepForMicroseconds(int64_t micros) override {
+    if (micros > 0) std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+
+ private:
+  static int Open(const std::string& path, int flags, mode_t mode) {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags | kOpenBaseFlags, mode);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+  }
+
+  void ForgetLock(const std::string& path) {
+    MutexLock l(&locks_mu_);
+    locked_paths_.erase(path);
+  }
+
+  Mutex locks_mu_;
+  // Paths locked through this Env: flock alone would also refuse a second
+  // lock from this process (each open() is its own open file description),
+  // but this gives the clearer message and does not touch the file.
+  std::set<std::string> locked_paths_ ABSL_GUARDED_BY(locks_mu_);
+
+  ThreadPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Env> NewPosixEnv() { return std::make_unique<PosixEnv>(); }
+
+Env* Env::Default() {
+  // Never destroyed: background threads may still run during static destruction.
+  static Env* const env = new PosixEnv;
+  return env;
+}
+
+}  // namespace lsm

@@ -1,0 +1,300 @@
+// POSIX-specific behaviour: errno mapping, write buffering, locks across
+// processes, the background thread pool, the clock.
+//
+// No test here calls Env::Default()->Schedule: the fork() in the lock test
+// then happens while this process has a single thread.
+#include "engine/env/posix_env.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/env/posix_error.h"
+#include "engine/env/test_util.h"
+#include "engine/util/mutex.h"
+#include "engine/util/random.h"
+#include "gtest/gtest.h"
+#include "lsm/env.h"
+
+namespace lsm {
+namespace {
+
+TEST(PosixErrorTest, MapsErrnoToCanonicalCodes) {
+  struct Case {
+    int err;
+    absl::StatusCode code;
+  };
+  const Case cases[] = {
+      {ENOENT, absl::StatusCode::kNotFound},
+      {ENOTDIR, absl::StatusCode::kNotFound},
+      {EEXIST, absl::StatusCode::kAlreadyExists},
+      {ENOSPC, absl::StatusCode::kResourceExhausted},
+      {EDQUOT, absl::StatusCode::kResourceExhausted},
+      {EMFILE, absl::StatusCode::kResourceExhausted},
+      {EACCES, absl::StatusCode::kPermissionDenied},
+      {EROFS, absl::StatusCode::kPermissionDenied},
+      {EWOULDBLOCK, absl::StatusCode::kFailedPrecondition},
+      {ENOTEMPTY, absl::StatusCode::kFailedPrecondition},
+      {EISDIR, absl::StatusCode::kInvalidArgument},
+      {EINVAL, absl::StatusCode::kInvalidArgument},
+      {EIO, absl::StatusCode::kUnavailable},
+      {ENXIO, absl::StatusCode::kUnavailable},  // "everything else"
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("errno " + std::to_string(c.err));
+    EXPECT_EQ(ErrnoToStatusCode(c.err), c.code);
+    EXPECT_EQ(PosixError("ctx", c.err).code(), c.code);
+  }
+}
+
+TEST(PosixErrorTest, MessageNamesContextAndError) {
+  absl::Status s = PosixError("/db/000012.log", ENOSPC);
+  EXPECT_EQ(std::string(s.message()), "/db/000012.log: No space left on device");
+}
+
+class PosixEnvTest : public testing::Test {
+ protected:
+  void SetUp() override { dir_ = NewTestTempDir("posix_env_test"); }
+  void TearDown() override { RemoveDirRecursively(env_, dir_); }
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+
+  Env* const env_ = Env::Default();
+  std::string dir_;
+};
+
+TEST_F(PosixEnvTest, DefaultIsOneInstance) { EXPECT_EQ(Env::Default(), Env::Default()); }
+
+// Appends around the buffer size: filling it exactly, overflowing it by one,
+// bypassing it; with and without bytes already buffered.
+TEST_F(PosixEnvTest, AppendsAroundTheBufferSize) {
+  constexpr size_t kBuf = kPosixWritableFileBufferSize;
+  const size_t sizes[] = {1, kBuf - 1, 1, kBuf, 1, kBuf + 1, 3 * kBuf, 0, kBuf - 2, 7, 2 * kBuf};
+  auto file = env_->NewWritableFile(Path("f"));
+  ASSERT_TRUE(file.ok());
+  std::string expected;
+  char c = 'a';
+  for (size_t n : sizes) {
+    const std::string piece(n, c);
+    c = static_cast<char>(c == 'z' ? 'a' : c + 1);
+    ASSERT_TRUE((*file)->Append(piece).ok());
+    expected += piece;
+  }
+  // Nothing is lost or reordered; what was appended is on disk after Flush.
+  ASSERT_TRUE((*file)->Flush().ok());
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("f"), &got).ok());
+  EXPECT_TRUE(got == expected);
+  ASSERT_TRUE((*file)->Close().ok());
+}
+
+TEST_F(PosixEnvTest, SmallAppendsStayBufferedUntilFlush) {
+  auto file = env_->NewWritableFile(Path("f"));
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Append("abc").ok());
+  auto size = env_->GetFileSize(Path("f"));
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 0u);  // Still in user space.
+  ASSERT_TRUE((*file)->Flush().ok());
+  size = env_->GetFileSize(Path("f"));
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 3u);
+}
+
+TEST_F(PosixEnvTest, DestructorFlushes) {
+  {
+    auto file = env_->NewWritableFile(Path("f"));
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->Append("unclosed").ok());
+  }
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("f"), &got).ok());
+  EXPECT_EQ(got, "unclosed");
+}
+
+TEST_F(PosixEnvTest, ConcurrentRandomReads) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  Random rnd(seed);
+  const std::string contents = rnd.Bytes(1 << 20);
+  ASSERT_TRUE(WriteStringToFile(env_, contents, Path("f"), false).ok());
+  auto file = env_->NewRandomAccessFile(Path("f"));
+  ASSERT_TRUE(file.ok());
+  const RandomAccessFile* shared = file->get();
+
+  constexpr int kThreads = 4;
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Random r(seed + t + 1);
+      std::vector<char> scratch(9000);
+      for (int i = 0; i < 2000; ++i) {
+        const uint64_t offset = r.Uniform(contents.size() + 100);
+        const size_t n = r.Uniform(scratch.size());
+        std::string_view result;
+        absl::Status s = shared->Read(offset, n, &result, scratch.data());
+        const std::string_view want =
+            offset >= contents.size() ? std::string_view()
+                                      : std::string_view(contents).substr(offset, n);
+        if (!s.ok() || result != want) ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+TEST_F(PosixEnvTest, ErrorsNameThePath) {
+  auto file = env_->NewSequentialFile(Path("missing"));
+  ASSERT_EQ(file.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(std::string(file.status().message()), Path("missing") + ": No such file or directory");
+  // Opening a directory for writing.
+  EXPECT_EQ(env_->NewWritableFile(dir_).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Runs fn in a child process and returns its exit code.
+int RunInChild(const std::function<int()>& fn) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(fn());
+  EXPECT_GT(pid, 0) << "fork: " << std::strerror(errno);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  EXPECT_TRUE(WIFEXITED(wstatus)) << "child did not exit normally";
+  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+}
+
+// 0: the lock was refused with FailedPrecondition; 1: it was granted;
+// 2: some other error. The child uses a fresh Env, so only flock can refuse.
+int TryLockInChild(const std::string& path) {
+  std::unique_ptr<Env> env = NewPosixEnv();
+  auto lock = env->LockFile(path);
+  if (lock.ok()) return env->UnlockFile(*std::move(lock)).ok() ? 1 : 2;
+  return lock.status().code() == absl::StatusCode::kFailedPrecondition ? 0 : 2;
+}
+
+TEST_F(PosixEnvTest, LockIsHeldAcrossProcesses) {
+  const std::string path = Path("LOCK");
+  auto lock = env_->LockFile(path);
+  ASSERT_TRUE(lock.ok()) << lock.status();
+
+  EXPECT_EQ(RunInChild([&] { return TryLockInChild(path); }), 0);
+  // The message tells what happened.
+  EXPECT_EQ(RunInChild([&] {
+              std::unique_ptr<Env> env = NewPosixEnv();
+              auto l = env->LockFile(path);
+              return !l.ok() && std::string(l.status().message()) ==
+                                    "lock " + path + " is held by another process"
+                         ? 0
+                         : 1;
+            }),
+            0);
+
+  ASSERT_TRUE(env_->UnlockFile(*std::move(lock)).ok());
+  EXPECT_EQ(RunInChild([&] { return TryLockInChild(path); }), 1);
+}
+
+TEST_F(PosixEnvTest, SecondLockInSameProcessFails) {
+  const std::string path = Path("LOCK");
+  auto lock = env_->LockFile(path);
+  ASSERT_TRUE(lock.ok());
+  // Through the same Env: refused by the in-process table.
+  EXPECT_EQ(env_->LockFile(path).status().code(), absl::StatusCode::kFailedPrecondition);
+  // Through another Env of this process: refused by flock itself.
+  std::unique_ptr<Env> other = NewPosixEnv();
+  EXPECT_EQ(other->LockFile(path).status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(env_->UnlockFile(*std::move(lock)).ok());
+  auto relock = other->LockFile(path);
+  ASSERT_TRUE(relock.ok()) << relock.status();
+  ASSERT_TRUE(other->UnlockFile(*std::move(relock)).ok());
+}
+
+TEST(PosixEnvPoolTest, ScheduleIsFifoOnOneThread) {
+  std::unique_ptr<Env> env = NewPosixEnv();
+  Mutex mu;
+  CondVar cv(&mu);
+  std::vector<int> order;
+  constexpr int kJobs = 200;
+  for (int i = 0; i < kJobs; ++i) {
+    env->Schedule([&, i] {
+      MutexLock l(&mu);
+      order.push_back(i);
+      cv.SignalAll();
+    });
+  }
+  {
+    MutexLock l(&mu);
+    while (static_cast<int>(order.size()) < kJobs) cv.Wait();
+  }
+  for (int i = 0; i < kJobs; ++i) ASSERT_EQ(order[i], i);
+}
+
+// With two threads, two jobs that each wait for the other both finish; with
+// one thread they would deadlock (and the test would time out).
+TEST(PosixEnvPoolTest, TwoThreadsRunTwoJobsAtOnce) {
+  std::unique_ptr<Env> env = NewPosixEnv();
+  env->SetBackgroundThreads(2);
+  Mutex mu;
+  CondVar cv(&mu);
+  int arrived = 0;
+  int finished = 0;
+  auto job = [&] {
+    MutexLock l(&mu);
+    ++arrived;
+    cv.SignalAll();
+    while (arrived < 2) cv.Wait();
+    ++finished;
+    cv.SignalAll();
+  };
+  env->Schedule(job);
+  env->Schedule(job);
+  MutexLock l(&mu);
+  while (finished < 2) cv.Wait();
+  EXPECT_EQ(arrived, 2);
+}
+
+TEST(PosixEnvPoolTest, DestructionRunsQueuedJobs) {
+  std::atomic<int> ran{0};
+  {
+    std::unique_ptr<Env> env = NewPosixEnv();
+    for (int i = 0; i < 50; ++i) env->Schedule([&] { ran.fetch_add(1); });
+  }
+  EXPECT_EQ(ran.load(), 50);
+}
+
+TEST(PosixEnvPoolTest, StartThreadRunsFunction) {
+  Mutex mu;
+  CondVar cv(&mu);
+  bool ran = false;
+  Env::Default()->StartThread([&] {
+    MutexLock l(&mu);
+    ran = true;
+    cv.SignalAll();
+  });
+  MutexLock l(&mu);
+  while (!ran) cv.Wait();
+  EXPECT_TRUE(ran);
+}
+
+TEST(PosixEnvClockTest, SleepAdvancesMonotonicClock) {
+  Env* env = Env::Default();
+  const uint64_t before = env->NowMicros();
+  env->SleepForMicroseconds(2000);
+  const uint64_t after = env->NowMicros();
+  EXPECT_GE(after - before, 2000u);  // sleep_for never returns early.
+  env->SleepForMicroseconds(0);
+  env->SleepForMicroseconds(-5);  // Nothing to do; must not hang.
+  EXPECT_GE(env->NowMicros(), after);
+}
+
+}  // namespace
+}  // namespace lsm

@@ -1,0 +1,37 @@
+#include "engine/env/test_util.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace lsm {
+
+std::string NewTestTempDir(std::string_view prefix) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  if (base == nullptr || base[0] == '\0') base = std::getenv("TMPDIR");
+  if (base == nullptr || base[0] == '\0') base = "/tmp";
+  std::string pattern = std::string(base) + "/" + std::string(prefix) + "-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) {
+    std::fprintf(stderr, "mkdtemp(%s): %s\n", pattern.c_str(), std::strerror(errno));
+    std::abort();
+  }
+  return std::string(buf.data());
+}
+
+void RemoveDirRecursively(Env* env, const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> children = env->GetChildren(dir);
+  if (children.ok()) {
+    for (const std::string& name : *children) {
+      const std::string path = dir + "/" + name;
+      if (!env->RemoveFile(path).ok()) RemoveDirRecursively(env, path);
+    }
+  }
+  env->RemoveDir(dir).IgnoreError();
+}
+
+}  // namespace lsm

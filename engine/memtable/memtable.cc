@@ -1,0 +1,147 @@
+#include "engine/memtable/memtable.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "engine/util/coding.h"
+
+namespace lsm {
+namespace {
+
+// Decodes the length-prefixed slice at p. The memtable wrote p itself, so the
+// varint is well-formed and the bytes are there.
+inline std::string_view GetLengthPrefixedSlice(const char* p) {
+  uint32_t len;
+  const auto first = static_cast<uint8_t>(*p);
+  if (first < 0x80) {  // one-byte varint: every key shorter than 128 bytes
+    len = first;
+    ++p;
+  } else {
+    p = DecodeVarint32(p, p + kMaxVarint32Bytes, &len);
+  }
+  return std::string_view(p, len);
+}
+
+}  // namespace
+
+int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  return CompareInternalKeys(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
+}
+
+MemTable::MemTable() : table_(KeyComparator{}, &arena_) {}
+
+MemTable::~MemTable() = default;
+
+void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
+                   std::string_view value) {
+  assert(seq <= kMaxSequenceNumber);
+  const size_t ikey_len = key.size() + kInternalKeyTrailerSize;
+  assert(ikey_len <= UINT32_MAX && value.size() <= UINT32_MAX);
+  const size_t encoded_len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) +
+                             value.size();
+  // The entry lives right after its skiplist node (one allocation).
+  table_.InsertWith(encoded_len, [&](char* buf) -> const char* {
+    char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
+    if (!key.empty()) std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    EncodeFixed64(p, PackSequenceAndType(seq, type));
+    p += kInternalKeyTrailerSize;
+    p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    assert(p + value.size() == buf + encoded_len);
+    return buf;
+  });
+
+  // Statistics: only this (single) writer stores them, readers load them.
+  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
+                     std::memory_order_relaxed);
+  if (type == ValueType::kDeletion) {
+    num_deletions_.store(num_deletions_.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+  }
+  if (seq < smallest_seq_.load(std::memory_order_relaxed)) {
+    smallest_seq_.store(seq, std::memory_order_relaxed);
+  }
+  if (seq > largest_seq_.load(std::memory_order_relaxed)) {
+    largest_seq_.store(seq, std::memory_order_relaxed);
+  }
+}
+
+MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snapshot,
+                                  std::string* value) const {
+  // The lookup target in the entry encoding: varint32(len) internal_key.
+  // Short keys are encoded on the stack; no allocation on the common path.
+  const size_t ikey_len = user_key.size() + kInternalKeyTrailerSize;
+  char stack_buf[256];
+  std::string heap_buf;
+  char* target = stack_buf;
+  if (ikey_len + kMaxVarint32Bytes > sizeof(stack_buf)) {
+    heap_buf.resize(ikey_len + kMaxVarint32Bytes);
+    target = heap_buf.data();
+  }
+  char* p = EncodeVarint32(target, static_cast<uint32_t>(ikey_len));
+  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
+  EncodeFixed64(p + user_key.size(), PackSequenceAndType(snapshot, kValueTypeForSeek));
+
+  Table::Iterator iter(&table_);
+  iter.Seek(target);
+  if (!iter.Valid()) return GetResult::kNotPresent;
+  // The first entry >= target: the newest of user_key with sequence <=
+  // snapshot, if user_key has one; otherwise some larger user key.
+  const char* entry = iter.key();
+  const std::string_view ikey = GetLengthPrefixedSlice(entry);
+  if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
+  const auto type = static_cast<ValueType>(ExtractTrailer(ikey) & 0xff);
+  if (type == ValueType::kDeletion) return GetResult::kDeleted;
+  const std::string_view v = GetLengthPrefixedSlice(ikey.data() + ikey.size());
+  value->assign(v.data(), v.size());
+  return GetResult::kFound;
+}
+
+class MemTable::MemTableIterator final : public Iterator {
+ public:
+  MemTableIterator(const Table* table, std::shared_ptr<const MemTable> owner)
+      : iter_(table), owner_(std::move(owner)) {}
+
+  bool Valid() const override { return iter_.Valid(); }
+  void SeekToFirst() override { iter_.SeekToFirst(); }
+  void SeekToLast() override { iter_.SeekToLast(); }
+  void Seek(std::string_view target) override { iter_.Seek(EncodeTarget(target)); }
+  void SeekForPrev(std::string_view target) override {
+    iter_.SeekForPrev(EncodeTarget(target));
+  }
+  void Next() override { iter_.Next(); }
+  void Prev() override { iter_.Prev(); }
+  std::string_view key() const override { return GetLengthPrefixedSlice(iter_.key()); }
+  std::string_view value() const override {
+    const std::string_view k = key();
+    return GetLengthPrefixedSlice(k.data() + k.size());
+  }
+  absl::Status status() const override { return absl::OkStatus(); }
+
+ private:
+  // Targets are internal keys. Anything shorter than a trailer cannot be
+  // one; rather than read out of bounds, it is taken as a user key and the
+  // target becomes the position before all of that key's entries.
+  const char* EncodeTarget(std::string_view target) {
+    tmp_.clear();
+    if (target.size() >= kInternalKeyTrailerSize) {
+      PutVarint32(&tmp_, static_cast<uint32_t>(target.size()));
+      tmp_.append(target.data(), target.size());
+    } else {
+      PutVarint32(&tmp_, static_cast<uint32_t>(target.size() + kInternalKeyTrailerSize));
+      AppendInternalKey(&tmp_, target, kMaxSequenceNumber, kValueTypeForSeek);
+    }
+    return tmp_.data();
+  }
+
+  Table::Iterator iter_;
+  std::string tmp_;  // the last Seek target, in entry encoding
+  std::shared_ptr<const MemTable> owner_;  // keeps a shared memtable alive
+};
+
+std::unique_ptr<Iterator> MemTable::NewIterator() const {
+  return std::make_unique<MemTableIterator>(&table_, weak_from_this().lock());
+}
+
+}  // namespace lsm

@@ -1,0 +1,96 @@
+// MemTable: the in-memory write buffer. Every update becomes an entry keyed by
+// its internal key (user key, sequence, type; see dbformat.h) in a SkipList
+// whose nodes and entries live in one Arena. When the memtable is full the DB
+// freezes it and flushes it to an L0 table in internal-key order.
+//
+// Entry encoding in the arena (stored right after its skiplist node, one
+// allocation per Add):
+//   entry := varint32(internal_key_len) internal_key varint32(value_len) value
+//
+// Thread safety: one writer at a time (Add needs external synchronization);
+// Get, NewIterator and the iterators, and the statistics accessors may run
+// concurrently with each other and with the writer, without locks.
+//
+// Lifetime: a MemTable is normally owned by std::shared_ptr (the DB hands the
+// same memtable to readers, the flush job and iterators). An iterator from
+// NewIterator() keeps a shared_ptr-owned memtable alive by itself; for a
+// memtable not owned by a shared_ptr (a test's local variable), the caller
+// keeps it alive while iterators exist.
+#ifndef LSM_ENGINE_MEMTABLE_MEMTABLE_H_
+#define LSM_ENGINE_MEMTABLE_MEMTABLE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/memtable/dbformat.h"
+#include "engine/memtable/skiplist.h"
+#include "engine/util/arena.h"
+#include "lsm/iterator.h"
+
+namespace lsm {
+
+class MemTable : public std::enable_shared_from_this<MemTable> {
+ public:
+  enum class GetResult {
+    kNotPresent,  // no entry for the key at or below the snapshot
+    kFound,       // newest visible entry is a value (copied to *value)
+    kDeleted,     // newest visible entry is a deletion
+  };
+
+  MemTable();
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+  ~MemTable();
+
+  // Adds an entry. Sequence numbers of one memtable need not be added in
+  // order, but each (key, seq, type) must be new.
+  // REQUIRES: external synchronization with other Add calls;
+  //           seq <= kMaxSequenceNumber; key.size() + 8 and value.size() fit
+  //           in 32 bits.
+  void Add(SequenceNumber seq, ValueType type, std::string_view key, std::string_view value);
+
+  // Looks up the newest entry of user_key with sequence <= snapshot.
+  GetResult Get(std::string_view user_key, SequenceNumber snapshot, std::string* value) const;
+
+  // An iterator over every entry, keys are internal keys (ordered by user key
+  // ascending, then sequence descending); Seek/SeekForPrev take internal keys
+  // (MakeLookupKey gives the target that lands on the newest entry of a user
+  // key at or below a sequence). Its status() is always OK.
+  std::unique_ptr<Iterator> NewIterator() const;
+
+  // Bytes held by the arena (nodes, entries, block bookkeeping).
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
+  uint64_t NumDeletions() const { return num_deletions_.load(std::memory_order_relaxed); }
+  // Smallest / largest sequence added so far; kMaxSequenceNumber / 0 when
+  // empty.
+  SequenceNumber SmallestSequence() const {
+    return smallest_seq_.load(std::memory_order_relaxed);
+  }
+  SequenceNumber LargestSequence() const { return largest_seq_.load(std::memory_order_relaxed); }
+
+ private:
+  class MemTableIterator;
+
+  // Orders arena entries (and lookup targets in the same encoding) by their
+  // internal keys.
+  struct KeyComparator {
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<const char*, KeyComparator>;
+
+  Arena arena_;
+  Table table_;
+  std::atomic<uint64_t> num_entries_{0};
+  std::atomic<uint64_t> num_deletions_{0};
+  std::atomic<SequenceNumber> smallest_seq_{kMaxSequenceNumber};
+  std::atomic<SequenceNumber> largest_seq_{0};
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_MEMTABLE_MEMTABLE_H_

@@ -1,0 +1,273 @@
+#include "engine/table/block.h"
+
+#include <cassert>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/memtable/dbformat.h"
+#include "engine/table/iterator_util.h"
+#include "engine/util/coding.h"
+
+namespace lsm {
+
+namespace {
+
+// Parses the header of the entry at p: shared, non_shared and value lengths.
+// Returns where the key delta starts, or nullptr when the entry does not fit
+// in [p, limit).
+const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
+                        uint32_t* non_shared, uint32_t* value_len) {
+  if (limit - p < 3) return nullptr;
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  if ((u[0] | u[1] | u[2]) < 128) {
+    // Fast path: all three lengths fit in one byte each.
+    *shared = u[0];
+    *non_shared = u[1];
+    *value_len = u[2];
+    p += 3;
+  } else {
+    if ((p = DecodeVarint32(p, limit, shared)) == nullptr) return nullptr;
+    if ((p = DecodeVarint32(p, limit, non_shared)) == nullptr) return nullptr;
+    if ((p = DecodeVarint32(p, limit, value_len)) == nullptr) return nullptr;
+  }
+  if (static_cast<uint64_t>(limit - p) < uint64_t{*non_shared} + *value_len) return nullptr;
+  return p;
+}
+
+class BlockIter final : public Iterator {
+ public:
+  BlockIter(const char* data, uint32_t restarts, uint32_t num_restarts, KeyOrder order,
+            std::shared_ptr<const Block> owner)
+      : data_(data),
+        restarts_(restarts),
+        num_restarts_(num_restarts),
+        order_(order),
+        owner_(std::move(owner)),
+        current_(restarts),
+        next_(restarts),
+        restart_index_(num_restarts) {
+    assert(num_restarts > 0);
+  }
+
+  bool Valid() const override { return current_ < restarts_ && status_.ok(); }
+  absl::Status status() const override { return status_; }
+  std::string_view key() const override {
+    assert(Valid());
+    return key_;
+  }
+  std::string_view value() const override {
+    assert(Valid());
+    return value_;
+  }
+
+  void Next() override {
+    assert(Valid());
+    ParseNextKey();
+  }
+
+  void Prev() override {
+    assert(Valid());
+    // Back up to a restart point strictly before the current entry, then
+    // scan forward to the entry just before it.
+    const uint32_t original = current_;
+    while (RestartPoint(restart_index_) >= original) {
+      if (restart_index_ == 0) {
+        MarkEnd();
+        return;
+      }
+      --restart_index_;
+    }
+    SeekToRestartPoint(restart_index_);
+    do {
+      if (!ParseNextKey()) return;
+    } while (next_ < original);
+  }
+
+  void Seek(std::string_view target) override {
+    if (!status_.ok()) return;
+    // Binary search for the last restart point whose key is < target.
+    uint32_t left = 0;
+    uint32_t right = num_restarts_ - 1;
+    while (left < right) {
+      const uint32_t mid = left + (right - left + 1) / 2;
+      const uint32_t offset = RestartPoint(mid);
+      uint32_t shared, non_shared, value_len;
+      const char* p =
+          DecodeEntry(data_ + offset, data_ + restarts_, &shared, &non_shared, &value_len);
+      if (p == nullptr || shared != 0) {
+        Corrupt(absl::StrCat("bad entry at restart point ", mid));
+        return;
+      }
+      const std::string_view mid_key(p, non_shared);
+      if (!KeyOk(mid_key)) return;
+      if (Compare(mid_key, target) < 0) {
+        left = mid;
+      } else {
+        right = mid - 1;
+      }
+    }
+    SeekToRestartPoint(left);
+    while (ParseNextKey()) {
+      if (Compare(key_, target) >= 0) return;
+    }
+  }
+
+  void SeekForPrev(std::string_view target) override {
+    Seek(target);
+    if (!status_.ok()) return;
+    if (!Valid()) {
+      SeekToLast();
+    } else if (Compare(key_, target) > 0) {
+      Prev();
+    }
+  }
+
+  void SeekToFirst() override {
+    if (!status_.ok()) return;
+    SeekToRestartPoint(0);
+    ParseNextKey();
+  }
+
+  void SeekToLast() override {
+    if (!status_.ok()) return;
+    SeekToRestartPoint(num_restarts_ - 1);
+    while (ParseNextKey() && next_ < restarts_) {
+    }
+  }
+
+ private:
+  int Compare(std::string_view a, std::string_view b) const {
+    return order_ == KeyOrder::kInternal ? CompareInternalKeys(a, b) : a.compare(b);
+  }
+
+  uint32_t RestartPoint(uint32_t index) const {
+    assert(index < num_restarts_);
+    return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+  }
+
+  void SeekToRestartPoint(uint32_t index) {
+    key_.clear();
+    restart_index_ = index;
+    // ParseNextKey() starts at next_.
+    next_ = RestartPoint(index);
+    current_ = next_;
+  }
+
+  void MarkEnd() {
+    current_ = restarts_;
+    next_ = restarts_;
+    restart_index_ = num_restarts_;
+    key_.clear();
+    value_ = {};
+  }
+
+  void Corrupt(std::string_view what) {
+    if (status_.ok()) {
+      status_ = absl::DataLossError(absl::StrCat("bad block: ", ToAbslView(what)));
+    }
+    MarkEnd();
+  }
+
+  static absl::string_view ToAbslView(std::string_view s) {
+    return absl::string_view(s.data(), s.size());
+  }
+
+  bool KeyOk(std::string_view key) {
+    if (order_ == KeyOrder::kInternal && key.size() < kInternalKeyTrailerSize) {
+      Corrupt("internal key shorter than its trailer");
+      return false;
+    }
+    return true;
+  }
+
+  // Moves to the entry at next_. False at the end or on damage.
+  bool ParseNextKey() {
+    current_ = next_;
+    if (current_ >= restarts_) {
+      MarkEnd();
+      return false;
+    }
+    uint32_t shared, non_shared, value_len;
+    const char* p =
+        DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_len);
+    if (p == nullptr || shared > key_.size()) {
+      Corrupt(absl::StrCat("bad entry at offset ", current_));
+      return false;
+    }
+    key_.resize(shared);
+    key_.append(p, non_shared);
+    value_ = std::string_view(p + non_shared, value_len);
+    next_ = static_cast<uint32_t>((p + non_shared + value_len) - data_);
+    if (!KeyOk(key_)) return false;
+    while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
+      ++restart_index_;
+    }
+    return true;
+  }
+
+  const char* const data_;
+  const uint32_t restarts_;      // offset of the restart array: end of entries
+  const uint32_t num_restarts_;  // >= 1
+  const KeyOrder order_;
+  const std::shared_ptr<const Block> owner_;  // may be null
+
+  uint32_t current_;        // offset of the current entry; >= restarts_ when !Valid()
+  uint32_t next_;           // offset of the entry after the current one
+  uint32_t restart_index_;  // restart block holding current_
+  std::string key_;
+  std::string_view value_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+Block::Block(BlockContents contents)
+    : data_(std::move(contents.data)), stored_compression_(contents.stored_compression) {
+  const size_t n = data_.size();
+  if (n < sizeof(uint32_t)) {
+    status_ = absl::DataLossError(absl::StrCat("bad block: ", n, " bytes is too short"));
+    return;
+  }
+  const uint32_t num = DecodeFixed32(data_.data() + n - sizeof(uint32_t));
+  const size_t max_restarts = (n - sizeof(uint32_t)) / sizeof(uint32_t);
+  if (num == 0 || num > max_restarts) {
+    status_ = absl::DataLossError(
+        absl::StrCat("bad block: ", num, " restart points in ", n, " bytes"));
+    return;
+  }
+  const size_t restart_offset = n - sizeof(uint32_t) * (1 + size_t{num});
+  // The restart array must start at 0, increase strictly and point inside the
+  // entries (an empty block has the single restart point 0 == its end).
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < num; ++i) {
+    const uint32_t r = DecodeFixed32(data_.data() + restart_offset + i * sizeof(uint32_t));
+    const bool ok = i == 0 ? (r == 0 && (restart_offset > 0 || num == 1))
+                           : (r > prev && r < restart_offset);
+    if (!ok) {
+      status_ = absl::DataLossError(
+          absl::StrCat("bad block: restart point ", i, " at offset ", r, " is out of order"));
+      return;
+    }
+    prev = r;
+  }
+  restart_offset_ = static_cast<uint32_t>(restart_offset);
+  num_restarts_ = num;
+}
+
+std::unique_ptr<Iterator> Block::NewIteratorWithOwner(KeyOrder order,
+                                                      std::shared_ptr<const Block> owner) const {
+  if (!status_.ok()) return NewErrorIterator(status_);
+  return std::make_unique<BlockIter>(data_.data(), restart_offset_, num_restarts_, order,
+                                     std::move(owner));
+}
+
+std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
+  return NewIteratorWithOwner(order, nullptr);
+}
+
+std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block, KeyOrder order) {
+  const Block* b = block.get();
+  return b->NewIteratorWithOwner(order, std::move(block));
+}
+
+}  // namespace lsm

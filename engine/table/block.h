@@ -1,0 +1,69 @@
+// Block: an immutable, parsed block (data, index, meta-index or properties)
+// that owns its uncompressed bytes, and iterators over its entries. Blocks are
+// shared through std::shared_ptr<const Block> (the block cache holds them).
+//
+// Malformed contents never cause an out-of-bounds read: the iterator stops
+// and reports DataLoss through status().
+//
+// Thread safety: a Block is immutable and may be read from many threads; each
+// iterator is used by one thread at a time.
+#ifndef LSM_ENGINE_TABLE_BLOCK_H_
+#define LSM_ENGINE_TABLE_BLOCK_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "engine/table/format.h"
+#include "lsm/iterator.h"
+
+namespace lsm {
+
+// How the keys of a block are ordered.
+enum class KeyOrder {
+  // Internal keys (data and index blocks): CompareInternalKeys. Keys shorter
+  // than the 8-byte trailer are reported as damage.
+  kInternal,
+  // Plain bytewise order (meta-index and properties blocks).
+  kBytewise,
+};
+
+class Block {
+ public:
+  explicit Block(BlockContents contents);
+
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+
+  // OK unless the restart array is malformed; then every iterator reports it.
+  const absl::Status& status() const { return status_; }
+  size_t size() const { return data_.size(); }
+  // Bytes this block holds in memory, for cache charging.
+  size_t charge() const { return data_.capacity() + sizeof(*this); }
+  uint32_t num_restarts() const { return num_restarts_; }
+  Compression stored_compression() const { return stored_compression_; }
+
+  // An iterator over the entries. The block must outlive it.
+  std::unique_ptr<Iterator> NewIterator(KeyOrder order) const;
+
+ private:
+  friend std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block,
+                                                    KeyOrder order);
+  std::unique_ptr<Iterator> NewIteratorWithOwner(KeyOrder order,
+                                                 std::shared_ptr<const Block> owner) const;
+
+  const std::string data_;
+  const Compression stored_compression_;
+  uint32_t restart_offset_ = 0;  // where the restart array starts
+  uint32_t num_restarts_ = 0;
+  absl::Status status_;
+};
+
+// An iterator that keeps block alive for as long as it lives.
+std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block, KeyOrder order);
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_TABLE_BLOCK_H_

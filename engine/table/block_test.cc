@@ -1,0 +1,243 @@
+#include "engine/table/block.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/memtable/dbformat.h"
+#include "engine/table/block_builder.h"
+#include "engine/util/coding.h"
+#include "engine/util/random.h"
+#include "gtest/gtest.h"
+
+namespace lsm {
+namespace {
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+std::shared_ptr<const Block> MakeBlock(std::string data) {
+  BlockContents c;
+  c.data = std::move(data);
+  return std::make_shared<Block>(std::move(c));
+}
+
+std::string Build(const Entries& entries, int restart_interval) {
+  BlockBuilder b(restart_interval);
+  for (const auto& [k, v] : entries) b.Add(k, v);
+  return std::string(b.Finish());
+}
+
+// n internal keys with shared prefixes, two versions of every third key.
+Entries SampleEntries(int n) {
+  Entries e;
+  for (int i = 0; i < n; ++i) {
+    const std::string user = "key" + std::to_string(1000 + i * 2);
+    if (i % 3 == 0) e.emplace_back(MakeInternalKey(user, 200 + i, ValueType::kValue), "new" + user);
+    e.emplace_back(MakeInternalKey(user, 100 + i, i % 5 == 0 ? ValueType::kDeletion : ValueType::kValue),
+                   i % 7 == 0 ? "" : "v" + std::to_string(i));
+  }
+  return e;
+}
+
+void ExpectAt(const Iterator& it, const Entries& e, size_t i) {
+  ASSERT_TRUE(it.Valid()) << "expected entry " << i;
+  EXPECT_EQ(it.key(), e[i].first) << i;
+  EXPECT_EQ(it.value(), e[i].second) << i;
+}
+
+// Checks every navigation against the sorted vector.
+void CheckBlock(const Block& block, const Entries& e) {
+  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
+  size_t i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) ExpectAt(*it, e, i);
+  EXPECT_EQ(i, e.size());
+  EXPECT_TRUE(it->status().ok());
+
+  i = e.size();
+  for (it->SeekToLast(); it->Valid(); it->Prev()) ExpectAt(*it, e, --i);
+  EXPECT_EQ(i, 0u);
+
+  for (size_t j = 0; j < e.size(); ++j) {
+    // At a key.
+    it->Seek(e[j].first);
+    ExpectAt(*it, e, j);
+    it->SeekForPrev(e[j].first);
+    ExpectAt(*it, e, j);
+    // Between keys: a user key just after this one.
+    const std::string between =
+        MakeInternalKey(std::string(ExtractUserKey(e[j].first)) + '\0', kMaxSequenceNumber,
+                        kValueTypeForSeek);
+    auto lb = std::lower_bound(e.begin(), e.end(), between, [](const auto& a, const std::string& b) {
+      return CompareInternalKeys(a.first, b) < 0;
+    });
+    it->Seek(between);
+    if (lb == e.end()) {
+      EXPECT_FALSE(it->Valid());
+    } else {
+      ExpectAt(*it, e, lb - e.begin());
+    }
+    it->SeekForPrev(between);
+    ASSERT_NE(lb, e.begin());
+    ExpectAt(*it, e, (lb - e.begin()) - 1);
+    // Prev from every position, across restart points.
+    it->Seek(e[j].first);
+    it->Prev();
+    if (j == 0) {
+      EXPECT_FALSE(it->Valid());
+    } else {
+      ExpectAt(*it, e, j - 1);
+    }
+  }
+  // Before the first and after the last key.
+  if (!e.empty()) {
+    it->Seek(MakeInternalKey("a", 1, ValueType::kValue));
+    ExpectAt(*it, e, 0);
+    it->SeekForPrev(MakeInternalKey("a", 1, ValueType::kValue));
+    EXPECT_FALSE(it->Valid());
+    it->Seek(MakeInternalKey("z", 1, ValueType::kValue));
+    EXPECT_FALSE(it->Valid());
+    it->SeekForPrev(MakeInternalKey("z", 1, ValueType::kValue));
+    ExpectAt(*it, e, e.size() - 1);
+  }
+  EXPECT_TRUE(it->status().ok());
+}
+
+class BlockRestartTest : public testing::TestWithParam<int> {};
+
+TEST_P(BlockRestartTest, NavigatesLikeASortedVector) {
+  for (int n : {1, 2, 15, 16, 17, 100}) {
+    SCOPED_TRACE(n);
+    const Entries e = SampleEntries(n);
+    std::shared_ptr<const Block> b = MakeBlock(Build(e, GetParam()));
+    ASSERT_TRUE(b->status().ok()) << b->status();
+    const uint32_t expected_restarts = (e.size() + GetParam() - 1) / GetParam();
+    EXPECT_EQ(b->num_restarts(), expected_restarts);
+    CheckBlock(*b, e);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Intervals, BlockRestartTest, testing::Values(1, 2, 16));
+
+TEST(BlockTest, PrefixCompressionSavesSpace) {
+  const Entries e = SampleEntries(100);
+  EXPECT_LT(Build(e, 16).size(), Build(e, 1).size());
+}
+
+TEST(BlockTest, EmptyBlock) {
+  std::shared_ptr<const Block> b = MakeBlock(Build({}, 16));
+  ASSERT_TRUE(b->status().ok());
+  std::unique_ptr<Iterator> it = b->NewIterator(KeyOrder::kInternal);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->Seek(MakeInternalKey("k", 1, ValueType::kValue));
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev(MakeInternalKey("k", 1, ValueType::kValue));
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST(BlockTest, BytewiseOrderAndBinaryKeys) {
+  Entries e = {{"", "empty key"},
+               {std::string("\0", 1), "nul"},
+               {std::string("a\0b", 3), "embedded nul"},
+               {"abc", std::string(1000, 'v')},
+               {"\xff\xff", "high"}};
+  std::shared_ptr<const Block> b = MakeBlock(Build(e, 2));
+  std::unique_ptr<Iterator> it = NewBlockIterator(b, KeyOrder::kBytewise);
+  b.reset();  // the iterator keeps the block alive
+  size_t i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) ExpectAt(*it, e, i);
+  EXPECT_EQ(i, e.size());
+  it->Seek("ab");
+  ExpectAt(*it, e, 3);
+  it->SeekForPrev("ab");
+  ExpectAt(*it, e, 2);
+}
+
+TEST(BlockTest, MalformedRestartArrayIsDataLoss) {
+  const Entries e = SampleEntries(40);
+  const std::string good = Build(e, 4);
+  const size_t n = good.size();
+  const uint32_t num = DecodeFixed32(good.data() + n - 4);
+  const size_t array = n - 4 - 4 * num;
+
+  std::vector<std::pair<const char*, std::string>> cases;
+  // Too many restarts for the block's size.
+  std::string s = good;
+  EncodeFixed32(s.data() + n - 4, static_cast<uint32_t>(n));
+  cases.emplace_back("count too large", s);
+  s = good;
+  EncodeFixed32(s.data() + n - 4, 0);
+  cases.emplace_back("zero restarts", s);
+  // A restart offset past the entries.
+  s = good;
+  EncodeFixed32(s.data() + array + 4, static_cast<uint32_t>(n + 100));
+  cases.emplace_back("offset out of range", s);
+  // Restarts out of order.
+  s = good;
+  EncodeFixed32(s.data() + array + 8, 1);
+  cases.emplace_back("out of order", s);
+  // First restart not at 0.
+  s = good;
+  EncodeFixed32(s.data() + array, 3);
+  cases.emplace_back("first not zero", s);
+  cases.emplace_back("too short", std::string("\x01\x00", 2));
+
+  for (const auto& [name, data] : cases) {
+    SCOPED_TRACE(name);
+    std::shared_ptr<const Block> b = MakeBlock(data);
+    EXPECT_EQ(b->status().code(), absl::StatusCode::kDataLoss);
+    std::unique_ptr<Iterator> it = b->NewIterator(KeyOrder::kInternal);
+    it->SeekToFirst();
+    EXPECT_FALSE(it->Valid());
+    EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+  }
+}
+
+TEST(BlockTest, DamagedEntriesNeverReadOutOfBounds) {
+  // Random damage to the entry area (the restart array kept intact):
+  // iteration either yields keys or stops with DataLoss. ASan checks bounds.
+  const Entries e = SampleEntries(60);
+  const std::string good = Build(e, 8);
+  const uint64_t seed = 1234;
+  SCOPED_TRACE(seed);
+  Random rnd(seed);
+  int corrupt = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string bad = good;
+    const int flips = 1 + static_cast<int>(rnd.Uniform(4));
+    for (int f = 0; f < flips; ++f) bad[rnd.Uniform(bad.size())] = static_cast<char>(rnd.Next());
+    std::shared_ptr<const Block> b = MakeBlock(bad);
+    for (KeyOrder order : {KeyOrder::kInternal, KeyOrder::kBytewise}) {
+      std::unique_ptr<Iterator> it = b->NewIterator(order);
+      int steps = 0;
+      for (it->SeekToFirst(); it->Valid() && steps < 1000; it->Next()) ++steps;
+      for (it->SeekToLast(); it->Valid() && steps < 2000; it->Prev()) ++steps;
+      it->Seek(e[rnd.Uniform(e.size())].first);
+      if (it->Valid()) it->Prev();
+      it->SeekForPrev(e[rnd.Uniform(e.size())].first);
+      if (it->Valid()) it->Next();
+      if (!it->status().ok()) {
+        EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+        ++corrupt;
+      }
+    }
+  }
+  EXPECT_GT(corrupt, 0);
+  // Fully random buffers too.
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::shared_ptr<const Block> b = MakeBlock(rnd.Bytes(rnd.Uniform(64)));
+    std::unique_ptr<Iterator> it = b->NewIterator(KeyOrder::kInternal);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    }
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    }
+    it->Seek(MakeInternalKey("m", 5, ValueType::kValue));
+  }
+}
+
+}  // namespace
+}  // namespace lsm

@@ -1,0 +1,27 @@
+#include "engine/table/cache.h"
+
+#include <utility>
+
+namespace lsm {
+
+BlockCache::BlockCache(size_t capacity_bytes, int num_shard_bits)
+    : cache_(capacity_bytes, num_shard_bits) {}
+
+std::shared_ptr<const Block> BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
+  return cache_.Lookup(file_number, offset);
+}
+
+std::shared_ptr<const Block> BlockCache::Insert(uint64_t file_number, uint64_t offset,
+                                                std::shared_ptr<const Block> block,
+                                                size_t charge) {
+  return cache_.Insert(file_number, offset, std::move(block), charge);
+}
+
+void BlockCache::EraseFile(uint64_t file_number) { cache_.EraseFile(file_number); }
+
+size_t BlockCache::TotalCharge() const { return cache_.TotalCharge(); }
+size_t BlockCache::Capacity() const { return cache_.Capacity(); }
+uint64_t BlockCache::hits() const { return cache_.hits(); }
+uint64_t BlockCache::misses() const { return cache_.misses(); }
+
+}  // namespace lsm

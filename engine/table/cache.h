@@ -1,0 +1,379 @@
+// The block cache: a sharded LRU cache of decoded SST blocks, keyed by
+// (file number, block offset) and charged by bytes.
+//
+// ShardedLruCache<V> is the generic core (tests use it with a dummy value
+// type); BlockCache is the instance the table reader uses. Values are
+// std::shared_ptr<const V>: an entry evicted (or erased, or replaced) while a
+// caller still holds its value stays alive until the caller drops it; the
+// cache only stops accounting for it. Capacity therefore bounds what the cache
+// itself keeps, not what readers pin.
+//
+// Keys hash to one of 2^num_shard_bits shards; each shard is an LRU list plus
+// a hash map under its own mutex, so threads touching different shards do not
+// contend. When the capacity is small, fewer shards are used so that every
+// shard can still hold a few blocks (see ShardBitsFor()).
+//
+// Thread safety: every method may be called concurrently from any thread.
+#ifndef LSM_ENGINE_TABLE_CACHE_H_
+#define LSM_ENGINE_TABLE_CACHE_H_
+
+#include <atomic>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "engine/util/mutex.h"
+
+namespace lsm {
+
+// Identifies one block: the SST's file number and the block's offset in it.
+struct CacheKey {
+  uint64_t file_number = 0;
+  uint64_t offset = 0;
+
+  friend bool operator==(const CacheKey& a, const CacheKey& b) {
+    return a.file_number == b.file_number && a.offset == b.offset;
+  }
+};
+
+// A well-mixed 64-bit hash of a CacheKey. The high bits choose the shard, the
+// hash map inside the shard uses the whole value.
+inline uint64_t HashCacheKey(const CacheKey& k) {
+  // Two rounds of a multiply-xorshift mix (the finaliser of MurmurHash3's
+  // 64-bit variant) over both words.
+  uint64_t h = k.file_number * 0x9e3779b97f4a7c15ull ^ k.offset;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+// The number of shard bits actually used for a cache of capacity_bytes when
+// up to max_shard_bits were asked for: shards are halved until each has at
+// least kMinShardCapacity bytes (or a single shard remains), as a 16-way split
+// of a small cache would leave every shard too small to hold a block.
+inline constexpr size_t kMinShardCapacity = size_t{64} << 10;
+inline int ShardBitsFor(size_t capacity_bytes, int max_shard_bits) {
+  int bits = max_shard_bits < 0 ? 0 : (max_shard_bits > 16 ? 16 : max_shard_bits);
+  while (bits > 0 && (capacity_bytes >> bits) < kMinShardCapacity) --bits;
+  return bits;
+}
+
+template <typename V>
+class ShardedLruCache {
+ public:
+  using Value = std::shared_ptr<const V>;
+
+  // capacity_bytes == 0 caches nothing: Insert hands its value back uncached.
+  // num_shard_bits is an upper bound, see ShardBitsFor().
+  explicit ShardedLruCache(size_t capacity_bytes, int num_shard_bits = 4)
+      : capacity_(capacity_bytes),
+        shard_bits_(ShardBitsFor(capacity_bytes, num_shard_bits)),
+        shards_(size_t{1} << shard_bits_) {
+    const size_t n = shards_.size();
+    // Spread capacity_bytes exactly: the first (capacity % n) shards get one
+    // byte more.
+    for (size_t i = 0; i < n; ++i) {
+      shards_[i].SetCapacity(capacity_bytes / n + (i < capacity_bytes % n ? 1 : 0));
+    }
+  }
+
+  ShardedLruCache(const ShardedLruCache&) = delete;
+  ShardedLruCache& operator=(const ShardedLruCache&) = delete;
+
+  // The cached value, or nullptr on a miss. A hit makes the entry the most
+  // recently used of its shard.
+  Value Lookup(uint64_t file_number, uint64_t offset) {
+    const CacheKey key{file_number, offset};
+    const uint64_t hash = HashCacheKey(key);
+    return ShardFor(hash).Lookup(key, hash);
+  }
+
+  // Caches value under (file_number, offset), replacing any entry with the
+  // same key, charged `charge` bytes, then evicts least recently used entries
+  // until the shard fits its capacity. Returns value. A value whose charge
+  // exceeds its shard's capacity, or any value when the capacity is 0, is not
+  // cached (any old entry for the key is still removed, so a stale block never
+  // outlives its replacement).
+  // REQUIRES: value != nullptr
+  Value Insert(uint64_t file_number, uint64_t offset, Value value, size_t charge) {
+    assert(value != nullptr);
+    const CacheKey key{file_number, offset};
+    const uint64_t hash = HashCacheKey(key);
+    return ShardFor(hash).Insert(key, hash, std::move(value), charge);
+  }
+
+  // Removes the entry for (file_number, offset), if any.
+  void Erase(uint64_t file_number, uint64_t offset) {
+    const CacheKey key{file_number, offset};
+    const uint64_t hash = HashCacheKey(key);
+    ShardFor(hash).Erase(key, hash);
+  }
+
+  // Removes every entry of file_number (a deleted SST). Costs one hash lookup
+  // per shard plus the number of entries removed.
+  void EraseFile(uint64_t file_number) {
+    for (Shard& s : shards_) s.EraseFile(file_number);
+  }
+
+  // Bytes charged by the entries currently cached.
+  size_t TotalCharge() const {
+    size_t total = 0;
+    for (const Shard& s : shards_) total += s.Usage();
+    return total;
+  }
+  size_t Capacity() const { return capacity_; }
+  // Number of entries currently cached.
+  size_t Size() const {
+    size_t total = 0;
+    for (const Shard& s : shards_) total += s.Entries();
+    return total;
+  }
+  int NumShards() const { return static_cast<int>(shards_.size()); }
+
+  // Lookups that found / did not find their key, since construction.
+  uint64_t hits() const {
+    uint64_t n = 0;
+    for (const Shard& s : shards_) n += s.hits.load(std::memory_order_relaxed);
+    return n;
+  }
+  uint64_t misses() const {
+    uint64_t n = 0;
+    for (const Shard& s : shards_) n += s.misses.load(std::memory_order_relaxed);
+    return n;
+  }
+
+ private:
+  // One cached value. Each entry is on two intrusive doubly linked lists: the
+  // shard's LRU list and the list of its file's entries (for EraseFile).
+  struct Entry {
+    CacheKey key;
+    Value value;
+    size_t charge = 0;
+    Entry* lru_prev = nullptr;
+    Entry* lru_next = nullptr;
+    Entry* file_prev = nullptr;
+    Entry* file_next = nullptr;
+  };
+
+  struct KeyHash {
+    size_t operator()(const CacheKey& k) const { return static_cast<size_t>(HashCacheKey(k)); }
+  };
+
+  // Aligned to a cache line so that shards locked by different threads do not
+  // share one.
+  class alignas(64) Shard {
+   public:
+    Shard() {
+      lru_.lru_prev = &lru_;
+      lru_.lru_next = &lru_;
+    }
+    ~Shard() {
+      // The entries are owned through the map; nothing else to release.
+      for (auto& kv : table_) delete kv.second;
+    }
+
+    void SetCapacity(size_t capacity) {
+      MutexLock l(&mu_);
+      capacity_ = capacity;
+    }
+
+    Value Lookup(const CacheKey& key, uint64_t hash) {
+      MutexLock l(&mu_);
+      auto it = table_.find(key, static_cast<size_t>(hash));
+      if (it == table_.end()) {
+        misses.fetch_add(1, std::memory_order_relaxed);
+        return nullptr;
+      }
+      hits.fetch_add(1, std::memory_order_relaxed);
+      Entry* e = it->second;
+      LruRemove(e);
+      LruAppend(e);
+      return e->value;
+    }
+
+    Value Insert(const CacheKey& key, uint64_t hash, Value value, size_t charge) {
+      // Replaced or evicted values are released after the lock is dropped:
+      // the destructor of the last reference to a block may be slow.
+      std::vector<Value> released;
+      {
+        MutexLock l(&mu_);
+        auto it = table_.find(key, static_cast<size_t>(hash));
+        if (capacity_ == 0 || charge > capacity_) {
+          if (it != table_.end()) {
+            Entry* e = it->second;
+            table_.erase(it);
+            released.push_back(Remove(e));
+          }
+          return value;
+        }
+        Entry* e;
+        if (it != table_.end()) {
+          // Replace in place: the entry keeps its key and file-list links.
+          e = it->second;
+          released.push_back(std::move(e->value));
+          usage_ -= e->charge;
+          LruRemove(e);
+        } else {
+          e = new Entry;
+          e->key = key;
+          table_.emplace(key, e);
+          FileLink(e);
+        }
+        e->value = value;
+        e->charge = charge;
+        usage_ += charge;
+        LruAppend(e);
+        // The new entry is the most recently used, and charge <= capacity_,
+        // so eviction stops before reaching it.
+        while (usage_ > capacity_) {
+          Entry* victim = lru_.lru_next;
+          assert(victim != e);
+          table_.erase(victim->key);
+          released.push_back(Remove(victim));
+        }
+      }
+      return value;
+    }
+
+    void Erase(const CacheKey& key, uint64_t hash) {
+      Value released;
+      MutexLock l(&mu_);
+      auto it = table_.find(key, static_cast<size_t>(hash));
+      if (it == table_.end()) return;
+      Entry* e = it->second;
+      table_.erase(it);
+      released = Remove(e);
+      // `released` is destroyed after the lock is dropped (declared first).
+    }
+
+    void EraseFile(uint64_t file_number) {
+      std::vector<Value> released;
+      MutexLock l(&mu_);
+      auto head = files_.find(file_number);
+      if (head == files_.end()) return;
+      Entry* e = head->second;
+      files_.erase(head);
+      while (e != nullptr) {
+        Entry* next = e->file_next;
+        table_.erase(e->key);
+        LruRemove(e);
+        usage_ -= e->charge;
+        released.push_back(std::move(e->value));
+        delete e;
+        e = next;
+      }
+    }
+
+    size_t Usage() const {
+      MutexLock l(&mu_);
+      return usage_;
+    }
+    size_t Entries() const {
+      MutexLock l(&mu_);
+      return table_.size();
+    }
+
+    // Updated under mu_, read without it.
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> misses{0};
+
+   private:
+    // Unlinks e from both lists, frees it and returns its value. The caller
+    // has already removed it from table_.
+    Value Remove(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      LruRemove(e);
+      FileUnlink(e);
+      usage_ -= e->charge;
+      Value v = std::move(e->value);
+      delete e;
+      return v;
+    }
+
+    static void LruRemove(Entry* e) {
+      e->lru_next->lru_prev = e->lru_prev;
+      e->lru_prev->lru_next = e->lru_next;
+    }
+    // Makes e the most recently used entry.
+    void LruAppend(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      e->lru_next = &lru_;
+      e->lru_prev = lru_.lru_prev;
+      e->lru_prev->lru_next = e;
+      e->lru_next->lru_prev = e;
+    }
+
+    void FileLink(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      Entry*& head = files_[e->key.file_number];
+      e->file_prev = nullptr;
+      e->file_next = head;
+      if (head != nullptr) head->file_prev = e;
+      head = e;
+    }
+    void FileUnlink(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (e->file_next != nullptr) e->file_next->file_prev = e->file_prev;
+      if (e->file_prev != nullptr) {
+        e->file_prev->file_next = e->file_next;
+      } else if (e->file_next != nullptr) {
+        files_[e->key.file_number] = e->file_next;
+      } else {
+        files_.erase(e->key.file_number);
+      }
+    }
+
+    mutable Mutex mu_;
+    size_t capacity_ ABSL_GUARDED_BY(mu_) = 0;
+    size_t usage_ ABSL_GUARDED_BY(mu_) = 0;
+    // Dummy head of the LRU list: lru_.lru_next is the least recently used.
+    Entry lru_ ABSL_GUARDED_BY(mu_);
+    absl::flat_hash_map<CacheKey, Entry*, KeyHash> table_ ABSL_GUARDED_BY(mu_);
+    // The first entry of each file present in the shard.
+    absl::flat_hash_map<uint64_t, Entry*> files_ ABSL_GUARDED_BY(mu_);
+  };
+
+  Shard& ShardFor(uint64_t hash) {
+    return shards_[shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_))];
+  }
+
+  // Constant after construction.
+  const size_t capacity_;
+  const int shard_bits_;
+  std::vector<Shard> shards_;
+};
+
+class Block;  // engine/table/block.h
+
+// The cache of data blocks shared by every open table of a DB.
+class BlockCache {
+ public:
+  explicit BlockCache(size_t capacity_bytes, int num_shard_bits = 4);
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+
+  // nullptr on miss.
+  std::shared_ptr<const Block> Lookup(uint64_t file_number, uint64_t offset);
+  // Inserts (replacing any entry with the same key) and returns the cached
+  // value. See ShardedLruCache::Insert.
+  std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t offset,
+                                      std::shared_ptr<const Block> block, size_t charge);
+  // Drops every block of a deleted file.
+  void EraseFile(uint64_t file_number);
+
+  size_t TotalCharge() const;
+  size_t Capacity() const;
+  uint64_t hits() const;
+  uint64_t misses() const;
+
+ private:
+  ShardedLruCache<Block> cache_;
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_TABLE_CACHE_H_

@@ -1,0 +1,114 @@
+// The SST file format's building blocks: block handles, the fixed-size
+// footer, the block trailer (compression type + CRC32C), and reading one block
+// back with its checksum verified and its contents decompressed.
+// See FORMAT.md beside this file for the byte-level layout.
+//
+// Thread safety: plain values and free functions; ReadBlock may be called
+// from many threads at once on one RandomAccessFile.
+#ifndef LSM_ENGINE_TABLE_FORMAT_H_
+#define LSM_ENGINE_TABLE_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lsm/env.h"
+#include "lsm/options.h"
+
+namespace lsm {
+
+// The last 8 bytes of every SST: "\x89LSMSST\n" (stored little-endian). The
+// high first byte and the trailing newline catch 7-bit and text-mode damage,
+// as PNG's signature does. Frozen.
+inline constexpr uint64_t kTableMagicNumber = 0x0a5453534d534c89ull;
+// The format this code writes; readers accept [1, kTableFormatVersion].
+inline constexpr uint32_t kTableFormatVersion = 1;
+
+// Every block is followed by: compression type (1 byte) + masked CRC32C (4
+// bytes) of the stored contents and the type byte.
+inline constexpr size_t kBlockTrailerSize = 5;
+
+// A stored block's size excluding its trailer; larger handles are damage.
+// Generous: a data block holds at least one entry, and values go to 1 GiB.
+inline constexpr uint64_t kMaxBlockSize = uint64_t{3} << 30;
+
+// Names in the meta-index block. Frozen.
+inline constexpr std::string_view kFilterBlockName = "filter.bloom";
+inline constexpr std::string_view kPropertiesBlockName = "properties";
+
+// Where a block sits in the file: its offset and its stored size (without
+// the trailer). Encoded as varint64 offset, varint64 size.
+class BlockHandle {
+ public:
+  // Two varint64s.
+  static constexpr size_t kMaxEncodedLength = 20;
+
+  BlockHandle() = default;
+  BlockHandle(uint64_t offset, uint64_t size) : offset_(offset), size_(size) {}
+
+  uint64_t offset() const { return offset_; }
+  uint64_t size() const { return size_; }
+  void set_offset(uint64_t v) { offset_ = v; }
+  void set_size(uint64_t v) { size_ = v; }
+
+  void EncodeTo(std::string* dst) const;
+  std::string Encode() const;
+  // Consumes a handle from the front of *input; false when malformed.
+  bool DecodeFrom(std::string_view* input);
+
+ private:
+  uint64_t offset_ = 0;
+  uint64_t size_ = 0;
+};
+
+// The fixed-size tail of the file:
+//   metaindex handle, index handle (varints, zero-padded to 40 bytes)
+//   format_version  fixed32
+//   footer_crc      fixed32  masked CRC32C of the 44 bytes before it
+//   magic           fixed64  kTableMagicNumber
+struct Footer {
+  static constexpr size_t kHandlesSize = 2 * BlockHandle::kMaxEncodedLength;
+  static constexpr size_t kEncodedLength = kHandlesSize + 4 + 4 + 8;  // 56
+
+  BlockHandle metaindex_handle;
+  BlockHandle index_handle;
+  uint32_t format_version = kTableFormatVersion;
+
+  // Appends exactly kEncodedLength bytes.
+  void EncodeTo(std::string* dst) const;
+  // REQUIRES: input.size() == kEncodedLength. DataLoss on a bad magic number,
+  // checksum, handle or unknown format version.
+  static absl::StatusOr<Footer> DecodeFrom(std::string_view input);
+};
+
+// One block as read from a file: uncompressed contents, owned.
+struct BlockContents {
+  std::string data;
+  // How the block was stored, and its stored size (without trailer).
+  Compression stored_compression = Compression::kNone;
+  uint64_t stored_size = 0;
+};
+
+// Reads the block at handle: verifies its checksum (when verify_checksum),
+// then decompresses it. DataLoss "block at offset N: ..." on a short read, a
+// checksum mismatch, an unknown compression type or undecodable compressed
+// data; the file's own error for an I/O failure.
+absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const BlockHandle& handle,
+                                        bool verify_checksum);
+
+// Compresses raw with type into *out. False when type is kNone or the
+// compressor failed (the caller then stores raw).
+bool CompressBlock(Compression type, std::string_view raw, std::string* out);
+
+// Masked CRC32C of a block's stored contents followed by its type byte.
+uint32_t BlockChecksum(std::string_view stored, uint8_t type);
+
+// "none", "snappy", "zstd", or "unknown(N)".
+std::string CompressionName(Compression type);
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_TABLE_FORMAT_H_

@@ -1,0 +1,228 @@
+#include "engine/table/table.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/memtable/dbformat.h"
+#include "engine/table/iterator_util.h"
+#include "engine/table/two_level_iterator.h"
+#include "lsm/status.h"
+
+namespace lsm {
+
+namespace {
+
+// A handle must leave room for its block, its trailer and the footer.
+bool HandleFits(const BlockHandle& h, uint64_t limit) {
+  return h.size() <= kMaxBlockSize && h.offset() <= limit &&
+         h.size() + kBlockTrailerSize <= limit - h.offset();
+}
+
+absl::Status HandleError(std::string_view what, const BlockHandle& h) {
+  return absl::DataLossError(absl::StrCat(ToAbsl(what), " handle (offset ", h.offset(), ", size ",
+                                          h.size(), ") points outside the file"));
+}
+
+// Reads a block that is always verified (meta-index, index, filter,
+// properties) and checks that its handle lies inside the file.
+absl::StatusOr<BlockContents> ReadMetaBlock(const RandomAccessFile* file, std::string_view what,
+                                            const BlockHandle& h, uint64_t limit) {
+  if (!HandleFits(h, limit)) return HandleError(what, h);
+  absl::StatusOr<BlockContents> c = ReadBlock(file, h, /*verify_checksum=*/true);
+  if (!c.ok()) {
+    return absl::Status(c.status().code(),
+                        absl::StrCat(ToAbsl(what), " ", c.status().message()));
+  }
+  return c;
+}
+
+}  // namespace
+
+Table::~Table() = default;
+
+absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
+                                                   std::unique_ptr<RandomAccessFile> file,
+                                                   uint64_t file_size, uint64_t file_number,
+                                                   BlockCache* cache) {
+  if (file_size < Footer::kEncodedLength) {
+    return absl::DataLossError(
+        absl::StrCat("not an SST file: ", file_size, " bytes is shorter than the footer"));
+  }
+  std::string footer_buf(Footer::kEncodedLength, '\0');
+  std::string_view footer_input;
+  absl::Status s = file->Read(file_size - Footer::kEncodedLength, Footer::kEncodedLength,
+                              &footer_input, footer_buf.data());
+  if (!s.ok()) return s;
+  if (footer_input.size() != Footer::kEncodedLength) {
+    return absl::DataLossError("footer: short read");
+  }
+  absl::StatusOr<Footer> footer = Footer::DecodeFrom(footer_input);
+  if (!footer.ok()) return footer.status();
+
+  std::unique_ptr<Table> t(new Table());
+  t->options_ = options;
+  t->file_size_ = file_size;
+  t->file_number_ = file_number;
+  t->cache_ = cache;
+  t->footer_ = *footer;
+  const uint64_t limit = file_size - Footer::kEncodedLength;
+  t->data_end_ = limit;
+
+  // Meta-index: name → handle.
+  absl::StatusOr<BlockContents> meta =
+      ReadMetaBlock(file.get(), "meta-index", footer->metaindex_handle, limit);
+  if (!meta.ok()) return meta.status();
+  Block meta_block(*std::move(meta));
+  std::optional<BlockHandle> props_handle;
+  {
+    std::unique_ptr<Iterator> it = meta_block.NewIterator(KeyOrder::kBytewise);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      BlockHandle h;
+      std::string_view v = it->value();
+      if (!h.DecodeFrom(&v) || !v.empty()) {
+        return absl::DataLossError(
+            absl::StrCat("meta-index: malformed handle for ", ToAbsl(it->key())));
+      }
+      if (it->key() == kFilterBlockName) t->filter_handle_ = h;
+      if (it->key() == kPropertiesBlockName) props_handle = h;
+    }
+    if (!it->status().ok()) {
+      return absl::DataLossError(
+          absl::StrCat("meta-index: ", it->status().message()));
+    }
+  }
+  if (!props_handle.has_value()) return absl::DataLossError("meta-index: no properties block");
+  t->properties_handle_ = *props_handle;
+
+  // Index.
+  absl::StatusOr<BlockContents> index =
+      ReadMetaBlock(file.get(), "index", footer->index_handle, limit);
+  if (!index.ok()) return index.status();
+  t->index_block_ = std::make_unique<Block>(*std::move(index));
+  if (!t->index_block_->status().ok()) {
+    return absl::DataLossError(absl::StrCat("index: ", t->index_block_->status().message()));
+  }
+
+  // Properties.
+  absl::StatusOr<BlockContents> props =
+      ReadMetaBlock(file.get(), "properties", *props_handle, limit);
+  if (!props.ok()) return props.status();
+  {
+    Block props_block(*std::move(props));
+    absl::StatusOr<TableProperties> p = TableProperties::Decode(props_block);
+    if (!p.ok()) {
+      return absl::DataLossError(absl::StrCat("properties: ", p.status().message()));
+    }
+    t->properties_ = *std::move(p);
+  }
+
+  // Filter: damage detected by its CRC fails Open; a filter whose CRC is
+  // right but whose layout is unknown is kept and matches everything.
+  if (t->filter_handle_.has_value()) {
+    absl::StatusOr<BlockContents> f =
+        ReadMetaBlock(file.get(), "filter", *t->filter_handle_, limit);
+    if (!f.ok()) return f.status();
+    t->filter_ = std::make_unique<BloomFilter>(std::move(f->data));
+  }
+
+  t->file_ = std::move(file);
+  return t;
+}
+
+size_t Table::PinnedMemoryUsage() const {
+  size_t n = sizeof(*this) + index_block_->charge();
+  if (filter_ != nullptr) n += filter_->size();
+  n += properties_.smallest_key.size() + properties_.largest_key.size();
+  return n;
+}
+
+absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(
+    const ReadOptions& options, std::string_view index_value) const {
+  BlockHandle h;
+  std::string_view in = index_value;
+  if (!h.DecodeFrom(&in) || !in.empty()) {
+    return absl::DataLossError("index: malformed data block handle");
+  }
+  if (!HandleFits(h, data_end_)) return HandleError("data block", h);
+  if (cache_ != nullptr) {
+    std::shared_ptr<const Block> cached = cache_->Lookup(file_number_, h.offset());
+    if (cached != nullptr) return cached;
+  }
+  absl::StatusOr<BlockContents> contents = ReadBlock(file_.get(), h, options.verify_checksums);
+  if (!contents.ok()) return contents.status();
+  std::shared_ptr<const Block> block = std::make_shared<Block>(*std::move(contents));
+  if (!block->status().ok()) {
+    return absl::DataLossError(
+        absl::StrCat("block at offset ", h.offset(), ": ", block->status().message()));
+  }
+  if (cache_ != nullptr && options.fill_cache) {
+    const size_t charge = block->charge();
+    block = cache_->Insert(file_number_, h.offset(), std::move(block), charge);
+  }
+  return block;
+}
+
+absl::Status Table::Get(const ReadOptions& options, std::string_view internal_key,
+                        const FoundFn& found) const {
+  if (filter_ != nullptr) {
+    filter_checks_.fetch_add(1, std::memory_order_relaxed);
+    if (!filter_->MayMatch(ExtractUserKey(internal_key))) {
+      filter_negatives_.fetch_add(1, std::memory_order_relaxed);
+      return absl::OkStatus();
+    }
+  }
+  std::unique_ptr<Iterator> index = index_block_->NewIterator(KeyOrder::kInternal);
+  index->Seek(internal_key);
+  // The block the index points at holds the answer, except when every entry
+  // in it is < internal_key (a shortened separator lies between them): then
+  // the answer is the first entry of the next block.
+  for (int step = 0; step < 2 && index->Valid(); ++step) {
+    absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(options, index->value());
+    if (!block.ok()) return block.status();
+    std::unique_ptr<Iterator> it = (*block)->NewIterator(KeyOrder::kInternal);
+    if (step == 0) {
+      it->Seek(internal_key);
+    } else {
+      it->SeekToFirst();
+    }
+    if (it->Valid()) {
+      found(it->key(), it->value());
+      return absl::OkStatus();
+    }
+    if (!it->status().ok()) return it->status();
+    index->Next();
+  }
+  return index->status();
+}
+
+std::unique_ptr<Iterator> Table::NewIndexIterator() const {
+  return index_block_->NewIterator(KeyOrder::kInternal);
+}
+
+std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options) const {
+  ReadOptions block_options;
+  block_options.verify_checksums = options.verify_checksums;
+  block_options.fill_cache = options.fill_cache;
+  return NewTwoLevelIterator(
+      NewIndexIterator(),
+      [this, block_options](std::string_view index_value) -> std::unique_ptr<Iterator> {
+        absl::StatusOr<std::shared_ptr<const Block>> block =
+            ReadDataBlock(block_options, index_value);
+        if (!block.ok()) return NewErrorIterator(block.status());
+        return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
+      });
+}
+
+uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
+  std::unique_ptr<Iterator> index = NewIndexIterator();
+  index->Seek(internal_key);
+  if (index->Valid()) {
+    BlockHandle h;
+    std::string_view v = index->value();
+    if (h.DecodeFrom(&v)) return h.offset();
+  }
+  // Past the last key (or a damaged index): the end of the data blocks.
+  return properties_.data_size;
+}
+
+}  // namespace lsm

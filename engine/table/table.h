@@ -1,0 +1,119 @@
+// Table: a reader of one SST. Open() reads the file tail-first — footer,
+// meta-index, then the index, filter and properties blocks, which stay pinned
+// in memory for the table's lifetime — and data blocks are read on demand
+// through the (optional) block cache.
+//
+// Every byte read is checked: a damaged footer, index, filter, properties or
+// meta-index block fails Open() with DataLoss; a damaged data block makes the
+// read that touches it (Get or an iterator's status()) return DataLoss. With
+// ReadOptions::verify_checksums = false the data blocks' CRCs are skipped (the
+// contents are still parsed with bounds checks, so damage cannot crash).
+//
+// Thread safety: a Table is safe for concurrent use by many threads (reads
+// only). Each iterator is used by one thread at a time and must be destroyed
+// before the Table.
+#ifndef LSM_ENGINE_TABLE_TABLE_H_
+#define LSM_ENGINE_TABLE_TABLE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/table/block.h"
+#include "engine/table/bloom.h"
+#include "engine/table/cache.h"
+#include "engine/table/format.h"
+#include "engine/table/properties.h"
+#include "engine/table/table_options.h"
+#include "lsm/env.h"
+#include "lsm/iterator.h"
+#include "lsm/options.h"
+
+namespace lsm {
+
+class Table {
+ public:
+  // Called by Get with the first entry at or after the lookup key.
+  using FoundFn = std::function<void(std::string_view internal_key, std::string_view value)>;
+
+  // Opens the SST in file (file_size bytes long). file_number keys its blocks
+  // in cache, which may be null (no caching) and must outlive the Table.
+  // DataLoss when the file is not an SST or its footer, meta-index, index,
+  // filter or properties block is damaged.
+  static absl::StatusOr<std::unique_ptr<Table>> Open(const TableOptions& options,
+                                                     std::unique_ptr<RandomAccessFile> file,
+                                                     uint64_t file_size, uint64_t file_number,
+                                                     BlockCache* cache);
+
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+  ~Table();
+
+  // Looks internal_key up: when the bloom filter rules its user key out,
+  // returns OK without calling found; otherwise calls found once with the
+  // first entry >= internal_key in the table, if there is one. The caller
+  // checks the user key and type (LevelDB's InternalGet). A damaged block:
+  // DataLoss, found not called.
+  absl::Status Get(const ReadOptions& options, std::string_view internal_key,
+                   const FoundFn& found) const;
+
+  // An iterator over every entry (internal keys), forward and backward.
+  // ReadOptions bounds are not applied here (the DB iterator applies them).
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) const;
+
+  // The approximate file offset where the data for key begins (or would).
+  uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
+
+  const TableProperties& properties() const { return properties_; }
+  uint64_t file_number() const { return file_number_; }
+  uint64_t file_size() const { return file_size_; }
+  // Index + filter + properties bytes pinned in memory.
+  size_t PinnedMemoryUsage() const;
+
+  // Bloom filter probes made by Get, and how many of them ruled the key out.
+  uint64_t filter_checks() const { return filter_checks_.load(std::memory_order_relaxed); }
+  uint64_t filter_negatives() const { return filter_negatives_.load(std::memory_order_relaxed); }
+
+  // ---- Introspection (lsm-dump, tests) ----
+  const Footer& footer() const { return footer_; }
+  // The filter, or null when the table has none. A malformed filter is kept
+  // (it matches everything) and reports why in its status().
+  const BloomFilter* filter() const { return filter_.get(); }
+  std::optional<BlockHandle> filter_handle() const { return filter_handle_; }
+  BlockHandle properties_handle() const { return properties_handle_; }
+  // Iterates the index: separator keys → encoded BlockHandles of data blocks.
+  std::unique_ptr<Iterator> NewIndexIterator() const;
+  // Reads (through the cache, per options) the data block that an index value
+  // names. DataLoss when the handle is malformed or the block is damaged.
+  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
+                                                             std::string_view index_value) const;
+
+ private:
+  Table() = default;
+
+  TableOptions options_;
+  std::unique_ptr<RandomAccessFile> file_;
+  uint64_t file_size_ = 0;
+  uint64_t file_number_ = 0;
+  BlockCache* cache_ = nullptr;
+  Footer footer_;
+  std::unique_ptr<Block> index_block_;
+  std::unique_ptr<BloomFilter> filter_;
+  std::optional<BlockHandle> filter_handle_;
+  BlockHandle properties_handle_;
+  TableProperties properties_;
+  // Data blocks end before this offset (the filter or index follows them).
+  uint64_t data_end_ = 0;
+
+  mutable std::atomic<uint64_t> filter_checks_{0};
+  mutable std::atomic<uint64_t> filter_negatives_{0};
+};
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_TABLE_TABLE_H_

@@ -1,0 +1,35 @@
+// TableOptions: the subset of lsm::Options that shapes how an SST is written
+// and read.
+//
+// Thread safety: a plain value.
+#ifndef LSM_ENGINE_TABLE_TABLE_OPTIONS_H_
+#define LSM_ENGINE_TABLE_TABLE_OPTIONS_H_
+
+#include <cstddef>
+
+#include "lsm/options.h"
+
+namespace lsm {
+
+struct TableOptions {
+  // Target uncompressed size of a data block.
+  size_t block_size = 4096;
+  // Entries between full keys inside a data block.
+  int block_restart_interval = 16;
+  // 0: no filter block.
+  int bloom_bits_per_key = 10;
+  Compression compression = Compression::kSnappy;
+};
+
+inline TableOptions FromOptions(const Options& options) {
+  TableOptions t;
+  t.block_size = options.block_size;
+  t.block_restart_interval = options.block_restart_interval;
+  t.bloom_bits_per_key = options.bloom_bits_per_key;
+  t.compression = options.compression;
+  return t;
+}
+
+}  // namespace lsm
+
+#endif  // LSM_ENGINE_TABLE_TABLE_OPTIONS_H_

@@ -1,0 +1,557 @@
+#include "engine/table/table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/memtable/dbformat.h"
+#include "engine/table/cache.h"
+#include "engine/table/string_file.h"
+#include "engine/table/table_builder.h"
+#include "engine/util/random.h"
+#include "gtest/gtest.h"
+
+namespace lsm {
+namespace {
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+void SortEntries(Entries* e) {
+  std::sort(e->begin(), e->end(),
+            [](const auto& a, const auto& b) { return CompareInternalKeys(a.first, b.first) < 0; });
+}
+
+std::string BuildTable(const TableOptions& options, const Entries& entries,
+                       TableProperties* props = nullptr) {
+  std::string contents;
+  StringSink sink(&contents);
+  TableBuilder b(options, &sink);
+  for (const auto& [k, v] : entries) b.Add(k, v);
+  EXPECT_TRUE(b.Finish().ok());
+  EXPECT_EQ(b.FileSize(), contents.size());
+  EXPECT_EQ(b.NumEntries(), entries.size());
+  if (props != nullptr) *props = b.properties();
+  return contents;
+}
+
+absl::StatusOr<std::unique_ptr<Table>> OpenTable(const std::string& contents,
+                                                 BlockCache* cache = nullptr,
+                                                 uint64_t file_number = 7) {
+  return Table::Open(TableOptions(), std::make_unique<StringSource>(contents), contents.size(),
+                     file_number, cache);
+}
+
+// Keys with long shared prefixes, several versions of some, deletions, and
+// empty values.
+Entries PrefixEntries(int n, uint64_t seed) {
+  Random rnd(seed);
+  Entries e;
+  for (int i = 0; i < n; ++i) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "common/prefix/user%08d", i * 3);
+    const int versions = rnd.OneIn(4) ? 1 + static_cast<int>(rnd.Uniform(3)) : 1;
+    for (int v = 0; v < versions; ++v) {
+      const ValueType t = rnd.OneIn(10) ? ValueType::kDeletion : ValueType::kValue;
+      const std::string value =
+          t == ValueType::kDeletion || rnd.OneIn(20) ? "" : "value-" + std::to_string(rnd.Next());
+      e.emplace_back(MakeInternalKey(buf, 1000 + rnd.Uniform(1 << 20), t), value);
+    }
+  }
+  SortEntries(&e);
+  e.erase(std::unique(e.begin(), e.end(),
+                      [](const auto& a, const auto& b) { return a.first == b.first; }),
+          e.end());
+  return e;
+}
+
+Entries BinaryEntries(int n, uint64_t seed) {
+  Random rnd(seed);
+  Entries e;
+  for (int i = 0; i < n; ++i) {
+    e.emplace_back(MakeInternalKey(rnd.Bytes(rnd.Uniform(20)), rnd.Uniform(1000),
+                                   rnd.OneIn(3) ? ValueType::kDeletion : ValueType::kValue),
+                   rnd.Bytes(rnd.Uniform(50)));
+  }
+  SortEntries(&e);
+  e.erase(std::unique(e.begin(), e.end(),
+                      [](const auto& a, const auto& b) { return a.first == b.first; }),
+          e.end());
+  return e;
+}
+
+size_t LowerBound(const Entries& e, std::string_view target) {
+  return std::lower_bound(e.begin(), e.end(), target,
+                          [](const auto& a, std::string_view b) {
+                            return CompareInternalKeys(a.first, b) < 0;
+                          }) -
+         e.begin();
+}
+
+void ExpectAt(const Iterator& it, const Entries& e, size_t i) {
+  ASSERT_LT(i, e.size());
+  ASSERT_TRUE(it.Valid()) << "expected entry " << i << " status " << it.status();
+  ASSERT_EQ(it.key(), e[i].first) << i;
+  ASSERT_EQ(it.value(), e[i].second) << i;
+}
+
+// Seek/SeekForPrev/Get at target against the sorted vector.
+void CheckTarget(const Table& t, Iterator* it, const Entries& e, const std::string& target) {
+  const size_t lb = LowerBound(e, target);
+  it->Seek(target);
+  if (lb == e.size()) {
+    ASSERT_FALSE(it->Valid());
+  } else {
+    ExpectAt(*it, e, lb);
+  }
+  it->SeekForPrev(target);
+  const size_t le = (lb < e.size() && e[lb].first == target) ? lb + 1 : lb;  // entries <= target
+  if (le == 0) {
+    ASSERT_FALSE(it->Valid());
+  } else {
+    ExpectAt(*it, e, le - 1);
+  }
+  ASSERT_TRUE(it->status().ok()) << it->status();
+
+  bool called = false;
+  ASSERT_TRUE(t.Get(ReadOptions(), target, [&](std::string_view k, std::string_view v) {
+                 called = true;
+                 ASSERT_LT(lb, e.size());
+                 EXPECT_EQ(k, e[lb].first);
+                 EXPECT_EQ(v, e[lb].second);
+               }).ok());
+  if (!called && lb < e.size()) {
+    // Only the filter may skip the lookup, and only for an absent user key.
+    ASSERT_NE(ExtractUserKey(e[lb].first), ExtractUserKey(target)) << "false negative";
+  }
+}
+
+void CheckTable(const Table& t, const Entries& e, uint64_t seed, size_t stride = 1) {
+  ReadOptions ro;
+  std::unique_ptr<Iterator> it = t.NewIterator(ro);
+  size_t i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) ExpectAt(*it, e, i);
+  ASSERT_TRUE(it->status().ok()) << it->status();
+  ASSERT_EQ(i, e.size());
+  for (it->SeekToLast(); it->Valid(); it->Prev()) ExpectAt(*it, e, --i);
+  ASSERT_TRUE(it->status().ok()) << it->status();
+  ASSERT_EQ(i, 0u);
+
+  for (size_t j = 0; j < e.size(); j += stride) {
+    const std::string user(ExtractUserKey(e[j].first));
+    ParsedInternalKey p;
+    ASSERT_TRUE(ParseInternalKey(e[j].first, &p));
+    CheckTarget(t, it.get(), e, e[j].first);                                   // at a key
+    CheckTarget(t, it.get(), e, MakeLookupKey(user, kMaxSequenceNumber));      // newest version
+    CheckTarget(t, it.get(), e, MakeLookupKey(user, p.sequence + 1));         // just newer
+    CheckTarget(t, it.get(), e, MakeLookupKey(user + '\0', kMaxSequenceNumber));  // between
+    if (j > 0) {
+      // Mid-way, then backward a step: Prev across block boundaries.
+      it->Seek(e[j].first);
+      it->Prev();
+      ExpectAt(*it, e, j - 1);
+      it->Next();
+      ExpectAt(*it, e, j);
+    }
+  }
+  Random rnd(seed);
+  for (int r = 0; r < 200; ++r) {
+    CheckTarget(t, it.get(), e, MakeLookupKey(rnd.Bytes(rnd.Uniform(8)), rnd.Uniform(2000)));
+  }
+  CheckTarget(t, it.get(), e, MakeLookupKey("", kMaxSequenceNumber));
+  CheckTarget(t, it.get(), e, MakeLookupKey(std::string(30, '\xff'), 0));
+}
+
+struct Config {
+  Compression compression;
+  int bloom_bits;
+};
+
+class TableRoundTripTest : public testing::TestWithParam<Config> {
+ protected:
+  TableOptions Options() const {
+    TableOptions o;
+    o.compression = GetParam().compression;
+    o.bloom_bits_per_key = GetParam().bloom_bits;
+    return o;
+  }
+};
+
+TEST_P(TableRoundTripTest, EmptyTable) {
+  TableProperties props;
+  const std::string contents = BuildTable(Options(), {}, &props);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ((*t)->properties().num_entries, 0u);
+  EXPECT_EQ((*t)->properties().num_data_blocks, 0u);
+  CheckTable(**t, {}, 1);
+}
+
+TEST_P(TableRoundTripTest, OneEntry) {
+  const Entries e = {{MakeInternalKey("only", 5, ValueType::kValue), "value"}};
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e));
+  ASSERT_TRUE(t.ok()) << t.status();
+  CheckTable(**t, e, 2);
+  const TableProperties& p = (*t)->properties();
+  EXPECT_EQ(p.num_entries, 1u);
+  EXPECT_EQ(p.smallest_key, e[0].first);
+  EXPECT_EQ(p.largest_key, e[0].first);
+  EXPECT_EQ(p.smallest_seqno, 5u);
+  EXPECT_EQ(p.largest_seqno, 5u);
+}
+
+TEST_P(TableRoundTripTest, SharedPrefixKeysAcrossManyBlocks) {
+  const uint64_t seed = 42;
+  SCOPED_TRACE(seed);
+  const Entries e = PrefixEntries(2000, seed);
+  TableOptions o = Options();
+  o.block_size = 512;
+  TableProperties built;
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(o, e, &built));
+  ASSERT_TRUE(t.ok()) << t.status();
+  CheckTable(**t, e, seed, 3);
+  const TableProperties& p = (*t)->properties();
+  EXPECT_EQ(p.num_entries, e.size());
+  EXPECT_GT(p.num_data_blocks, 20u);
+  EXPECT_EQ(p.smallest_key, e.front().first);
+  EXPECT_EQ(p.largest_key, e.back().first);
+  EXPECT_EQ(p.compression, o.compression);
+  EXPECT_EQ(p.num_entries, built.num_entries);
+  EXPECT_EQ(p.data_size, built.data_size);
+  EXPECT_EQ(p.index_size, built.index_size);
+  uint64_t deletions = 0;
+  for (const auto& [k, v] : e) {
+    ParsedInternalKey pk;
+    ASSERT_TRUE(ParseInternalKey(k, &pk));
+    deletions += pk.type == ValueType::kDeletion;
+  }
+  EXPECT_EQ(p.num_deletions, deletions);
+  if (o.compression != Compression::kNone) {
+    EXPECT_GT(p.num_compressed_blocks, 0u);
+    EXPECT_LT(p.data_size, p.raw_data_size);
+  } else {
+    EXPECT_EQ(p.num_compressed_blocks, 0u);
+  }
+  if (o.bloom_bits_per_key > 0) {
+    ASSERT_NE((*t)->filter(), nullptr);
+    EXPECT_GT(p.filter_size, 0u);
+  } else {
+    EXPECT_EQ((*t)->filter(), nullptr);
+    EXPECT_EQ(p.filter_size, 0u);
+  }
+}
+
+TEST_P(TableRoundTripTest, BinaryKeys) {
+  const uint64_t seed = 7;
+  SCOPED_TRACE(seed);
+  const Entries e = BinaryEntries(1500, seed);
+  TableOptions o = Options();
+  o.block_size = 256;
+  o.block_restart_interval = 1;
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(o, e));
+  ASSERT_TRUE(t.ok()) << t.status();
+  CheckTable(**t, e, seed, 2);
+}
+
+TEST_P(TableRoundTripTest, EmptyAndHugeValues) {
+  Random rnd(9);
+  const std::string huge = rnd.Bytes(1 << 20);
+  std::string compressible_huge(1 << 20, 'z');
+  const Entries e = {{MakeInternalKey("a", 3, ValueType::kValue), ""},
+                     {MakeInternalKey("b", 3, ValueType::kValue), huge},
+                     {MakeInternalKey("c", 2, ValueType::kValue), ""},
+                     {MakeInternalKey("d", 2, ValueType::kValue), compressible_huge},
+                     {MakeInternalKey("e", 1, ValueType::kDeletion), ""}};
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e));
+  ASSERT_TRUE(t.ok()) << t.status();
+  CheckTable(**t, e, 9);
+  EXPECT_EQ((*t)->properties().raw_value_size, 2u << 20);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllConfigs, TableRoundTripTest,
+    testing::Values(Config{Compression::kNone, 0}, Config{Compression::kNone, 10},
+                    Config{Compression::kSnappy, 0}, Config{Compression::kSnappy, 10},
+                    Config{Compression::kZstd, 0}, Config{Compression::kZstd, 10}),
+    [](const testing::TestParamInfo<Config>& info) {
+      return CompressionName(info.param.compression) + "_bloom" +
+             std::to_string(info.param.bloom_bits);
+    });
+
+TEST(TableTest, HundredThousandEntries) {
+  Entries e;
+  e.reserve(100000);
+  for (int i = 0; i < 100000; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "key%09d", i * 2);
+    e.emplace_back(MakeInternalKey(buf, i + 1, ValueType::kValue), "value" + std::to_string(i));
+  }
+  TableOptions o;
+  o.compression = Compression::kSnappy;
+  o.bloom_bits_per_key = 10;
+  const std::string contents = BuildTable(o, e);
+  BlockCache cache(8 << 20);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache);
+  ASSERT_TRUE(t.ok()) << t.status();
+  CheckTable(**t, e, 100, 997);
+  // Every key is found; odd keys (absent) are mostly ruled out by the filter.
+  int found = 0;
+  for (int i = 0; i < 100000; i += 10) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "key%09d", i * 2);
+    ASSERT_TRUE((*t)->Get(ReadOptions(), MakeLookupKey(buf, kMaxSequenceNumber),
+                          [&](std::string_view k, std::string_view) {
+                            found += ExtractUserKey(k) == buf;
+                          }).ok());
+  }
+  EXPECT_EQ(found, 10000);
+  const uint64_t negatives_before = (*t)->filter_negatives();
+  for (int i = 0; i < 10000; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "key%09d", i * 2 + 1);
+    ASSERT_TRUE((*t)->Get(ReadOptions(), MakeLookupKey(buf, kMaxSequenceNumber),
+                          [&](std::string_view k, std::string_view) {
+                            EXPECT_NE(ExtractUserKey(k), buf);
+                          }).ok());
+  }
+  const uint64_t negatives = (*t)->filter_negatives() - negatives_before;
+  std::printf("100k table: %zu bytes, %llu data blocks, filter ruled out %llu of 10000 misses\n",
+              contents.size(), static_cast<unsigned long long>((*t)->properties().num_data_blocks),
+              static_cast<unsigned long long>(negatives));
+  EXPECT_GT(negatives, 9700u);
+  EXPECT_GT(cache.hits(), 0u);
+}
+
+TEST(TableTest, BlockCacheFillAndBypass) {
+  const Entries e = PrefixEntries(500, 3);
+  TableOptions o;
+  o.block_size = 256;
+  const std::string contents = BuildTable(o, e);
+  BlockCache cache(1 << 20);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 11);
+  ASSERT_TRUE(t.ok());
+
+  ReadOptions no_fill;
+  no_fill.fill_cache = false;
+  std::unique_ptr<Iterator> it = (*t)->NewIterator(no_fill);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  EXPECT_EQ(cache.TotalCharge(), 0u);
+
+  it = (*t)->NewIterator(ReadOptions());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  const size_t charge = cache.TotalCharge();
+  EXPECT_GT(charge, 0u);
+  const uint64_t hits = cache.hits();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  EXPECT_GE(cache.hits() - hits, (*t)->properties().num_data_blocks);
+  EXPECT_EQ(cache.TotalCharge(), charge);
+  it.reset();
+  cache.EraseFile(11);
+  EXPECT_EQ(cache.TotalCharge(), 0u);
+}
+
+// Many threads read one table through one small cache (evictions included);
+// TSan checks the sharing.
+TEST(TableTest, ConcurrentReaders) {
+  const Entries e = PrefixEntries(3000, 23);
+  TableOptions o;
+  o.block_size = 512;
+  const std::string contents = BuildTable(o, e);
+  BlockCache cache(16 << 10);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache);
+  ASSERT_TRUE(t.ok());
+  const Table& table = **t;
+  std::vector<std::thread> threads;
+  std::vector<int> errors(4, 0);
+  for (int th = 0; th < 4; ++th) {
+    threads.emplace_back([&, th] {
+      Random rnd(100 + th);
+      for (int i = 0; i < 2000; ++i) {
+        const size_t j = rnd.Uniform(e.size());
+        bool ok = false;
+        absl::Status s = table.Get(ReadOptions(), e[j].first,
+                                   [&](std::string_view k, std::string_view v) {
+                                     ok = k == e[j].first && v == e[j].second;
+                                   });
+        if (!s.ok() || !ok) ++errors[th];
+      }
+      std::unique_ptr<Iterator> it = table.NewIterator(ReadOptions());
+      size_t n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) n += it->key() == e[n].first;
+      if (n != e.size() || !it->status().ok()) ++errors[th];
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int th = 0; th < 4; ++th) EXPECT_EQ(errors[th], 0) << "thread " << th;
+  EXPECT_EQ(table.filter_checks(), 4u * 2000u);
+}
+
+TEST(TableTest, ApproximateOffsetOfIncreases) {
+  Entries e;
+  Random rnd(5);
+  for (int i = 0; i < 200; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "k%05d", i);
+    e.emplace_back(MakeInternalKey(buf, 1, ValueType::kValue), rnd.Bytes(1000));
+  }
+  TableOptions o;
+  o.compression = Compression::kNone;
+  const std::string contents = BuildTable(o, e);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)->ApproximateOffsetOf(MakeLookupKey("a", 1)), 0u);
+  const uint64_t mid = (*t)->ApproximateOffsetOf(MakeLookupKey("k00100", kMaxSequenceNumber));
+  EXPECT_GT(mid, 90000u);
+  EXPECT_LT(mid, 110000u);
+  const uint64_t end = (*t)->ApproximateOffsetOf(MakeLookupKey("z", 1));
+  EXPECT_GE(end, 200000u);
+  EXPECT_LE(end, contents.size());
+}
+
+TEST(TableTest, SeparatorsAreShortAndOrdered) {
+  const std::string a = MakeInternalKey("abcdefgh", 5, ValueType::kValue);
+  const std::string b = MakeInternalKey("abzzz", 9, ValueType::kValue);
+  const std::string s = IndexSeparator(a, b);
+  EXPECT_EQ(ExtractUserKey(s), "abd");
+  EXPECT_LE(CompareInternalKeys(a, s), 0);
+  EXPECT_LT(CompareInternalKeys(s, b), 0);
+  // A prefix, or adjacent bytes: no shorter key fits, the last key is kept.
+  const std::string p = MakeInternalKey("abc", 5, ValueType::kValue);
+  const std::string q = MakeInternalKey("abcd", 5, ValueType::kValue);
+  EXPECT_EQ(IndexSeparator(p, q), p);
+  const std::string same1 = MakeInternalKey("k", 9, ValueType::kValue);
+  const std::string same2 = MakeInternalKey("k", 3, ValueType::kValue);
+  EXPECT_EQ(IndexSeparator(same1, same2), same1);
+  EXPECT_EQ(ExtractUserKey(IndexSuccessor(MakeInternalKey("hello", 1, ValueType::kValue))), "i");
+  const std::string ff = MakeInternalKey(std::string(3, '\xff'), 1, ValueType::kValue);
+  EXPECT_EQ(IndexSuccessor(ff), ff);
+}
+
+TEST(TableTest, BuilderRejectsOutOfOrderAndMalformedKeys) {
+  std::string contents;
+  StringSink sink(&contents);
+  TableBuilder b(TableOptions(), &sink);
+  b.Add(MakeInternalKey("b", 1, ValueType::kValue), "x");
+  b.Add(MakeInternalKey("a", 1, ValueType::kValue), "y");
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.Finish().code(), absl::StatusCode::kInvalidArgument);
+
+  TableBuilder b2(TableOptions(), &sink);
+  b2.Add("short", "x");
+  EXPECT_EQ(b2.status().code(), absl::StatusCode::kInvalidArgument);
+  b2.Abandon();
+}
+
+TEST(TableTest, NotAnSst) {
+  for (const std::string& junk : {std::string(), std::string("hello"), std::string(4096, 'x')}) {
+    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(junk);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kDataLoss) << t.status();
+  }
+}
+
+// Flips one byte at every offset of a small table (several data blocks,
+// filter, index, properties, meta-index, footer). Each flip must be caught:
+// Open fails with DataLoss, or reading the damaged block reports DataLoss.
+// Nothing read may differ from what was written.
+void SweepCorruption(Compression compression, uint8_t mask) {
+  const Entries e = PrefixEntries(120, 17);
+  TableOptions o;
+  o.compression = compression;
+  o.block_size = 400;
+  const std::string good = BuildTable(o, e);
+  int open_failures = 0, read_failures = 0;
+  for (size_t off = 0; off < good.size(); ++off) {
+    SCOPED_TRACE("offset " + std::to_string(off));
+    std::string bad = good;
+    bad[off] ^= mask;
+    BlockCache cache(1 << 20);
+    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad, &cache);
+    if (!t.ok()) {
+      ASSERT_EQ(t.status().code(), absl::StatusCode::kDataLoss) << t.status();
+      ++open_failures;
+      continue;
+    }
+    bool detected = false;
+    // Forward: every entry read is the right one, until the damage.
+    std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+    size_t i = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) ExpectAt(*it, e, i);
+    if (!it->status().ok()) {
+      ASSERT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+      detected = true;
+    } else {
+      ASSERT_EQ(i, e.size());
+    }
+    // Backward likewise.
+    i = e.size();
+    for (it->SeekToLast(); it->Valid(); it->Prev()) ExpectAt(*it, e, --i);
+    if (!it->status().ok()) {
+      ASSERT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+      detected = true;
+    }
+    // Point reads: right answer or DataLoss.
+    for (size_t j = 0; j < e.size(); j += 5) {
+      absl::Status s = (*t)->Get(ReadOptions(), e[j].first,
+                                 [&](std::string_view k, std::string_view v) {
+                                   EXPECT_EQ(k, e[j].first);
+                                   EXPECT_EQ(v, e[j].second);
+                                 });
+      if (!s.ok()) {
+        ASSERT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+        detected = true;
+      }
+    }
+    ASSERT_TRUE(detected) << "undetected damage";
+    ++read_failures;
+  }
+  std::printf("%s, mask %02x: %zu bytes swept; %d caught at Open, %d caught on read\n",
+              CompressionName(compression).c_str(), mask, good.size(), open_failures,
+              read_failures);
+}
+
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtUncompressed) {
+  SweepCorruption(Compression::kNone, 0x01);
+  SweepCorruption(Compression::kNone, 0x80);
+}
+
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtSnappy) { SweepCorruption(Compression::kSnappy, 0x10); }
+
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtZstd) { SweepCorruption(Compression::kZstd, 0x04); }
+
+// With checksums off, damaged data blocks must still never crash (ASan).
+TEST(TableCorruptionTest, UnverifiedReadsOfDamagedBlocksNeverCrash) {
+  const Entries e = PrefixEntries(120, 19);
+  for (Compression c : {Compression::kNone, Compression::kSnappy, Compression::kZstd}) {
+    TableOptions o;
+    o.compression = c;
+    o.block_size = 400;
+    const std::string good = BuildTable(o, e);
+    absl::StatusOr<std::unique_ptr<Table>> probe = OpenTable(good);
+    ASSERT_TRUE(probe.ok());
+    const uint64_t data_end = (*probe)->properties().data_size;
+    ReadOptions unverified;
+    unverified.verify_checksums = false;
+    for (size_t off = 0; off < data_end; ++off) {
+      std::string bad = good;
+      bad[off] ^= 0x20;
+      absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad);
+      ASSERT_TRUE(t.ok());  // only data blocks were damaged
+      std::unique_ptr<Iterator> it = (*t)->NewIterator(unverified);
+      int n = 0;
+      for (it->SeekToFirst(); it->Valid() && n < 10000; it->Next()) ++n;
+      for (it->SeekToLast(); it->Valid() && n < 20000; it->Prev()) ++n;
+      for (size_t j = 0; j < e.size(); j += 10) {
+        (*t)->Get(unverified, e[j].first, [](std::string_view, std::string_view) {}).IgnoreError();
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lsm
