@@ -8,6 +8,7 @@ JDK's own `javac` and `jar` from @bazel_tools//tools/jdk:current_java_runtime.
                 resources (under `native_prefix`) so the jar loads them itself.
   junit5_test:  compiles test sources against the jars and JUnit 5's API, and
                 runs them with JUnit's console launcher under `bazel test`.
+  java_main:    runs a main class from jars under `bazel run` (e.g. a benchmark).
 """
 
 JarInfo = provider(
@@ -141,5 +142,46 @@ junit5_test = rule(
             default = Label("@debian_java//:junit_console"),
             allow_single_file = True,
         ),
+    },
+)
+
+def _java_main_impl(ctx):
+    classpath = _dep_jars(ctx.attr.deps)
+    rt = _runtime(ctx)
+    run_cp = classpath.to_list()
+    script = ctx.actions.declare_file(ctx.label.name)
+    java_bin = rt.java_executable_runfiles_path if hasattr(rt, "java_executable_runfiles_path") else rt.java_home + "/bin/java"
+    ctx.actions.write(
+        output = script,
+        is_executable = True,
+        content = """#!/usr/bin/env bash
+set -euo pipefail
+r="${{RUNFILES_DIR:-$0.runfiles}}/{ws}"
+java="$r/{java}"
+[[ -x "$java" ]] || java="$r/{java_home}/bin/java"
+[[ -x "$java" ]] || java="$(command -v java)"
+exec "$java" {jvm_flags} -cp {cp} {main_class} "$@"
+""".format(
+            ws = ctx.workspace_name,
+            java = java_bin,
+            java_home = rt.java_home,
+            jvm_flags = " ".join(ctx.attr.jvm_flags),
+            cp = ":".join(["\"$r/%s\"" % f.short_path for f in run_cp]),
+            main_class = ctx.attr.main_class,
+        ),
+    )
+    runfiles = ctx.runfiles(files = run_cp + ctx.files.data, transitive_files = rt.files)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+# Runs `main_class` from the jars of `deps` with the JDK's java (`bazel run`).
+java_main = rule(
+    implementation = _java_main_impl,
+    executable = True,
+    attrs = {
+        "main_class": attr.string(mandatory = True),
+        "deps": attr.label_list(),
+        "data": attr.label_list(allow_files = True),
+        "jvm_flags": attr.string_list(),
+        "_jdk": _JDK,
     },
 )

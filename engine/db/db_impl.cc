@@ -160,6 +160,16 @@ absl::Status DBImpl::Open() {
       }
     }
     std::sort(logs.begin(), logs.end());
+    // The log the MANIFEST names as current is deleted only after a later
+    // edit is durable. If it is gone, that later edit was lost (a damaged
+    // MANIFEST tail that looked torn): replaying would silently drop the
+    // writes the lost edit had flushed.
+    const uint64_t log_number = versions_->LogNumber();
+    if (log_number != 0 && (logs.empty() || logs.front() != log_number)) {
+      return absl::DataLossError(absl::StrFormat(
+          "%s: the MANIFEST names log #%d, which is missing (the MANIFEST lost an edit)",
+          dbname_, log_number));
+    }
     VersionEdit edit;
     SequenceNumber max_sequence = versions_->LastSequence();
     bool stop_replay = false;
@@ -175,6 +185,7 @@ absl::Status DBImpl::Open() {
     if (!s.ok()) return s;
     edit.SetLogNumber(logfile_number_);
     s = versions_->LogAndApply(&edit, &mutex_);
+    ReleasePendingOutputs(edit);
     if (!s.ok()) return s;
   }
   mem_ = std::make_shared<MemTable>();
@@ -244,7 +255,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, bool last_log, VersionEd
     }
   }
   if (!reader.status().ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", reader.status().message()));
+    return absl::Status(reader.status().code(), absl::StrCat(path, ": ", reader.status().message()));
   }
   if (mode == WalRecoveryMode::kPointInTime && reporter.count > 0) *stop_replay = true;
   if (reporter.count > 0 && mode == WalRecoveryMode::kAbsoluteConsistency) {
@@ -331,7 +342,10 @@ absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
   if (s.ok() && meta.file_size > 0) s = options_.env->SyncDir(dbname_);
   iter.reset();
   mutex_.Lock();
-  pending_outputs_.erase(meta.number);
+  // The number stays in pending_outputs_ until the caller has installed the
+  // edit (or given up): until then no Version names the file, and a
+  // concurrent DeleteObsoleteFiles must not take it for garbage.
+  if (!s.ok() || meta.file_size == 0) pending_outputs_.erase(meta.number);
   if (s.ok() && meta.file_size > 0) {
     edit->AddFile(0, meta);
     LevelStats& stats = level_stats_[0];
@@ -572,6 +586,10 @@ void DBImpl::MaybeScheduleWork() {
   }
 }
 
+void DBImpl::ReleasePendingOutputs(const VersionEdit& edit) {
+  for (const auto& [level, f] : edit.new_files()) pending_outputs_.erase(f.number);
+}
+
 void DBImpl::ReserveInputs(Compaction* c) {
   c->MarkInputs(true);
   if (c->level() == 0) versions_->set_l0_compaction_running(true);
@@ -605,6 +623,7 @@ absl::Status DBImpl::FlushImmutableMemTable() {
     edit.SetLogNumber(logfile_number_);
     s = versions_->LogAndApply(&edit, &mutex_);
   }
+  ReleasePendingOutputs(edit);
   if (s.ok()) {
     imm_.reset();
     has_imm_.store(false, std::memory_order_release);
@@ -801,7 +820,7 @@ void DBImpl::DeleteObsoleteFiles() {
         keep = number >= versions_->LogNumber() || number == logfile_number_;
         break;
       case FileType::kDescriptor:
-        keep = number >= versions_->ManifestFileNumber();
+        keep = number == versions_->ManifestFileNumber();
         break;
       case FileType::kTable:
         keep = live.count(number) > 0;

@@ -88,6 +88,8 @@ class DBImpl final : public DB {
   void BackgroundFlush();
   void BackgroundCompaction(Compaction* c);
   // Marks c's inputs busy (and L0 as compacting) or releases them.
+  // Forgets the outputs of edit as pending (they are installed or abandoned).
+  void ReleasePendingOutputs(const VersionEdit& edit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ReserveInputs(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ReleaseInputs(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status FlushImmutableMemTable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -54,7 +54,14 @@ absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_numbe
   // may race to open the same file; the first to insert wins.
   const std::string path = TableFileName(dbname_, file_number);
   auto file = env_->NewRandomAccessFile(path);
-  if (!file.ok()) return file.status();
+  if (!file.ok()) {
+    // A table a Version names must exist: its absence is lost data, never
+    // "key not found".
+    if (absl::IsNotFound(file.status())) {
+      return absl::DataLossError(path + ": table file is missing");
+    }
+    return file.status();
+  }
   auto table =
       Table::Open(table_options_, std::move(*file), file_size, file_number, block_cache_);
   if (!table.ok()) {

@@ -427,9 +427,15 @@ absl::Status VersionSet::CreateNew() {
 
 namespace {
 
+// The MANIFEST tolerates only a tail cut off by the end of the file (a crash
+// in the middle of an append that was never synced, so never acknowledged).
+// Any other damage, a checksum mismatch in the last record included, may hide
+// an acknowledged edit whose obsolete WALs are already gone: DataLoss.
 class ManifestReporter final : public log::Reader::Reporter {
  public:
   void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
+    const std::string_view why = ToStd(reason.message());
+    if (why.find("cut off by the end of the file") != std::string_view::npos) return;
     if (status.ok()) {
       status = absl::DataLossError(absl::StrFormat("at offset %d (%d bytes): %s", offset, bytes,
                                                    std::string(reason.message())));
@@ -473,10 +479,13 @@ absl::Status VersionSet::Recover() {
     if (edit.last_sequence()) last_seq = edit.last_sequence();
     for (const auto& [level, key] : edit.compact_pointers()) compact_pointer_[level] = key;
   }
-  // A torn last record (reported, but tolerated by the reader) was never
-  // acknowledged: LogAndApply installs an edit only after its sync.
+  if (!reporter.status.ok()) {
+    return absl::DataLossError(manifest + ": " + std::string(reporter.status.message()));
+  }
   if (!reader.status().ok()) {
-    return absl::DataLossError(manifest + ": " + std::string(reader.status().message()));
+    // Keeps the code: an I/O error stays an I/O error, damage is DataLoss.
+    return absl::Status(reader.status().code(),
+                        manifest + ": " + std::string(reader.status().message()));
   }
   if (!log_number || !next_file || !last_seq) {
     return absl::DataLossError(absl::StrFormat(
@@ -561,11 +570,10 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
     Install(std::move(v));
   } else {
     // The MANIFEST may now end in a partial record: never append to it again.
-    // The next edit starts a new one from a full snapshot.
-    if (new_file) {
-      new_file->Close().IgnoreError();
-      env_->RemoveFile(DescriptorFileName(dbname_, new_manifest_number)).IgnoreError();
-    }
+    // The next edit starts a new one from a full snapshot. A new MANIFEST is
+    // left in place: CURRENT may already name it (the rename can succeed and
+    // the directory sync fail); the next open collects it if not.
+    if (new_file) new_file->Close().IgnoreError();
     manifest_log_.reset();
     if (manifest_file_) manifest_file_->Close().IgnoreError();
     manifest_file_.reset();

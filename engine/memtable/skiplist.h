@@ -144,6 +144,8 @@ class SkipList {
   std::atomic<int> max_height_;
   // Used only by the writer.
   Random rnd_;
+  // The search path of the last insert (see InsertWith).
+  Node* prev_[kMaxHeight];
 };
 
 // Memory layout of a node of height h, one arena allocation:
@@ -271,7 +273,9 @@ SkipList<Key, Comparator>::SkipList(Comparator cmp, Arena* arena)
       arena_(arena),
       head_(NewHead()),
       max_height_(1),
-      rnd_(0x5ca1ab1e) {}
+      rnd_(0x5ca1ab1e) {
+  for (Node*& p : prev_) p = head_;
+}
 
 template <typename Key, class Comparator>
 template <typename MakeKey>
@@ -282,8 +286,17 @@ void SkipList<Key, Comparator>::InsertWith(size_t extra, MakeKey&& make_key) {
   x->key = make_key(storage);
   const Key& key = x->key;
 
-  Node* prev[kMaxHeight];
-  Node* const next = FindGreaterOrEqual(key, prev);
+  // prev_ holds, per level, the last node before the previous insert's key
+  // or that node itself. When the new key falls right after the previous one
+  // at level 0 (ascending inserts), nothing lies between at any level and
+  // the search is skipped.
+  Node** const prev = prev_;
+  Node* const last = prev[0];
+  Node* next = last->NoBarrierNext(0);
+  if (last == head_ || compare_(last->key, key) >= 0 ||
+      (next != nullptr && compare_(next->key, key) <= 0)) {
+    next = FindGreaterOrEqual(key, prev);
+  }
   assert(next == nullptr || !Equal(key, next->key));
   (void)next;
 
@@ -300,6 +313,7 @@ void SkipList<Key, Comparator>::InsertWith(size_t extra, MakeKey&& make_key) {
     // the release store into prev[i] that follows.
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
+    prev[i] = x;
   }
 }
 

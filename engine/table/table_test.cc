@@ -264,7 +264,9 @@ TEST_P(TableRoundTripTest, EmptyAndHugeValues) {
                      {MakeInternalKey("c", 2, ValueType::kValue), ""},
                      {MakeInternalKey("d", 2, ValueType::kValue), compressible_huge},
                      {MakeInternalKey("e", 1, ValueType::kDeletion), ""}};
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e));
+  // A cache, so that the many probes do not re-read the 1 MiB blocks.
+  BlockCache cache(64 << 20);
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e), &cache);
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, 9);
   EXPECT_EQ((*t)->properties().raw_value_size, 2u << 20);
@@ -460,18 +462,17 @@ TEST(TableTest, NotAnSst) {
 // Open fails with DataLoss, or reading the damaged block reports DataLoss.
 // Nothing read may differ from what was written.
 void SweepCorruption(Compression compression, uint8_t mask) {
-  const Entries e = PrefixEntries(120, 17);
+  const Entries e = PrefixEntries(80, 17);
   TableOptions o;
   o.compression = compression;
-  o.block_size = 400;
+  o.block_size = 300;
   const std::string good = BuildTable(o, e);
   int open_failures = 0, read_failures = 0;
   for (size_t off = 0; off < good.size(); ++off) {
     SCOPED_TRACE("offset " + std::to_string(off));
     std::string bad = good;
     bad[off] ^= mask;
-    BlockCache cache(1 << 20);
-    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad, &cache);
+    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad);
     if (!t.ok()) {
       ASSERT_EQ(t.status().code(), absl::StatusCode::kDataLoss) << t.status();
       ++open_failures;
@@ -496,7 +497,7 @@ void SweepCorruption(Compression compression, uint8_t mask) {
       detected = true;
     }
     // Point reads: right answer or DataLoss.
-    for (size_t j = 0; j < e.size(); j += 5) {
+    for (size_t j = 0; j < e.size(); j += 7) {
       absl::Status s = (*t)->Get(ReadOptions(), e[j].first,
                                  [&](std::string_view k, std::string_view v) {
                                    EXPECT_EQ(k, e[j].first);
@@ -516,8 +517,7 @@ void SweepCorruption(Compression compression, uint8_t mask) {
 }
 
 TEST(TableCorruptionTest, EveryFlippedByteIsCaughtUncompressed) {
-  SweepCorruption(Compression::kNone, 0x01);
-  SweepCorruption(Compression::kNone, 0x80);
+  SweepCorruption(Compression::kNone, 0x81);
 }
 
 TEST(TableCorruptionTest, EveryFlippedByteIsCaughtSnappy) { SweepCorruption(Compression::kSnappy, 0x10); }
@@ -526,18 +526,21 @@ TEST(TableCorruptionTest, EveryFlippedByteIsCaughtZstd) { SweepCorruption(Compre
 
 // With checksums off, damaged data blocks must still never crash (ASan).
 TEST(TableCorruptionTest, UnverifiedReadsOfDamagedBlocksNeverCrash) {
-  const Entries e = PrefixEntries(120, 19);
+  const Entries e = PrefixEntries(80, 19);
   for (Compression c : {Compression::kNone, Compression::kSnappy, Compression::kZstd}) {
     TableOptions o;
     o.compression = c;
-    o.block_size = 400;
+    o.block_size = 300;
     const std::string good = BuildTable(o, e);
     absl::StatusOr<std::unique_ptr<Table>> probe = OpenTable(good);
     ASSERT_TRUE(probe.ok());
     const uint64_t data_end = (*probe)->properties().data_size;
     ReadOptions unverified;
     unverified.verify_checksums = false;
-    for (size_t off = 0; off < data_end; ++off) {
+    // Every byte uncompressed; every third compressed (the decompressors are
+    // also swept in format_test).
+    const size_t step = c == Compression::kNone ? 1 : 3;
+    for (size_t off = 0; off < data_end; off += step) {
       std::string bad = good;
       bad[off] ^= 0x20;
       absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad);

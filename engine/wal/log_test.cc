@@ -159,6 +159,26 @@ TEST(LogTest, ByteLayout) {
   EXPECT_EQ(writer.FileSize(), f.size());
 }
 
+// The worked example of FORMAT.md, byte for byte.
+TEST(LogTest, WorkedExample) {
+  const std::string payload(
+      "\x01\x00\x00\x00\x00\x00\x00\x00"
+      "\x01\x00\x00\x00"
+      "\x01\x02\x00\x00\x00\x02\x00\x00\x00"
+      "k1v1",
+      25);
+  StringSink sink;
+  Writer writer(&sink);
+  ASSERT_TRUE(writer.AddRecord(payload).ok());
+  EXPECT_EQ(sink.contents, std::string("\xd3\xf4\x0b\x57\x19\x00\x01", 7) + payload);
+  ASSERT_TRUE(writer.AddRecord(std::string(32740, 'n')).ok());
+  EXPECT_EQ(sink.contents[32 + 6], kFirstType);
+  EXPECT_EQ(DecodeFixed16(sink.contents.data() + 32 + 4), 32729);
+  EXPECT_EQ(sink.contents[32768 + 6], kLastType);
+  EXPECT_EQ(DecodeFixed16(sink.contents.data() + 32768 + 4), 11);
+  EXPECT_EQ(sink.contents.size(), 32768u + 7 + 11);
+}
+
 // One Append and one Flush per record, whatever its size.
 TEST(LogTest, OneAppendAndFlushPerRecord) {
   StringSink sink;

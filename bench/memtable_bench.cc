@@ -1,0 +1,141 @@
+// Memtable micro-benchmarks: insert rate of 16-byte keys with 100-byte
+// values, in sequential and random key order, by one writer and by two
+// threads sharing the single-writer role through a mutex; and lookup rate.
+//
+// A memtable is filled up to kEntriesPerMemTable entries (about the 64 MiB
+// default write buffer) and then replaced, as the DB does, so the skiplist
+// depth and cache misses are those of a full-size memtable.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "engine/memtable/memtable.h"
+#include "engine/util/mutex.h"
+#include "engine/util/random.h"
+
+namespace lsm {
+namespace {
+
+constexpr size_t kKeySize = 16;
+constexpr size_t kValueSize = 100;
+constexpr size_t kEntriesPerMemTable = 400000;
+
+std::vector<std::string> MakeKeys(size_t n, bool sequential, uint64_t seed) {
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  Random rnd(seed);
+  char buf[kKeySize + 1];
+  for (size_t i = 0; i < n; ++i) {
+    if (sequential) {
+      std::snprintf(buf, sizeof(buf), "%016llu", static_cast<unsigned long long>(seed + i));
+      keys.emplace_back(buf, kKeySize);
+    } else {
+      keys.push_back(rnd.Bytes(kKeySize));
+    }
+  }
+  return keys;
+}
+
+const std::string& Value() {
+  static const std::string* v = new std::string(Random(1).Bytes(kValueSize));
+  return *v;
+}
+
+// Argument: entries per memtable before it is replaced (400000 is about the
+// 64 MiB default; smaller ones show the cost of depth and cache misses).
+void BM_Insert(benchmark::State& state, bool sequential) {
+  const std::vector<std::string> keys =
+      MakeKeys(static_cast<size_t>(state.range(0)), sequential, 1000);
+  const std::string& value = Value();
+  auto mem = std::make_unique<MemTable>();
+  size_t i = 0;
+  SequenceNumber seq = 1;
+  for (auto _ : state) {
+    if (i == keys.size()) {
+      state.PauseTiming();
+      mem = std::make_unique<MemTable>();
+      i = 0;
+      state.ResumeTiming();
+    }
+    mem->Add(seq++, ValueType::kValue, keys[i++], value);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * (kKeySize + kValueSize));
+}
+BENCHMARK_CAPTURE(BM_Insert, sequential, true)->Arg(kEntriesPerMemTable);
+BENCHMARK_CAPTURE(BM_Insert, random, false)->Arg(10000)->Arg(100000)->Arg(kEntriesPerMemTable);
+
+// Several threads, one writer at a time: each Add under a shared mutex, as
+// a DB without group commit would do. The thread that fills the memtable
+// replaces it (inside the timed region).
+struct Shared {
+  Mutex mu;
+  std::unique_ptr<MemTable> mem ABSL_GUARDED_BY(mu) = std::make_unique<MemTable>();
+  size_t entries ABSL_GUARDED_BY(mu) = 0;
+  SequenceNumber seq ABSL_GUARDED_BY(mu) = 1;
+};
+
+void BM_InsertThreads(benchmark::State& state) {
+  static Shared* shared = new Shared;
+  const std::vector<std::string> keys =
+      MakeKeys(kEntriesPerMemTable, false, 7000 + state.thread_index());
+  const std::string& value = Value();
+  size_t i = 0;
+  for (auto _ : state) {
+    MutexLock lock(&shared->mu);
+    if (shared->entries == kEntriesPerMemTable) {
+      shared->mem = std::make_unique<MemTable>();
+      shared->entries = 0;
+    }
+    shared->mem->Add(shared->seq++, ValueType::kValue, keys[i], value);
+    ++shared->entries;
+    if (++i == keys.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_InsertThreads)->Threads(1)->Threads(2)->UseRealTime();
+
+// Point lookups of present keys in a full memtable.
+void BM_Get(benchmark::State& state, bool present) {
+  const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
+  const std::vector<std::string> absent = MakeKeys(kEntriesPerMemTable, false, 2000);
+  MemTable mem;
+  SequenceNumber seq = 1;
+  for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
+  Random rnd(3);
+  std::string v;
+  int64_t found = 0;
+  for (auto _ : state) {
+    const std::string& k = (present ? keys : absent)[rnd.Uniform(keys.size())];
+    found += mem.Get(k, kMaxSequenceNumber, &v) == MemTable::GetResult::kFound;
+  }
+  if (found != (present ? state.iterations() : 0)) state.SkipWithError("wrong lookup result");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_Get, present, true);
+BENCHMARK_CAPTURE(BM_Get, absent, false);
+
+// Full scans of a full memtable with its iterator.
+void BM_Scan(benchmark::State& state) {
+  const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
+  MemTable mem;
+  SequenceNumber seq = 1;
+  for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
+  auto iter = mem.NewIterator();
+  iter->SeekToFirst();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    if (!iter->Valid()) iter->SeekToFirst();
+    bytes += iter->key().size();
+    iter->Next();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Scan);
+
+}  // namespace
+}  // namespace lsm

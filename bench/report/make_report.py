@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Turns db_bench JSON results into a Markdown report with a chart.
+
+    make_report.py --out DIR [--title TITLE] results.json [more.json ...]
+
+Writes into DIR:
+  README.md           tables: ops/s per workload and engine with the ratios
+                      lsm/leveldb and lsm/rocksdb, then per-workload details
+                      (MB/s, latency percentiles, peak RSS, amplification)
+  ops_per_sec.svg     grouped bars of ops/s per workload per engine (gnuplot)
+  p99_latency.svg     the same for p99 latency
+  *.dat, *.gp         the chart data and gnuplot scripts (re-run by hand)
+  results.json        the merged input
+
+Several inputs are merged; a later file's result for the same engine and
+workload label replaces an earlier one. Python 3 standard library only;
+without gnuplot the charts are skipped and the report says so.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+ENGINE_ORDER = ["lsm", "leveldb", "rocksdb"]
+ENGINE_COLORS = {"lsm": "#1f77b4", "leveldb": "#ff7f0e", "rocksdb": "#2ca02c"}
+ROCKSDB_NOTE = (
+    "Debian's RocksDB (librocksdb) is built with assertions enabled, so its "
+    "numbers understate a release build of RocksDB.")
+
+
+def load(paths):
+    """Merges the JSON documents; returns (doc, results in first-seen order)."""
+    merged = None
+    results = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if merged is None:
+            merged = {k: v for k, v in doc.items() if k != "results"}
+            merged.setdefault("engines", [])
+            merged.setdefault("notes", [])
+        else:
+            known = {e.get("name") for e in merged["engines"]}
+            merged["engines"] += [e for e in doc.get("engines", [])
+                                  if e.get("name") not in known]
+            merged["notes"] += [n for n in doc.get("notes", [])
+                                if n not in merged["notes"]]
+        for r in doc.get("results", []):
+            results[(r["engine"], r.get("label", r["workload"]))] = r
+    if merged is None:
+        raise SystemExit("make_report: no input")
+    merged["results"] = list(results.values())
+    return merged
+
+
+def ordered(items, preferred):
+    """items in first-seen order, those in preferred first in its order."""
+    seen = []
+    for i in items:
+        if i not in seen:
+            seen.append(i)
+    return [p for p in preferred if p in seen] + [i for i in seen if i not in preferred]
+
+
+def fmt_num(x, digits=0):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if digits == 0:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "–"
+    r = a / b
+    text = f"{r:.2f}×"
+    return f"**{text}**" if r < 1.0 else text
+
+
+def machine_info(doc):
+    m = dict(doc.get("machine") or {})
+    if not m.get("nproc"):
+        m["nproc"] = os.cpu_count()
+    if not m.get("cpu_model"):
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        m["cpu_model"] = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            m["cpu_model"] = platform.processor() or "unknown"
+    return m
+
+
+def write_dat(path, labels, engines, table):
+    """table[(engine, label)] -> number or None; '?' marks a missing value."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# workload " + " ".join(engines) + "\n")
+        for label in labels:
+            cells = []
+            for e in engines:
+                v = table.get((e, label))
+                cells.append("?" if v is None or v <= 0 else f"{v:.6g}")
+            f.write(f'"{label}" ' + " ".join(cells) + "\n")
+
+
+def write_chart(out_dir, stem, labels, engines, table, ylabel, title):
+    """Writes stem.dat and stem.gp and runs gnuplot; returns the SVG name or
+    None when gnuplot is missing or fails."""
+    write_dat(os.path.join(out_dir, stem + ".dat"), labels, engines, table)
+    values = [v for v in table.values() if v and v > 0]
+    log = bool(values) and max(values) / min(values) > 20
+    lines = [
+        f"set terminal svg size {max(700, 90 * len(labels) + 200)},480 "
+        "dynamic enhanced font 'sans,11' background rgb 'white'",
+        f"set output '{stem}.svg'",
+        f"set title '{title}'",
+        "set datafile missing '?'",
+        "set style data histograms",
+        "set style histogram clustered gap 1",
+        "set style fill solid 0.85 border -1",
+        "set boxwidth 0.9",
+        "set xtics rotate by -35 nomirror",
+        "set grid ytics",
+        "set key top right",
+        "set format y '%.0s%c'",
+        f"set ylabel '{ylabel}{' (log scale)' if log else ''}'",
+    ]
+    if log:
+        lines += ["set logscale y", f"set yrange [{min(values) / 2:.6g}:{max(values) * 2:.6g}]"]
+    else:
+        lines += ["set yrange [0:*]"]
+    plots = []
+    for i, e in enumerate(engines):
+        src = f"'{stem}.dat'" if i == 0 else "''"
+        xtic = ":xtic(1)" if i == 0 else ""
+        color = f" lc rgb '{ENGINE_COLORS[e]}'" if e in ENGINE_COLORS else ""
+        plots.append(f"{src} using {i + 2}{xtic} title '{e}'{color}")
+    lines.append("plot " + ", ".join(plots))
+    with open(os.path.join(out_dir, stem + ".gp"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    if shutil.which("gnuplot") is None:
+        return None
+    proc = subprocess.run(["gnuplot", stem + ".gp"], cwd=out_dir,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(f"make_report: gnuplot failed for {stem}:\n{proc.stderr}")
+        return None
+    return stem + ".svg"
+
+
+def render(doc, out_dir, title):
+    results = doc["results"]
+    engines = ordered([r["engine"] for r in results], ENGINE_ORDER)
+    labels = ordered([r.get("label", r["workload"]) for r in results], [])
+    by = {(r["engine"], r.get("label", r["workload"])): r for r in results}
+    ops = {k: r.get("ops_per_sec") for k, r in by.items()}
+    p99 = {k: r.get("p99") for k, r in by.items()}
+
+    charts = [
+        write_chart(out_dir, "ops_per_sec", labels, engines, ops, "ops/s",
+                    "Throughput per workload (higher is better)"),
+        write_chart(out_dir, "p99_latency", labels, engines, p99, "p99 latency (µs)",
+                    "p99 latency per workload (lower is better)"),
+    ]
+
+    cfg = doc.get("config", {})
+    m = machine_info(doc)
+    out = []
+    out.append(f"# {title}\n")
+    out.append(f"Generated from `db_bench` results of {doc.get('date', 'an unknown date')} "
+               "by `bench/report/make_report.py`.\n")
+    out.append(f"> **Note:** {ROCKSDB_NOTE}\n")
+    for note in doc.get("notes", []):
+        if note != ROCKSDB_NOTE and "assertions" not in note:
+            out.append(f"> {note}\n")
+
+    out.append("## Setup\n")
+    mem = m.get("memory_bytes")
+    out.append(f"- Machine: {m.get('nproc')} × {m.get('cpu_model', 'unknown CPU')}"
+               + (f", {mem / 2**30:.1f} GiB RAM" if mem else "")
+               + (f", {m['kernel']}" if m.get("kernel") else ""))
+    if m.get("load_average_at_start") is not None:
+        load = m["load_average_at_start"]
+        busy = (" — other work was competing for the CPUs, so treat small differences as noise"
+                if m.get("nproc") and load > 0.5 * m["nproc"] else "")
+        out.append(f"- Load average when the run started: {load:.2f}{busy}")
+    if cfg:
+        out.append(f"- Keys: {cfg.get('num'):,} × {cfg.get('key_size')} B keys, "
+                   f"{cfg.get('value_size')} B values (compressible to "
+                   f"{cfg.get('compression_ratio')}), threads {cfg.get('threads')}, "
+                   f"batch size {cfg.get('batch_size')}")
+        out.append(f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
+                   f"block {cfg.get('block_size')} B, block cache "
+                   f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
+                   f"compression {cfg.get('compression')}, "
+                   f"{cfg.get('max_background_jobs')} background jobs")
+        out.append(f"- Workloads in run order: `{','.join(cfg.get('benchmarks', []))}`")
+    for e in doc.get("engines", []):
+        out.append(f"- `{e.get('name')}`: {e.get('description', '')}")
+    out.append("")
+
+    out.append("## Throughput (ops/s)\n")
+    head = ["workload"] + engines
+    ratio_cols = [other for other in ("leveldb", "rocksdb") if "lsm" in engines and other in engines]
+    head += [f"lsm/{o}" for o in ratio_cols]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    wins = {o: [0, 0] for o in ratio_cols}
+    for label in labels:
+        row = [f"`{label}`"] + [fmt_num(ops.get((e, label))) for e in engines]
+        for o in ratio_cols:
+            a, b = ops.get(("lsm", label)), ops.get((o, label))
+            row.append(fmt_ratio(a, b))
+            if a is not None and b:
+                wins[o][1] += 1
+                wins[o][0] += a >= b
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    if ratio_cols:
+        out.append("Ratios below 1.0× (lsm slower) are in bold. " + "; ".join(
+            f"lsm ≥ 1.0× {o} on {w} of {n} workloads" for o, (w, n) in wins.items()) + ".\n")
+    for chart, what in zip(charts, ["Throughput", "p99 latency"]):
+        if chart:
+            out.append(f"![{what}]({chart})\n")
+    if not any(charts):
+        out.append("(Charts skipped: gnuplot is not installed; the `.gp` scripts are written.)\n")
+
+    out.append("## Details per workload\n")
+    out.append("Latencies in microseconds per operation. *I/O write amp*: bytes the process "
+               "passed to write(2) (WAL, tables, manifest; from /proc/self/io `wchar`) over "
+               "the user bytes written, so compaction still running when a workload ends "
+               "counts towards the next one. *Peak RSS*: VmHWM, reset at the start of each "
+               "workload. *w-amp*/*r-amp*: from `lsm.stats` when it reports them.\n")
+    for label in labels:
+        out.append(f"### `{label}`\n")
+        out.append("| engine | ops/s | MB/s | µs/op | p50 | p99 | p99.9 | peak RSS MB | "
+                   "I/O write amp | DB MB | other |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for e in engines:
+            r = by.get((e, label))
+            if r is None:
+                continue
+            x = r.get("extra", {})
+            other = []
+            if "found" in x:
+                other.append(f"found {fmt_num(x['found'])} of {fmt_num(r.get('ops'))}")
+            if "writer_ops_per_sec" in x:
+                other.append(f"writer {fmt_num(x['writer_ops_per_sec'])} ops/s")
+            if "write_amp" in x:
+                other.append(f"w-amp {x['write_amp']:.2f}")
+            if "read_amp" in x:
+                other.append(f"r-amp {x['read_amp']:.2f}")
+            out.append("| " + " | ".join([
+                e, fmt_num(r.get("ops_per_sec")), fmt_num(r.get("mb_per_sec"), 1),
+                fmt_num(r.get("micros_per_op"), 3), fmt_num(r.get("p50"), 2),
+                fmt_num(r.get("p99"), 2), fmt_num(r.get("p999"), 2),
+                fmt_num(x.get("peak_rss_mb"), 0), fmt_num(x.get("io_write_amp"), 2),
+                fmt_num(x.get("db_size_mb"), 1), ", ".join(other)]) + " |")
+        out.append("")
+
+    stats = [e for e in doc.get("engines", []) if e.get("final_stats")]
+    if stats:
+        out.append("## Engine statistics after the last workload\n")
+        for e in stats:
+            out.append(f"<details><summary>{e['name']}</summary>\n\n```\n"
+                       f"{e['final_stats'].rstrip()}\n```\n</details>\n")
+    return "\n".join(out) + "\n"
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--title", default="lsm vs LevelDB vs RocksDB (db_bench)")
+    parser.add_argument("inputs", nargs="+", help="db_bench --json files")
+    args = parser.parse_args(argv)
+    doc = load(args.inputs)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    text = render(doc, args.out, args.title)
+    with open(os.path.join(args.out, "README.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"make_report: wrote {os.path.join(args.out, 'README.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

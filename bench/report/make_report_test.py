@@ -1,0 +1,95 @@
+"""Tests of make_report.py on a small, hand-written db_bench result."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_report  # noqa: E402
+
+
+def result(engine, label, ops_per_sec, **extra):
+    return {
+        "engine": engine, "workload": label.split("/")[0], "label": label, "threads": 1,
+        "ops": 1000, "seconds": 1000 / ops_per_sec, "micros_per_op": 1e6 / ops_per_sec,
+        "ops_per_sec": ops_per_sec, "mb_per_sec": 1.5, "p50": 1.0, "p99": 9.0, "p999": 20.0,
+        "max": 30.0, "extra": extra,
+    }
+
+
+DOC = {
+    "tool": "db_bench",
+    "date": "2024-06-11T10:00:00Z",
+    "machine": {"nproc": 2, "cpu_model": "Test CPU", "memory_bytes": 2**33, "kernel": "Linux"},
+    "config": {"num": 1000, "key_size": 16, "value_size": 100, "compression_ratio": 0.5,
+               "threads": 1, "batch_size": 1, "benchmarks": ["fillseq", "readrandom"],
+               "write_buffer_size": 4 << 20, "block_size": 4096, "cache_size": 8 << 20,
+               "bloom_bits": 10, "compression": "snappy", "max_background_jobs": 2},
+    "notes": [],
+    "engines": [{"name": "lsm", "description": "ours", "final_stats": "write-amp: 2.0"},
+                {"name": "leveldb", "description": "LevelDB 1.23", "final_stats": ""},
+                {"name": "rocksdb", "description": "RocksDB 7.8.3", "final_stats": ""}],
+    "results": [
+        result("lsm", "fillseq", 300000.0, write_amp=2.0, peak_rss_mb=40.0),
+        result("leveldb", "fillseq", 200000.0),
+        result("rocksdb", "fillseq", 400000.0),
+        result("lsm", "readrandom", 50000.0, found=1000.0),
+        result("leveldb", "readrandom", 100000.0, found=1000.0),
+        # rocksdb has no readrandom: its cells must show a dash.
+    ],
+}
+
+
+class MakeReportTest(unittest.TestCase):
+    def run_report(self, docs):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        paths = []
+        for i, doc in enumerate(docs):
+            path = os.path.join(tmp, f"in{i}.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            paths.append(path)
+        out = os.path.join(tmp, "out")
+        self.assertEqual(make_report.main(["--out", out, "--title", "T"] + paths), 0)
+        with open(os.path.join(out, "README.md"), encoding="utf-8") as f:
+            return out, f.read()
+
+    def test_ratios_and_rows(self):
+        _, text = self.run_report([DOC])
+        self.assertIn("| workload | lsm | leveldb | rocksdb | lsm/leveldb | lsm/rocksdb |", text)
+        self.assertIn("| `fillseq` | 300,000 | 200,000 | 400,000 | 1.50× | **0.75×** |", text)
+        self.assertIn("| `readrandom` | 50,000 | 100,000 | – | **0.50×** | – |", text)
+        self.assertIn("lsm ≥ 1.0× leveldb on 1 of 2 workloads", text)
+        self.assertIn("lsm ≥ 1.0× rocksdb on 0 of 1 workloads", text)
+
+    def test_notes_machine_and_details(self):
+        _, text = self.run_report([DOC])
+        self.assertIn("built with assertions enabled", text)
+        self.assertIn("2 × Test CPU", text)
+        self.assertIn("w-amp 2.00", text)
+        self.assertIn("found 1,000 of 1,000", text)
+        self.assertIn("write-amp: 2.0", text)  # the raw stats section
+
+    def test_chart_data_marks_missing_values(self):
+        out, _ = self.run_report([DOC])
+        with open(os.path.join(out, "ops_per_sec.dat"), encoding="utf-8") as f:
+            rows = f.read().splitlines()
+        self.assertEqual(rows[0], "# workload lsm leveldb rocksdb")
+        self.assertEqual(rows[2], '"readrandom" 50000 100000 ?')
+        with open(os.path.join(out, "ops_per_sec.gp"), encoding="utf-8") as f:
+            script = f.read()
+        # 50k..400k spans less than 20x: a linear axis.
+        self.assertNotIn("set logscale y", script)
+        self.assertIn("using 4 title 'rocksdb'", script)
+
+    def test_later_inputs_replace_earlier_results(self):
+        newer = {"results": [result("rocksdb", "readrandom", 25000.0)],
+                 "engines": [], "notes": []}
+        _, text = self.run_report([DOC, newer])
+        self.assertIn("| `readrandom` | 50,000 | 100,000 | 25,000 | **0.50×** | 2.00× |", text)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,115 @@
+// WAL micro-benchmarks: the cost of log::Writer::AddRecord through the POSIX
+// Env, without sync and with Sync() after every record, beside the physical
+// floor measured in the same run: a bare write(2) of the same number of bytes
+// followed by fdatasync(2) on a plain file descriptor.
+//
+// Files go to $LSM_BENCH_DIR, else the directory `bazel run` was started
+// from ($BUILD_WORKING_DIRECTORY), else the current directory: put them on
+// the disk you want to measure (not tmpfs). They are removed at the end.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "engine/util/random.h"
+#include "engine/wal/log_format.h"
+#include "engine/wal/log_writer.h"
+#include "lsm/env.h"
+
+namespace lsm {
+namespace {
+
+// A log file is restarted when it grows past this, to bound disk use.
+constexpr uint64_t kMaxFileSize = 256ull << 20;
+
+std::string BenchPath(const char* name) {
+  const char* dir = std::getenv("LSM_BENCH_DIR");
+  if (dir == nullptr) dir = std::getenv("BUILD_WORKING_DIRECTORY");
+  return std::string(dir != nullptr ? dir : ".") + "/" + name;
+}
+
+void BM_WalAppend(benchmark::State& state, bool sync) {
+  const size_t record_size = static_cast<size_t>(state.range(0));
+  const std::string record = Random(1).Bytes(record_size);
+  const std::string path = BenchPath("wal_bench.log");
+  Env* env = Env::Default();
+  std::unique_ptr<WritableFile> file;
+  std::unique_ptr<log::Writer> writer;
+  auto reopen = [&] {
+    writer.reset();
+    if (file != nullptr) (void)file->Close();
+    auto f = env->NewWritableFile(path);
+    if (!f.ok()) {
+      state.SkipWithError(std::string(f.status().message()).c_str());
+      return false;
+    }
+    file = std::move(*f);
+    writer = std::make_unique<log::Writer>(file.get());
+    return true;
+  };
+  if (!reopen()) return;
+  for (auto _ : state) {
+    if (writer->FileSize() > kMaxFileSize) {
+      state.PauseTiming();
+      const bool ok = reopen();
+      state.ResumeTiming();
+      if (!ok) break;
+    }
+    absl::Status s = writer->AddRecord(record);
+    if (s.ok() && sync) s = writer->Sync();
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      break;
+    }
+  }
+  writer.reset();
+  if (file != nullptr) (void)file->Close();
+  (void)env->RemoveFile(path);
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * record_size);
+}
+BENCHMARK_CAPTURE(BM_WalAppend, nosync, false)->Arg(128)->Arg(4096)->Arg(65536);
+BENCHMARK_CAPTURE(BM_WalAppend, sync, true)->Arg(128)->Arg(4096);
+
+// The floor: what one durable append of the same bytes (payload and one
+// record header) costs with nothing in between.
+void BM_RawWriteFdatasync(benchmark::State& state) {
+  const size_t bytes = static_cast<size_t>(state.range(0)) + log::kHeaderSize;
+  const std::string data = Random(1).Bytes(bytes);
+  const std::string path = BenchPath("wal_bench.raw");
+  int fd = -1;
+  uint64_t size = 0;
+  auto reopen = [&] {
+    if (fd >= 0) ::close(fd);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    size = 0;
+    if (fd < 0) state.SkipWithError("open failed");
+    return fd >= 0;
+  };
+  if (!reopen()) return;
+  for (auto _ : state) {
+    if (size > kMaxFileSize) {
+      state.PauseTiming();
+      const bool ok = reopen();
+      state.ResumeTiming();
+      if (!ok) break;
+    }
+    if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size()) ||
+        ::fdatasync(fd) != 0) {
+      state.SkipWithError("write or fdatasync failed");
+      break;
+    }
+    size += data.size();
+  }
+  if (fd >= 0) ::close(fd);
+  ::unlink(path.c_str());
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * (bytes - log::kHeaderSize));
+}
+BENCHMARK(BM_RawWriteFdatasync)->Arg(128)->Arg(4096);
+
+}  // namespace
+}  // namespace lsm

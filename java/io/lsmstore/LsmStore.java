@@ -1,0 +1,500 @@
+package io.lsmstore;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A persistent, ordered map from byte-string keys to byte-string values: the Java face of the
+ * engine's {@code lsm::DB}.
+ *
+ * <pre>{@code
+ * try (LsmStore store = LsmStore.open(dir, Options.defaults())) {
+ *   store.put(key, value);
+ *   byte[] v = store.get(key);            // null when absent
+ *   try (WriteBatch batch = new WriteBatch()) {
+ *     store.write(batch.put(k1, v1).delete(k2));
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Keys and values are arbitrary bytes (empty and embedded zeros included); a key is at most
+ * 64 KiB and a value at most 1 GiB (INVALID_ARGUMENT beyond). Each operation has an overload
+ * taking {@link WriteOptions} or {@link ReadOptions} first, and {@link ByteBuffer} variants: a
+ * direct buffer is read or written in place by the native code, without a copy. Input buffers
+ * are read from position to limit and their position is left unchanged; an output buffer is
+ * written at its position, which advances by the bytes written.
+ *
+ * <p>Errors: engine failures throw {@link LsmException} with the status code; null arguments
+ * NullPointerException; any call after {@link #close()} IllegalStateException.
+ *
+ * <p>Thread safety: safe for concurrent use by any number of threads. {@link #close()} may be
+ * called at any time from any thread: calls already running finish, later calls fail with
+ * IllegalStateException, then the store's open iterators and snapshots are closed (later use of
+ * them fails the same way), and finally the native store is freed and its directory unlocked.
+ * A store, iterator or snapshot that becomes unreachable without being closed is freed by a
+ * {@link Cleaner}, and a warning is logged (logger {@code io.lsmstore}).
+ */
+public final class LsmStore implements AutoCloseable {
+  /** What the ByteBuffer/array {@code get} variants return for an absent key. */
+  public static final int NOT_FOUND = -1;
+
+  /** The native store and the iterators and snapshots open on it. */
+  static final class State extends NativeState {
+    final long handle;
+    private final Set<NativeState> children = ConcurrentHashMap.newKeySet();
+
+    State(long handle) {
+      super("LsmStore");
+      this.handle = handle;
+    }
+
+    /** REQUIRES: inside a call (the guard entered), so the store cannot be freeing. */
+    void addChild(NativeState child) {
+      children.add(child);
+    }
+
+    void removeChild(NativeState child) {
+      children.remove(child);
+    }
+
+    @Override
+    void free() {
+      // No call is running and none can start, so no child can be added. Close the children
+      // first (each waits for a call in progress on it): they point into the native store.
+      // Iterators before snapshots, though the native side would cope with either order.
+      List<NativeState> snapshots = new ArrayList<>();
+      for (NativeState child : children) {
+        if (child instanceof Snapshot.State) {
+          snapshots.add(child);
+        } else {
+          child.close("its LsmStore was closed");
+        }
+      }
+      for (NativeState child : snapshots) {
+        child.close("its LsmStore was closed");
+      }
+      NativeMethods.closeStore(handle);
+    }
+  }
+
+  private final State state;
+  private final Cleaner.Cleanable cleanable;
+  private final Path path;
+
+  private LsmStore(Path path, long handle) {
+    this.path = path;
+    this.state = new State(handle);
+    this.cleanable = state.registerCleaner(this);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Opening and closing
+  // ------------------------------------------------------------------------------------------
+
+  /** Opens (or creates) the store in directory {@code path} with default options. */
+  public static LsmStore open(Path path) {
+    return open(path, Options.defaults());
+  }
+
+  /**
+   * Opens the store in directory {@code path}.
+   *
+   * @throws LsmException FAILED_PRECONDITION when another process, or an open LsmStore in this
+   *     one, holds the directory, or it exists and {@code errorIfExists} is set; DATA_LOSS when
+   *     it is damaged beyond what the recovery options allow; INVALID_ARGUMENT for bad options.
+   */
+  public static LsmStore open(Path path, Options options) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(options, "options");
+    NativeMethods.ensureLoaded();
+    Path absolute = path.toAbsolutePath();
+    long handle = NativeMethods.open(pathBytes(absolute), options.toNativeArray());
+    return new LsmStore(absolute, handle);
+  }
+
+  /** Deletes every file of the (closed) store in {@code path}, then the directory. */
+  public static void destroy(Path path, Options options) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(options, "options");
+    NativeMethods.ensureLoaded();
+    NativeMethods.destroy(pathBytes(path.toAbsolutePath()), options.toNativeArray());
+  }
+
+  /** The directory of this store. */
+  public Path path() {
+    return path;
+  }
+
+  public boolean isClosed() {
+    return state.isClosed();
+  }
+
+  /**
+   * Closes the store: waits for calls in progress, closes its iterators and snapshots, frees it
+   * and unlocks its directory. Idempotent; concurrent closers all return once it is closed.
+   */
+  @Override
+  public void close() {
+    state.close("closed by the caller");
+    cleanable.clean();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Writes
+  // ------------------------------------------------------------------------------------------
+
+  public void put(byte[] key, byte[] value) {
+    put(WriteOptions.DEFAULT, key, value);
+  }
+
+  /** Sets {@code key} to {@code value}. */
+  public void put(WriteOptions options, byte[] key, byte[] value) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.put(s.handle, options.sync(), key, 0, key.length, value, 0, value.length);
+    } finally {
+      s.exit();
+    }
+  }
+
+  public void put(ByteBuffer key, ByteBuffer value) {
+    put(WriteOptions.DEFAULT, key, value);
+  }
+
+  /** Sets the remaining bytes of {@code key} to the remaining bytes of {@code value}. */
+  public void put(WriteOptions options, ByteBuffer key, ByteBuffer value) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    State s = state;
+    s.enter();
+    try {
+      if (key.isDirect() && value.isDirect()) {
+        NativeMethods.putDirect(s.handle, options.sync(), key, key.position(), key.remaining(),
+            value, value.position(), value.remaining());
+      } else {
+        Buffers.Slice k = Buffers.slice(key);
+        Buffers.Slice v = Buffers.slice(value);
+        NativeMethods.put(s.handle, options.sync(), k.array, k.offset, k.length, v.array,
+            v.offset, v.length);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  public void delete(byte[] key) {
+    delete(WriteOptions.DEFAULT, key);
+  }
+
+  /** Removes {@code key}; removing an absent key is not an error. */
+  public void delete(WriteOptions options, byte[] key) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.delete(s.handle, options.sync(), key, 0, key.length);
+    } finally {
+      s.exit();
+    }
+  }
+
+  public void delete(ByteBuffer key) {
+    delete(WriteOptions.DEFAULT, key);
+  }
+
+  /** Removes the key given by the remaining bytes of {@code key}. */
+  public void delete(WriteOptions options, ByteBuffer key) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    State s = state;
+    s.enter();
+    try {
+      if (key.isDirect()) {
+        NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), key.remaining());
+      } else {
+        Buffers.Slice k = Buffers.slice(key);
+        NativeMethods.delete(s.handle, options.sync(), k.array, k.offset, k.length);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  public void write(WriteBatch batch) {
+    write(WriteOptions.DEFAULT, batch);
+  }
+
+  /**
+   * Applies every update of {@code batch} atomically, in one native call. The batch is left as
+   * it was and may be reused (after {@link WriteBatch#clear()}) or written again.
+   */
+  public void write(WriteOptions options, WriteBatch batch) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(batch, "batch");
+    byte[] encoded = batch.encoded();
+    int size = batch.encodedSize();
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.write(s.handle, options.sync(), encoded, size);
+    } finally {
+      s.exit();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+  // ------------------------------------------------------------------------------------------
+
+  /** The value of {@code key}, or null when absent. */
+  public byte[] get(byte[] key) {
+    return get(ReadOptions.defaults(), key);
+  }
+
+  /** The value of {@code key} as {@code options} sees it, or null when absent. */
+  public byte[] get(ReadOptions options, byte[] key) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    State s = state;
+    s.enter();
+    try {
+      Snapshot.State snapshot = enterSnapshot(options);
+      try {
+        return NativeMethods.get(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key,
+            0, key.length);
+      } finally {
+        exitSnapshot(snapshot);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
+   * Looks {@code key} up and copies the value's first {@code min(valueLength, out.length)} bytes
+   * into {@code out}. Returns the value's full length (larger than {@code out.length} when it
+   * did not fit), or {@link #NOT_FOUND}.
+   */
+  public int get(byte[] key, byte[] out) {
+    Objects.requireNonNull(out, "out");
+    return get(ReadOptions.defaults(), key, out, 0, out.length);
+  }
+
+  /** As {@link #get(byte[], byte[])}, into {@code out[offset, offset + length)}. */
+  public int get(ReadOptions options, byte[] key, byte[] out, int offset, int length) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(out, "out");
+    Objects.checkFromIndexSize(offset, length, out.length);
+    State s = state;
+    s.enter();
+    try {
+      Snapshot.State snapshot = enterSnapshot(options);
+      try {
+        return NativeMethods.getInto(s.handle, snapshotHandle(snapshot), options.nativeFlags(),
+            key, 0, key.length, out, offset, length);
+      } finally {
+        exitSnapshot(snapshot);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  public int get(ByteBuffer key, ByteBuffer value) {
+    return get(ReadOptions.defaults(), key, value);
+  }
+
+  /**
+   * Looks up the remaining bytes of {@code key}; copies as much of the value as fits into {@code
+   * value} at its position and advances the position by that much. Returns the value's full
+   * length (larger than what was copied when it did not fit), or {@link #NOT_FOUND} (the buffer
+   * untouched). With direct buffers the value goes from the engine to the buffer with no Java
+   * array in between.
+   */
+  public int get(ReadOptions options, ByteBuffer key, ByteBuffer value) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    Buffers.checkWritable(value);
+    State s = state;
+    s.enter();
+    try {
+      Snapshot.State snapshot = enterSnapshot(options);
+      try {
+        long snap = snapshotHandle(snapshot);
+        int flags = options.nativeFlags();
+        int n;
+        if (key.isDirect() && value.isDirect()) {
+          n = NativeMethods.getDirect(s.handle, snap, flags, key, key.position(),
+              key.remaining(), value, value.position(), value.remaining());
+        } else if (!value.isDirect()) {
+          Buffers.Slice k = Buffers.slice(key);
+          n = NativeMethods.getInto(s.handle, snap, flags, k.array, k.offset, k.length,
+              value.array(), value.arrayOffset() + value.position(), value.remaining());
+        } else {
+          // A heap key with a direct value buffer: rare; go through an array.
+          Buffers.Slice k = Buffers.slice(key);
+          byte[] v = NativeMethods.get(s.handle, snap, flags, k.array, k.offset, k.length);
+          if (v == null) {
+            return NOT_FOUND;
+          }
+          Buffers.copyInto(v, value);
+          return v.length;
+        }
+        if (n != NOT_FOUND) {
+          Buffers.advance(value, n);
+        }
+        return n;
+      } finally {
+        exitSnapshot(snapshot);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  public LsmIterator newIterator() {
+    return newIterator(ReadOptions.defaults());
+  }
+
+  /**
+   * A new, unpositioned iterator over the store as {@code options} sees it (its snapshot and
+   * bounds). Close it when done; closing the store closes it too.
+   */
+  public LsmIterator newIterator(ReadOptions options) {
+    Objects.requireNonNull(options, "options");
+    State s = state;
+    s.enter();
+    try {
+      Snapshot.State snapshot = enterSnapshot(options);
+      try {
+        long handle = NativeMethods.newIterator(s.handle, snapshotHandle(snapshot),
+            options.nativeFlags(), options.lowerBoundNoCopy(), options.upperBoundNoCopy());
+        LsmIterator.State child = new LsmIterator.State(handle, s);
+        s.addChild(child);
+        return new LsmIterator(this, child);
+      } finally {
+        exitSnapshot(snapshot);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  /** A snapshot of the current state; close it when done. */
+  public Snapshot getSnapshot() {
+    State s = state;
+    s.enter();
+    try {
+      long handle = NativeMethods.getSnapshot(s.handle);
+      Snapshot.State child = new Snapshot.State(handle, s);
+      s.addChild(child);
+      return new Snapshot(this, child, NativeMethods.snapshotSequence(handle));
+    } finally {
+      s.exit();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Maintenance
+  // ------------------------------------------------------------------------------------------
+
+  /** Writes the memtable to an SST file and waits for it. */
+  public void flush() {
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.flush(s.handle);
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
+   * Compacts the keys in {@code [from, to]} through every level; a null bound is an open end
+   * ({@code compactRange(null, null)} compacts everything).
+   */
+  public void compactRange(byte[] from, byte[] to) {
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.compactRange(s.handle, from, to);
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
+   * The value of an engine property, or null for an unknown name: {@code "lsm.stats"}, {@code
+   * "lsm.num-files-at-level<N>"}, {@code "lsm.sstables"}, {@code
+   * "lsm.approximate-memory-usage"}.
+   */
+  public String property(String name) {
+    Objects.requireNonNull(name, "name");
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    State s = state;
+    s.enter();
+    try {
+      byte[] value = NativeMethods.property(s.handle, nameBytes);
+      return value == null ? null : new String(value, StandardCharsets.UTF_8);
+    } finally {
+      s.exit();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LsmStore{" + path + (isClosed() ? ", closed" : "") + "}";
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /** Enters the call on the snapshot of {@code options}, if any; null when there is none. */
+  private Snapshot.State enterSnapshot(ReadOptions options) {
+    Snapshot snapshot = options.snapshot();
+    if (snapshot == null) {
+      return null;
+    }
+    if (snapshot.store() != this) {
+      throw new IllegalArgumentException("the snapshot belongs to another LsmStore");
+    }
+    snapshot.state.enter();
+    return snapshot.state;
+  }
+
+  private static void exitSnapshot(Snapshot.State snapshot) {
+    if (snapshot != null) {
+      snapshot.exit();
+    }
+  }
+
+  private static long snapshotHandle(Snapshot.State snapshot) {
+    return snapshot == null ? 0 : snapshot.handle;
+  }
+
+  /** The path as the OS wants it: in the JVM's file name encoding. */
+  private static byte[] pathBytes(Path path) {
+    Charset charset;
+    try {
+      charset = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    } catch (RuntimeException e) {
+      charset = StandardCharsets.UTF_8;
+    }
+    return path.toString().getBytes(charset);
+  }
+}

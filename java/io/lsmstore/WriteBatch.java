@@ -1,0 +1,209 @@
+package io.lsmstore;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Updates applied atomically by {@link LsmStore#write(WriteBatch)}: after a crash either all of
+ * them are present or none.
+ *
+ * <p>The batch lives on the Java heap, already encoded in the engine's batch format (see
+ * {@code engine/include/lsm/write_batch.h}):
+ *
+ * <pre>
+ *   batch := sequence:u64le(0) count:u32le entry*
+ *   entry := type:u8 (1 put, 0 delete) key_len:u32le value_len:u32le key value
+ * </pre>
+ *
+ * so building one makes no JNI call and owns no native memory, and {@code write} hands the bytes
+ * to the engine in a single call. It is {@link AutoCloseable} only so that code written for
+ * native batches keeps working: {@link #close()} drops the buffer, and a closed batch throws
+ * IllegalStateException. Limits (key at most 64 KiB, value at most 1 GiB) are checked by the
+ * engine when the batch is written (INVALID_ARGUMENT).
+ *
+ * <p>Thread safety: not thread-safe; a batch must not change while it is being written.
+ */
+public final class WriteBatch implements AutoCloseable {
+  static final int HEADER_SIZE = 12;
+  private static final int COUNT_OFFSET = 8;
+  private static final byte TYPE_DELETION = 0;
+  private static final byte TYPE_VALUE = 1;
+  private static final int ENTRY_OVERHEAD = 9; // type + key_len + value_len
+  // Stay clear of the VM's array size limit.
+  private static final int MAX_SIZE = Integer.MAX_VALUE - 16;
+  private static final VarHandle INT_LE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private byte[] buf;
+  private int size;
+  private int count;
+
+  public WriteBatch() {
+    this(256);
+  }
+
+  /** A batch whose buffer starts with room for {@code initialCapacity} encoded bytes. */
+  public WriteBatch(int initialCapacity) {
+    if (initialCapacity < 0) {
+      throw new IllegalArgumentException("negative capacity " + initialCapacity);
+    }
+    buf = new byte[Math.max(HEADER_SIZE, initialCapacity)];
+    size = HEADER_SIZE;
+  }
+
+  /** Adds an update setting {@code key} to {@code value}. Returns this batch. */
+  public WriteBatch put(byte[] key, byte[] value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    return put(key, 0, key.length, value, 0, value.length);
+  }
+
+  /** Adds an update from array slices. Returns this batch. */
+  public WriteBatch put(byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset,
+      int valueLength) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    Objects.checkFromIndexSize(keyOffset, keyLength, key.length);
+    Objects.checkFromIndexSize(valueOffset, valueLength, value.length);
+    int at = reserveEntry(TYPE_VALUE, keyLength, valueLength);
+    System.arraycopy(key, keyOffset, buf, at, keyLength);
+    System.arraycopy(value, valueOffset, buf, at + keyLength, valueLength);
+    return this;
+  }
+
+  /**
+   * Adds an update from the remaining bytes of two buffers (any kind), leaving their positions
+   * unchanged. Returns this batch.
+   */
+  public WriteBatch put(ByteBuffer key, ByteBuffer value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    int keyLength = key.remaining();
+    int valueLength = value.remaining();
+    int at = reserveEntry(TYPE_VALUE, keyLength, valueLength);
+    key.get(key.position(), buf, at, keyLength);
+    value.get(value.position(), buf, at + keyLength, valueLength);
+    return this;
+  }
+
+  /** Adds a deletion of {@code key}. Returns this batch. */
+  public WriteBatch delete(byte[] key) {
+    Objects.requireNonNull(key, "key");
+    return delete(key, 0, key.length);
+  }
+
+  /** Adds a deletion of a key given as an array slice. Returns this batch. */
+  public WriteBatch delete(byte[] key, int keyOffset, int keyLength) {
+    Objects.requireNonNull(key, "key");
+    Objects.checkFromIndexSize(keyOffset, keyLength, key.length);
+    int at = reserveEntry(TYPE_DELETION, keyLength, 0);
+    System.arraycopy(key, keyOffset, buf, at, keyLength);
+    return this;
+  }
+
+  /** Adds a deletion of the remaining bytes of {@code key}, leaving its position unchanged. */
+  public WriteBatch delete(ByteBuffer key) {
+    Objects.requireNonNull(key, "key");
+    int keyLength = key.remaining();
+    int at = reserveEntry(TYPE_DELETION, keyLength, 0);
+    key.get(key.position(), buf, at, keyLength);
+    return this;
+  }
+
+  /** Appends every entry of {@code other}, in order. Returns this batch. */
+  public WriteBatch append(WriteBatch other) {
+    Objects.requireNonNull(other, "other");
+    other.checkOpen();
+    checkOpen();
+    int body = other.size - HEADER_SIZE;
+    int otherCount = other.count; // read before growing: other may be this
+    ensureRoom(body);
+    System.arraycopy(other.buf, HEADER_SIZE, buf, size, body);
+    size += body;
+    count += otherCount;
+    return this;
+  }
+
+  /** Removes every entry; the buffer is kept for reuse. */
+  public void clear() {
+    checkOpen();
+    size = HEADER_SIZE;
+    count = 0;
+  }
+
+  /** The number of entries. */
+  public int count() {
+    checkOpen();
+    return count;
+  }
+
+  /** Bytes of the encoded batch, header included. */
+  public int approximateSize() {
+    checkOpen();
+    return size;
+  }
+
+  /** Drops the buffer. Idempotent. */
+  @Override
+  public void close() {
+    buf = null;
+  }
+
+  /**
+   * The encoded batch: its first {@link #encodedSize()} bytes, the header's count filled in. The
+   * array is internal: the caller must not keep or change it.
+   */
+  byte[] encoded() {
+    checkOpen();
+    INT_LE.set(buf, COUNT_OFFSET, count);
+    return buf;
+  }
+
+  int encodedSize() {
+    return size;
+  }
+
+  private void checkOpen() {
+    if (buf == null) {
+      throw new IllegalStateException("WriteBatch is closed");
+    }
+  }
+
+  /** Writes an entry's header, grows the buffer, and returns where the key goes. */
+  private int reserveEntry(byte type, int keyLength, int valueLength) {
+    checkOpen();
+    long need = (long) ENTRY_OVERHEAD + keyLength + valueLength;
+    if (need > MAX_SIZE - size) {
+      throw new IllegalStateException(
+          "WriteBatch would exceed " + MAX_SIZE + " bytes; write it and start another");
+    }
+    ensureRoom((int) need);
+    int at = size;
+    buf[at] = type;
+    INT_LE.set(buf, at + 1, keyLength);
+    INT_LE.set(buf, at + 5, valueLength);
+    size += (int) need;
+    count++;
+    return at + ENTRY_OVERHEAD;
+  }
+
+  private void ensureRoom(int more) {
+    if (more > MAX_SIZE - size) {
+      throw new IllegalStateException("WriteBatch would exceed " + MAX_SIZE + " bytes");
+    }
+    int need = size + more;
+    if (need > buf.length) {
+      int grown = (int) Math.min(MAX_SIZE, Math.max((long) need, 2L * buf.length));
+      buf = Arrays.copyOf(buf, grown);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return buf == null ? "WriteBatch{closed}" : "WriteBatch{count=" + count + ", bytes=" + size + "}";
+  }
+}

@@ -1,0 +1,130 @@
+package io.lsmstore;
+
+import static io.lsmstore.StoreTestSupport.bytes;
+import static io.lsmstore.StoreTestSupport.str;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class OptionsTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsMirrorTheCppDefaults() {
+    Options o = Options.defaults();
+    assertTrue(o.createIfMissing());
+    assertFalse(o.errorIfExists());
+    assertFalse(o.paranoidChecks());
+    assertEquals(WalRecoveryMode.TOLERATE_CORRUPTED_TAIL_RECORDS, o.walRecovery());
+    assertEquals(64L << 20, o.writeBufferSize());
+    assertEquals(4096, o.blockSize());
+    assertEquals(16, o.blockRestartInterval());
+    assertEquals(10, o.bloomBitsPerKey());
+    assertEquals(Compression.SNAPPY, o.compression());
+    assertEquals(64L << 20, o.blockCacheCapacity());
+    assertEquals(1000, o.maxOpenFiles());
+    assertEquals(2, o.maxBackgroundJobs());
+    assertEquals(64L << 20, o.targetFileSize());
+    assertEquals(256L << 20, o.maxBytesForLevelBase());
+    assertEquals(10, o.levelSizeMultiplier());
+    assertEquals(4, o.level0CompactionTrigger());
+    assertEquals(20, o.level0SlowdownWritesTrigger());
+    assertEquals(36, o.level0StopWritesTrigger());
+  }
+
+  @Test
+  void builderIsAValueFactory() {
+    Options a = Options.builder().blockSize(8192).compression(Compression.ZSTD).build();
+    Options b = a.toBuilder().build();
+    assertEquals(a, b);
+    assertEquals(a.hashCode(), b.hashCode());
+    assertNotSame(a, b);
+    Options c = a.toBuilder().paranoidChecks(true).build();
+    assertNotEquals(a, c);
+    assertFalse(a.paranoidChecks()); // a is unchanged
+    assertTrue(a.toString().contains("blockSize=8192"));
+    // The native layout: 18 fields in the order of jni/lsm_jni.cc's OptionIndex.
+    long[] n = c.toNativeArray();
+    assertEquals(18, n.length);
+    assertEquals(1, n[2]); // paranoid_checks
+    assertEquals(8192, n[5]); // block_size
+    assertEquals(2, n[8]); // compression kZstd
+  }
+
+  @Test
+  void readOptionsCopyTheirBounds() {
+    byte[] lower = bytes("a");
+    ReadOptions ro = ReadOptions.builder().lowerBound(lower).fillCache(false).build();
+    lower[0] = 'z';
+    assertArrayEquals(bytes("a"), ro.lowerBound());
+    ro.lowerBound()[0] = 'q';
+    assertArrayEquals(bytes("a"), ro.lowerBound());
+    assertNull(ro.upperBound());
+    assertFalse(ro.fillCache());
+    assertTrue(ro.verifyChecksums());
+    assertEquals(1, ro.nativeFlags());
+    assertEquals(3, ReadOptions.defaults().nativeFlags());
+    assertTrue(WriteOptions.of(true).sync());
+    assertFalse(WriteOptions.DEFAULT.sync());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void everyCompressionStoresAndReadsBack(Compression compression) {
+    Options options = Options.builder()
+        .compression(compression)
+        .writeBufferSize(32 << 10)
+        .blockSize(1024)
+        .bloomBitsPerKey(0)
+        .build();
+    Path db = dir.resolve("db");
+    try (LsmStore store = LsmStore.open(db, options)) {
+      for (int i = 0; i < 3000; i++) {
+        store.put(bytes("key" + i), bytes("value value value " + i));
+      }
+      store.flush();
+    }
+    try (LsmStore store = LsmStore.open(db, options)) {
+      for (int i = 0; i < 3000; i += 13) {
+        assertEquals("value value value " + i, str(store.get(bytes("key" + i))));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(WalRecoveryMode.class)
+  void everyRecoveryModeOpensACleanStore(WalRecoveryMode mode) {
+    Options options = Options.builder().walRecovery(mode).paranoidChecks(true).build();
+    Path db = dir.resolve("db");
+    try (LsmStore store = LsmStore.open(db, options)) {
+      store.put(bytes("k"), bytes("v"));
+    }
+    try (LsmStore store = LsmStore.open(db, options)) {
+      assertEquals("v", str(store.get(bytes("k"))));
+    }
+  }
+
+  @Test
+  void statusCodesMapBothWays() {
+    for (Status.Code code : Status.Code.values()) {
+      assertEquals(code, Status.Code.fromValue(code.value()));
+    }
+    assertEquals(Status.Code.UNKNOWN, Status.Code.fromValue(99));
+    assertEquals(Status.Code.UNKNOWN, Status.Code.fromValue(-1));
+    LsmException e = new LsmException(99, "from the future");
+    assertEquals(Status.Code.UNKNOWN, e.code());
+    assertEquals(99, e.status().rawCode());
+    assertEquals(Status.Code.DATA_LOSS, new LsmException(15, "bad block").code());
+    assertEquals("DATA_LOSS: bad block", new LsmException(15, "bad block").getMessage());
+  }
+}

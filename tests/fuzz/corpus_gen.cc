@@ -1,0 +1,190 @@
+#include "tests/fuzz/corpus_gen.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/db/filename.h"
+#include "engine/env/mem_env.h"
+#include "engine/table/block.h"
+#include "engine/table/format.h"
+#include "engine/util/random.h"
+#include "engine/wal/log_reader.h"
+#include "lsm/db.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace lsm::fuzz {
+namespace {
+
+struct DbFiles {
+  std::vector<std::string> logs;       // WAL files
+  std::vector<std::string> manifests;  // MANIFEST files
+  std::vector<std::string> tables;     // SST files
+};
+
+void Check(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "corpus_gen: %s: %s\n", what, s.ToString().c_str());
+    std::abort();
+  }
+}
+
+// Builds a small DB with the given compression and returns its files. The
+// last writes stay in the WAL.
+DbFiles BuildDb(Compression compression, uint64_t seed) {
+  std::unique_ptr<Env> env = NewMemEnv(Env::Default());
+  Options o;
+  o.env = env.get();
+  o.compression = compression;
+  o.write_buffer_size = 4 << 10;
+  o.target_file_size = 2 << 10;
+  o.block_size = 256;
+  o.block_restart_interval = 4;
+  o.level0_compaction_trigger = 2;
+  DbFiles files;
+  {
+    auto db = DB::Open(o, "/db");
+    Check(db.status(), "open");
+    Random rnd(seed);
+    for (int i = 0; i < 300; ++i) {
+      WriteBatch b;
+      const int n = 1 + static_cast<int>(rnd.Uniform(3));
+      for (int j = 0; j < n; ++j) {
+        const std::string key = "key" + std::to_string(rnd.Uniform(120));
+        if (rnd.OneIn(5)) {
+          b.Delete(key);
+        } else {
+          b.Put(key, "value" + std::to_string(i) + std::string(rnd.Uniform(40), 'v'));
+        }
+      }
+      Check((*db)->Write(WriteOptions(), &b), "write");
+      if (i == 150) Check((*db)->CompactRange(nullptr, nullptr), "compact");
+    }
+  }
+  auto children = env->GetChildren("/db");
+  Check(children.status(), "list");
+  for (const std::string& name : *children) {
+    uint64_t number;
+    FileType type;
+    if (!ParseFileName(name, &number, &type)) continue;
+    std::string data;
+    Check(ReadFileToString(env.get(), "/db/" + name, &data), "read");
+    if (type == FileType::kLog && !data.empty()) files.logs.push_back(data);
+    if (type == FileType::kDescriptor) files.manifests.push_back(data);
+    if (type == FileType::kTable) files.tables.push_back(data);
+  }
+  return files;
+}
+
+const std::vector<DbFiles>& AllDbs() {
+  static const std::vector<DbFiles>* dbs = new std::vector<DbFiles>{
+      BuildDb(Compression::kNone, 1), BuildDb(Compression::kSnappy, 2),
+      BuildDb(Compression::kZstd, 3)};
+  return *dbs;
+}
+
+std::vector<std::string> Records(const std::string& log) {
+  StringSequentialFile file(log);
+  log::Reader reader(&file, nullptr, WalRecoveryMode::kSkipAnyCorruptedRecords);
+  std::vector<std::string> records;
+  std::string r;
+  while (reader.ReadRecord(&r)) records.push_back(r);
+  return records;
+}
+
+// A RandomAccessFile over a string, for reading blocks out of a table.
+class StringFile final : public RandomAccessFile {
+ public:
+  explicit StringFile(const std::string& s) : s_(s) {}
+  absl::Status Read(uint64_t offset, size_t n, std::string_view* result,
+                    char* scratch) const override {
+    if (offset > s_.size()) return absl::InvalidArgumentError("past the end");
+    *result = std::string_view(s_).substr(offset, n);
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string& s_;
+};
+
+// Uncompressed contents of the index, meta-index and every data block.
+void Blocks(const std::string& table, std::vector<std::string>* internal,
+            std::vector<std::string>* bytewise) {
+  if (table.size() < Footer::kEncodedLength) return;
+  auto footer = Footer::DecodeFrom(
+      std::string_view(table).substr(table.size() - Footer::kEncodedLength));
+  if (!footer.ok()) return;
+  StringFile file(table);
+  auto meta = ReadBlock(&file, footer->metaindex_handle, true);
+  if (meta.ok()) bytewise->push_back(meta->data);
+  auto index = ReadBlock(&file, footer->index_handle, true);
+  if (!index.ok()) return;
+  internal->push_back(index->data);
+  Block block(std::move(*index));
+  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view v = it->value();
+    BlockHandle h;
+    if (!h.DecodeFrom(&v)) continue;
+    auto data = ReadBlock(&file, h, true);
+    if (data.ok()) internal->push_back(data->data);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& FuzzTargetNames() {
+  static const std::vector<std::string>* names = new std::vector<std::string>{
+      "wal_reader", "write_batch", "block", "table", "version_edit", "db_ops"};
+  return *names;
+}
+
+std::vector<std::string> SeedCorpus(std::string_view target) {
+  std::vector<std::string> seeds;
+  if (target == "wal_reader") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const auto* group : {&db.logs, &db.manifests}) {
+        for (const std::string& f : *group) {
+          for (char flags = 0; flags < 4; ++flags) seeds.push_back(std::string(1, flags) + f);
+          // A torn tail.
+          seeds.push_back(std::string(1, '\0') + f.substr(0, f.size() * 2 / 3));
+        }
+      }
+    }
+  } else if (target == "write_batch") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const std::string& log : db.logs) {
+        for (const std::string& r : Records(log)) seeds.push_back(r);
+      }
+    }
+  } else if (target == "version_edit") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const std::string& m : db.manifests) {
+        for (const std::string& r : Records(m)) seeds.push_back(r);
+      }
+    }
+  } else if (target == "block") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const std::string& t : db.tables) {
+        std::vector<std::string> internal, bytewise;
+        Blocks(t, &internal, &bytewise);
+        for (const std::string& b : internal) seeds.push_back(std::string(1, '\0') + b);
+        for (const std::string& b : bytewise) seeds.push_back(std::string(1, '\1') + b);
+      }
+    }
+  } else if (target == "table") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const std::string& t : db.tables) {
+        for (char flags : {0, 1, 2, 4}) seeds.push_back(std::string(1, flags) + t);
+      }
+    }
+  } else if (target == "db_ops") {
+    Random rnd(99);
+    for (int i = 0; i < 16; ++i) seeds.push_back(rnd.Bytes(64 + rnd.Uniform(1500)));
+  }
+  return seeds;
+}
+
+}  // namespace lsm::fuzz
