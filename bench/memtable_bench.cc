@@ -27,7 +27,7 @@ std::vector<std::string> MakeKeys(size_t n, bool sequential, uint64_t seed) {
   std::vector<std::string> keys;
   keys.reserve(n);
   Random rnd(seed);
-  char buf[kKeySize + 1];
+  char buf[32];
   for (size_t i = 0; i < n; ++i) {
     if (sequential) {
       std::snprintf(buf, sizeof(buf), "%016llu", static_cast<unsigned long long>(seed + i));

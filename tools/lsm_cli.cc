@@ -57,6 +57,9 @@ Commands:
 
 Keys and values are split at blanks; "double quotes" keep blanks, and the escapes
 \xNN \n \t \r \0 \\ \" \' work inside and outside quotes, so binary data can be typed.
+A quoted or escaped token is always data, never a scan option. In one-shot mode each
+argument is one token whose escapes are decoded (the shell has removed its quotes,
+so a double quote there is an ordinary character).
 Output shows bytes that are not printable ASCII as \xNN (and a backslash as \\).
 In a script, blank lines and lines starting with # are ignored.
 

@@ -82,17 +82,18 @@ std::string StressValue(uint64_t index, uint32_t version, uint32_t value_size) {
 }
 
 std::string DescribeValue(std::string_view value, const StressShape& shape) {
-  if (value.size() < 8) {
-    return absl::StrCat("a ", value.size(), "-byte value lsm-stress never writes");
+  if (value.size() != shape.value_size || value.size() < 8) {
+    std::string_view head = value.substr(0, 24);
+    return absl::StrCat("a ", value.size(), "-byte value lsm-stress never writes ('",
+                        EscapeBytes(head), value.size() > head.size() ? "...')" : "')");
   }
   const uint32_t version = DecodeFixed32(value.data());
   const uint32_t index = DecodeFixed32(value.data() + 4);
-  std::string r = absl::StrCat("v", version, " of key ", index);
-  if (value.size() != shape.value_size || index >= shape.num_keys ||
-      StressValue(index, version, shape.value_size) != value) {
-    absl::StrAppend(&r, " (damaged or foreign: ", value.size(), " bytes)");
+  if (index < shape.num_keys && StressValue(index, version, shape.value_size) == value) {
+    return absl::StrCat("v", version, " of key ", StressKey(index, shape.key_size));
   }
-  return r;
+  return absl::StrCat("a damaged value (its header says v", version, " of key index ", index,
+                      ")");
 }
 
 absl::StatusOr<std::unique_ptr<ExpectedState>> ExpectedState::CreateInMemory(

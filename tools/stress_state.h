@@ -61,8 +61,8 @@ std::string StressKey(uint64_t index, uint32_t key_size);
 bool ParseStressKey(std::string_view key, const StressShape& shape, uint64_t* index);
 // REQUIRES: value_size >= 8
 std::string StressValue(uint64_t index, uint32_t version, uint32_t value_size);
-// What a DB value is, for mismatch reports: "v17 of key 42", "v17 of key 42
-// (damaged)", or "not a value lsm-stress writes".
+// What a DB value is, for mismatch reports: "v17 of key 0042", "a damaged
+// value (...)", or "a 5-byte value lsm-stress never writes ('hello')".
 std::string DescribeValue(std::string_view value, const StressShape& shape);
 
 class ExpectedState {

@@ -142,6 +142,8 @@ std::string EscapeBytes(std::string_view bytes) {
     const unsigned char c = static_cast<unsigned char>(ch);
     if (c == '\\') {
       r += "\\\\";
+    } else if (c == '"') {
+      r += "\\\"";
     } else if (c >= 0x20 && c < 0x7f) {
       r += ch;
     } else {
@@ -153,7 +155,8 @@ std::string EscapeBytes(std::string_view bytes) {
 
 namespace {
 
-// Tokenize, or with split_on_blanks false one token for the whole input.
+// Tokenize, or with split_on_blanks false one token for the whole input, in
+// which double quotes are ordinary characters.
 absl::StatusOr<std::vector<Token>> TokenizeImpl(std::string_view line, bool split_on_blanks) {
   std::vector<Token> tokens;
   Token current;
@@ -168,7 +171,7 @@ absl::StatusOr<std::vector<Token>> TokenizeImpl(std::string_view line, bool spli
       continue;
     }
     in_token = true;
-    if (c == '"') {
+    if (c == '"' && split_on_blanks) {
       in_quotes = !in_quotes;
       current.quoted = true;
       continue;
@@ -179,6 +182,7 @@ absl::StatusOr<std::vector<Token>> TokenizeImpl(std::string_view line, bool spli
     }
     if (i + 1 >= line.size()) return absl::InvalidArgumentError("a lone '\\' ends the line");
     const char e = line[++i];
+    current.quoted = true;
     switch (e) {
       case 'n': current.text += '\n'; break;
       case 't': current.text += '\t'; break;

@@ -4,10 +4,11 @@
 // escaping rules that let binary keys and values travel through a terminal.
 //
 // Escaping, both ways:
-//   output  printable ASCII as is, a backslash as \\, any other byte as \xNN
+//   output  printable ASCII as is, except a backslash as \\ and a double
+//           quote as \"; any other byte as \xNN
 //   input   tokens split at blanks; "double quotes" group blanks; escapes
 //           \xNN \n \t \r \0 \\ \" \' and "\ " are valid inside and outside
-//           quotes, so anything EscapeBytes prints can be typed back.
+//           quotes, so "<whatever EscapeBytes printed>" types the bytes back.
 //
 // Thread safety: the functions are thread-safe except ParseFlagsOrExit, which
 // must be called once at the start of main.
@@ -51,7 +52,8 @@ std::vector<std::string> ParseFlagsOrExit(int argc, char** argv, std::string_vie
 std::string EscapeBytes(std::string_view bytes);
 
 // One token of a command line. `quoted` is true when any part of it was inside
-// double quotes, so "--limit" typed with quotes is a key, not an option.
+// double quotes or escaped, so "--limit" (or \x2d-limit) is a key, not an
+// option.
 struct Token {
   std::string text;
   bool quoted = false;
@@ -61,8 +63,9 @@ struct Token {
 // an unterminated quote, an unknown escape or a malformed \x escape.
 absl::StatusOr<std::vector<Token>> Tokenize(std::string_view line);
 
-// Decodes the quotes and escapes of one command-line argument (the shell has
-// already split the words, so blanks stay inside it).
+// Decodes the escapes of one command-line argument. The shell has already
+// split the words and removed its quotes, so blanks and double quotes in it
+// are ordinary characters.
 absl::StatusOr<Token> UnescapeArgument(std::string_view arg);
 
 // "none" | "snappy" | "zstd" (case-insensitive).

@@ -272,7 +272,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
     });
   }
   for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, r] {
       Random rnd(r);
       while (!stop.load()) {
         const std::string k =

@@ -254,7 +254,9 @@ TEST(MemTableTest, RandomizedAgainstModel) {
     std::string got_value;
     const GetResult got = mem.Get(key, snap, &got_value);
     ASSERT_EQ(got, want) << "key=" << key << " snap=" << snap;
-    if (want == GetResult::kFound) ASSERT_EQ(got_value, want_value);
+    if (want == GetResult::kFound) {
+      ASSERT_EQ(got_value, want_value);
+    }
   }
 
   // Full iteration equals the model flattened in internal-key order.
@@ -268,7 +270,9 @@ TEST(MemTableTest, RandomizedAgainstModel) {
       ASSERT_EQ(p.user_key, key);
       ASSERT_EQ(p.sequence, v->first);
       ASSERT_EQ(p.type, v->second ? ValueType::kValue : ValueType::kDeletion);
-      if (v->second) ASSERT_EQ(iter->value(), *v->second);
+      if (v->second) {
+        ASSERT_EQ(iter->value(), *v->second);
+      }
       iter->Next();
     }
   }

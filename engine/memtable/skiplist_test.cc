@@ -62,10 +62,14 @@ TEST(SkipListTest, SeekCases) {
     IntList::Iterator iter(&list);
     iter.Seek(c.target);
     ASSERT_EQ(iter.Valid(), c.seek_valid);
-    if (c.seek_valid) EXPECT_EQ(iter.key(), c.seek_key);
+    if (c.seek_valid) {
+      EXPECT_EQ(iter.key(), c.seek_key);
+    }
     iter.SeekForPrev(c.target);
     ASSERT_EQ(iter.Valid(), c.prev_valid);
-    if (c.prev_valid) EXPECT_EQ(iter.key(), c.prev_key);
+    if (c.prev_valid) {
+      EXPECT_EQ(iter.key(), c.prev_key);
+    }
   }
 }
 

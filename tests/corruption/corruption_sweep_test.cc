@@ -507,10 +507,10 @@ TEST_F(CorruptionSweepTest, FixtureHasTheIntendedShape) {
   EXPECT_EQ(current, 1);
 }
 
-TEST_F(CorruptionSweepTest, Wal) { Sweep(FileType::kLog, kEveryMode, 512, 200); }
+TEST_F(CorruptionSweepTest, Wal) { Sweep(FileType::kLog, kEveryMode, 512, 150); }
 TEST_F(CorruptionSweepTest, Manifest) { Sweep(FileType::kDescriptor, kDefaultAndParanoid, 4096, 800); }
 TEST_F(CorruptionSweepTest, Current) { Sweep(FileType::kCurrent, kDefaultAndParanoid, 64, 64); }
-TEST_F(CorruptionSweepTest, Tables) { Sweep(FileType::kTable, kDefaultAndParanoid, 256, 80); }
+TEST_F(CorruptionSweepTest, Tables) { Sweep(FileType::kTable, kDefaultAndParanoid, 256, 60); }
 
 }  // namespace
 }  // namespace lsm

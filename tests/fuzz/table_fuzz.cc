@@ -4,10 +4,11 @@
 //   - no crash, no out-of-bounds read, no undefined behaviour;
 //   - Open fails only with DataLoss; a read fails only with DataLoss;
 //   - scans end or report DataLoss;
-//   - when the forward scan completes in strictly increasing internal key
-//     order (a table TableBuilder wrote; damaged ones need not be, and only
-//     the CRCs guard that), the backward scan is its reverse; and when the
-//     CRCs were not repaired, Get(k) of a scanned key k finds k itself.
+//   - when the CRCs were not repaired (so every block is the writer's) and
+//     the forward scan completes in strictly increasing internal key order,
+//     the backward scan is its reverse and Get(k) of a scanned key k finds k
+//     itself. (With repaired CRCs a mutated restart array can make the scans
+//     differ without a DataLoss; see block_fuzz.cc.)
 //
 // Random bytes rarely pass the CRCs, so unless bit 0 of byte 0 is set the
 // target first repairs them: the footer's CRC, then the trailer CRC of each
@@ -118,7 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     backward_ok = it->status().ok();
     if (!backward_ok) FUZZ_CHECK(absl::IsDataLoss(it->status()));
-    if (forward_ok && backward_ok && sorted) FUZZ_CHECK(matches && i == 0);
+    if (forward_ok && backward_ok && sorted && (flags & 1) && ro.verify_checksums) {
+      FUZZ_CHECK(matches && i == 0);
+    }
   }
   std::vector<std::string> probes = keys;
   probes.push_back(MakeInternalKey("", kMaxSequenceNumber, ValueType::kValue));

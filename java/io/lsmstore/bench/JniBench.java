@@ -147,6 +147,25 @@ public final class JniBench {
       }
       report("get random direct", ops, System.nanoTime() - t0);
 
+      // Absent keys: little engine work (bloom filters), so the JNI share is largest here.
+      long missing = 0;
+      t0 = System.nanoTime();
+      for (int i = 0; i < ops; i++) {
+        fillKey(key, 3L * ops + order[i]);
+        missing += store.get(key) == null ? 1 : 0;
+      }
+      report("get missing -> null", ops, System.nanoTime() - t0);
+
+      t0 = System.nanoTime();
+      for (int i = 0; i < ops; i++) {
+        fillKey(key, 3L * ops + order[i]);
+        directKey.clear();
+        directKey.put(key).flip();
+        directOut.clear();
+        missing += store.get(directKey, directOut) == LsmStore.NOT_FOUND ? 1 : 0;
+      }
+      report("get missing direct", ops, System.nanoTime() - t0);
+
       t0 = System.nanoTime();
       int scanned = 0;
       try (LsmIterator it = store.newIterator()) {
@@ -158,8 +177,9 @@ public final class JniBench {
       }
       report("scan valueInto direct", scanned, System.nanoTime() - t0);
 
-      if (found != 3L * ops) {
-        throw new IllegalStateException("expected every key found, found " + found);
+      if (found != 3L * ops || missing != 2L * ops) {
+        throw new IllegalStateException("expected every key found and no absent key found, got "
+            + found + " found and " + missing + " missing");
       }
     } finally {
       if (temporary) {
