@@ -60,7 +60,8 @@ Keys and values are split at blanks; "double quotes" keep blanks, and the escape
 A quoted or escaped token is always data, never a scan option. In one-shot mode each
 argument is one token whose escapes are decoded (the shell has removed its quotes,
 so a double quote there is an ordinary character).
-Output shows bytes that are not printable ASCII as \xNN (and a backslash as \\).
+Output shows bytes that are not printable ASCII as \xNN (a backslash as \\, a double
+quote as \"), so a printed key typed back inside double quotes is the same key.
 In a script, blank lines and lines starting with # are ignored.
 
 Exit status: 0 when every command succeeded; 1 when a command failed (a get of an

@@ -48,12 +48,12 @@ expect_out_is ""
 expect_exit 0 "$CLI" --db "$DB" put 'k\x00\x01' 'v\xff "x"'
 expect_out_is "OK"
 expect_exit 0 "$CLI" --db "$DB" get 'k\x00\x01'
-expect_out_is 'v\xff "x"'
+expect_out_is 'v\xff \"x\"'
 expect_exit 0 "$CLI" --db "$DB" scan k 'k\x00\x02'
-expect_out_is 'k\x00\x01 => v\xff "x"'
+expect_out_is 'k\x00\x01 => v\xff \"x\"'
 # Options after the command belong to it, not to the flag parser.
 expect_exit 0 "$CLI" --db "$DB" scan --reverse --limit 2
-expect_out_is $'key with spaces => v\\x00\\x01\\xff\nk\\x00\\x01 => v\\xff "x"'
+expect_out_is $'key with spaces => v\\x00\\x01\\xff\nk\\x00\\x01 => v\\xff \\"x\\"'
 expect_exit 0 "$CLI" --db "$DB" del cherry
 expect_exit 1 "$CLI" --db "$DB" get cherry
 expect_exit 0 "$CLI" --db "$DB" property lsm.sstables

@@ -498,6 +498,9 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {
   *last_writer = first;
   for (size_t i = 1; i < writers_.size(); ++i) {
     Writer* w = writers_[i];
+    // A writer without a batch is Flush() waiting for its turn: it must run
+    // on its own, so the group ends before it.
+    if (w->batch == nullptr) break;
     size += w->batch->ApproximateSize();
     if (size > max_size) break;
     if (result == first->batch) {
@@ -850,46 +853,38 @@ void DBImpl::DeleteObsoleteFiles() {
 // ---------------------------------------------------------------------------
 // Reads
 
+DBImpl::ReadState DBImpl::AcquireReadState(const ReadOptions& options) {
+  MutexLock l(&mutex_);
+  ReadState rs;
+  rs.sequence = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
+  rs.mem = mem_;
+  rs.imm = imm_;
+  rs.version = versions_->current();
+  return rs;
+}
+
 absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   if (value == nullptr) return absl::InvalidArgumentError("Get: value is null");
   gets_.fetch_add(1, std::memory_order_relaxed);
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> version;
-  SequenceNumber seq;
-  {
-    MutexLock l(&mutex_);
-    seq = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
-    mem = mem_;
-    imm = imm_;
-    version = versions_->current();
-  }
-  MemTable::GetResult r = mem->Get(key, seq, value);
-  if (r == MemTable::GetResult::kNotPresent && imm) r = imm->Get(key, seq, value);
+  const ReadState rs = AcquireReadState(options);
+  MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value);
+  if (r == MemTable::GetResult::kNotPresent && rs.imm) r = rs.imm->Get(key, rs.sequence, value);
   if (r == MemTable::GetResult::kFound) return absl::OkStatus();
   if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
-  return version->Get(options, key, seq, value);
+  return rs.version->Get(options, key, rs.sequence, value);
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  const ReadState rs = AcquireReadState(options);
   std::vector<std::unique_ptr<Iterator>> children;
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> version;
-  SequenceNumber seq;
-  {
-    MutexLock l(&mutex_);
-    seq = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
-    mem = mem_;
-    imm = imm_;
-    version = versions_->current();
-  }
-  children.push_back(mem->NewIterator());
-  if (imm) children.push_back(imm->NewIterator());
-  version->AddIterators(options, &children);
+  children.push_back(rs.mem->NewIterator());
+  if (rs.imm) children.push_back(rs.imm->NewIterator());
+  rs.version->AddIterators(options, &children);
   std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
   // The cleanup keeps the memtables and the version alive as long as the
   // iterator (it is destroyed after the merged iterator).
-  return NewDBIterator(std::move(merged), seq, options.lower_bound, options.upper_bound,
-                       [mem, imm, version]() {});
+  return NewDBIterator(std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
+                       [rs]() {});
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -61,9 +61,13 @@ class DBImpl final : public DB {
     uint64_t micros = 0;
     uint64_t count = 0;
   };
-  struct CompactionOutput {
-    FileMetaData meta;
+  // What a read pins: the memtables and Version it reads, at one sequence.
+  struct ReadState {
+    SequenceNumber sequence = 0;
+    std::shared_ptr<MemTable> mem, imm;
+    std::shared_ptr<const Version> version;
   };
+  ReadState AcquireReadState(const ReadOptions& options);
 
   absl::Status Recover(VersionEdit* edit, SequenceNumber* max_sequence);
   absl::Status ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,

@@ -256,6 +256,24 @@ TEST_F(DBTest, PropertiesDescribeTheTree) {
   EXPECT_FALSE(db_->GetProperty("lsm.num-files-at-level9").has_value());
 }
 
+TEST_F(DBTest, FlushWhileOtherThreadsWrite) {
+  // Flush queues behind concurrent writers; a group commit must never take
+  // it in (it has no batch).
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 3000; ++i) {
+        ASSERT_TRUE(db_->Put(wo_, "f" + std::to_string(w) + "_" + std::to_string(i), "v").ok());
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Flush().ok());
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ReadAll(db_.get()).size(), 12000u);
+}
+
 TEST_F(DBTest, ConcurrentWritersAndReaders) {
   constexpr int kWriters = 4, kPerWriter = 2000;
   std::atomic<bool> stop{false};
