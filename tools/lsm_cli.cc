@@ -37,7 +37,7 @@ constexpr char kUsage[] = R"USAGE(lsm-cli: a shell over an lsm DB directory.
 Usage:
   lsm-cli --db DIR                 interactive (stdin is a terminal) or a script
                                    read from stdin (stdin is not a terminal)
-  lsm-cli --db DIR COMMAND ARGS…   one command, then exit
+  lsm-cli --db DIR COMMAND ARGS... one command, then exit
 
 Commands:
   put K V                      set K to V
@@ -388,7 +388,7 @@ int RunInteractive(Session* session, const std::string& path) {
   stifle_history(1000);
   if (!history.empty()) read_history(history.c_str());
   session->set_error_prefix("error: ");
-  std::cout << "lsm-cli on " << path << " — 'help' lists the commands, 'quit' or Ctrl-D leaves\n";
+  std::cout << "lsm-cli on " << path << ": 'help' lists the commands, 'quit' or Ctrl-D leaves\n";
   while (!session->quit()) {
     const std::string prompt = session->Prompt();
     char* raw = readline(prompt.c_str());

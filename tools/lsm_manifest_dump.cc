@@ -262,7 +262,7 @@ int Main(int argc, char** argv) {
     j["damage"] = jd;
     j["problems"] = problems;
     j["ok"] = clean;
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else {
     std::cout << path << ": " << *size << " bytes, " << edits.size() << " edits\n";
     for (size_t i = 0; i < edits.size(); ++i) {

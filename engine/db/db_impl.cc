@@ -189,9 +189,42 @@ absl::Status DBImpl::Open() {
     if (!s.ok()) return s;
   }
   mem_ = std::make_shared<MemTable>();
+  if (options_.paranoid_checks) {
+    s = VerifyLiveTables();
+    if (!s.ok()) return s;
+  }
   DeleteObsoleteFiles();
   opened_ = true;
   MaybeScheduleWork();
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::VerifyLiveTables() {
+  std::shared_ptr<const Version> v = versions_->current();
+  ReadOptions ro;
+  ro.verify_checksums = true;
+  ro.fill_cache = false;
+  for (int level = 0; level < kNumLevels; ++level) {
+    for (const auto& f : v->files(level)) {
+      const std::string path = TableFileName(dbname_, f->number);
+      std::unique_ptr<Iterator> it = table_cache_->NewIterator(ro, f->number, f->file_size);
+      uint64_t entries = 0;
+      std::string first, last;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        if (entries++ == 0) first.assign(it->key());
+        last.assign(it->key());
+      }
+      if (!it->status().ok()) {
+        return absl::DataLossError(absl::StrCat(path, ": ", it->status().message()));
+      }
+      if ((f->num_entries != 0 && entries != f->num_entries) ||
+          (entries > 0 && (first != f->smallest || last != f->largest))) {
+        return absl::DataLossError(absl::StrFormat(
+            "%s: holds %d entries in a different key range than the MANIFEST records (%d)",
+            path, entries, f->num_entries));
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -73,6 +73,9 @@ class DBImpl final : public DB {
   absl::Status ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
                              SequenceNumber* max_sequence, bool* stop_replay)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // paranoid_checks: reads every block of every live table, checking
+  // checksums, entry counts and key ranges against the MANIFEST.
+  absl::Status VerifyLiveTables() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status NewLogFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // Writes mem to a new table at level 0 and records it in edit.

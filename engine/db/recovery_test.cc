@@ -194,6 +194,34 @@ TEST_F(RecoveryTest, DamagedCurrentIsDataLoss) {
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
 }
 
+TEST_F(RecoveryTest, ParanoidChecksRefuseADamagedTable) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), std::string(100, 'p')).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  std::string table_path;
+  auto children = env_.GetChildren("/db");
+  ASSERT_TRUE(children.ok());
+  for (const auto& name : *children) {
+    uint64_t n;
+    FileType t;
+    if (ParseFileName(name, &n, &t) && t == FileType::kTable) table_path = "/db/" + name;
+  }
+  ASSERT_FALSE(table_path.empty());
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, table_path, &contents).ok());
+  contents[100] ^= 0x40;  // inside the first data block
+  ASSERT_TRUE(WriteStringToFile(&env_, contents, table_path, true).ok());
+  // Without paranoid checks the damage shows only when that block is read.
+  ASSERT_TRUE(Open(Opts()).ok());
+  db_.reset();
+  Options paranoid = Opts();
+  paranoid.paranoid_checks = true;
+  absl::Status s = Open(paranoid);
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_NE(std::string(s.message()).find(".sst"), std::string::npos) << s;
+}
+
 TEST_F(RecoveryTest, MissingTableIsDataLoss) {
   ASSERT_TRUE(Open(Opts()).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v").ok());
