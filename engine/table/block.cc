@@ -184,6 +184,12 @@ class BlockIter final : public Iterator {
   bool ParseNextKey() {
     current_ = next_;
     if (current_ >= restarts_) {
+      if (current_ > restarts_ || restart_index_ + 1 < num_restarts_) {
+        // The entries overran the restart array, or a restart point lies
+        // beyond the last entry's start: either way the block is damaged.
+        Corrupt(absl::StrCat("entries and restart array disagree at offset ", current_));
+        return false;
+      }
       MarkEnd();
       return false;
     }
@@ -201,6 +207,14 @@ class BlockIter final : public Iterator {
     if (!KeyOk(key_)) return false;
     while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
       ++restart_index_;
+      // Every restart point is the start of an entry with a full key; one
+      // that falls inside an entry, or on a prefix-compressed one, means the
+      // restart array is damaged (backward steps would decode garbage).
+      if (RestartPoint(restart_index_) != current_ || shared != 0) {
+        Corrupt(absl::StrCat("restart point ", restart_index_, " (offset ",
+                             RestartPoint(restart_index_), ") is not an entry with a full key"));
+        return false;
+      }
     }
     return true;
   }
