@@ -3,10 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cassert>
 #include <cerrno>
 #include <chrono>
@@ -91,6 +93,39 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   const std::string path_;
   const int fd_;  // pread does not move a shared offset: safe for concurrent reads.
+};
+
+// How many files may be memory-mapped at once; beyond it, pread. Every live
+// SST holds one mapping, so this bounds address space, not memory.
+constexpr int kMaxMappedFiles = 4096;
+std::atomic<int> mapped_files{0};
+
+// A read-only memory mapping of a whole file: reads cost no system call and
+// no kernel copy (how LevelDB reads its tables). For files that never change
+// after they are opened (SSTs); bytes appended later are not visible.
+class MmapRandomAccessFile final : public RandomAccessFile {
+ public:
+  MmapRandomAccessFile(std::string path, const char* base, size_t size)
+      : path_(std::move(path)), base_(base), size_(size) {}
+  ~MmapRandomAccessFile() override {
+    ::munmap(const_cast<char*>(base_), size_);
+    mapped_files.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  absl::Status Read(uint64_t offset, size_t n, std::string_view* result,
+                    char* /*scratch*/) const override {
+    if (offset >= size_) {
+      *result = std::string_view();
+      return absl::OkStatus();
+    }
+    *result = std::string_view(base_ + offset, std::min<uint64_t>(n, size_ - offset));
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string path_;
+  const char* const base_;
+  const size_t size_;
 };
 
 class PosixWritableFile final : public WritableFile {
@@ -272,6 +307,17 @@ class PosixEnv final : public Env {
       const std::string& path) override {
     const int fd = Open(path, O_RDONLY, 0);
     if (fd < 0) return PosixError(path, errno);
+    struct stat st;
+    const bool mappable = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    if (mappable && mapped_files.fetch_add(1, std::memory_order_relaxed) < kMaxMappedFiles) {
+      void* base = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+      if (base != MAP_FAILED) {
+        ::close(fd);
+        return std::make_unique<MmapRandomAccessFile>(path, static_cast<const char*>(base),
+                                                      static_cast<size_t>(st.st_size));
+      }
+    }
+    if (mappable) mapped_files.fetch_sub(1, std::memory_order_relaxed);  // pread instead
     return std::make_unique<PosixRandomAccessFile>(path, fd);
   }
 
