@@ -145,21 +145,23 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
     return BlockError(offset, absl::StrCat("implausible size ", handle.size()));
   }
   const size_t n = static_cast<size_t>(handle.size());
-  std::string buf(n + kBlockTrailerSize, '\0');
+  // Files that hand out their own memory (memory-mapped ones) leave scratch
+  // untouched: the checksum and decompression then read the mapping
+  // directly, and only the final block contents are copied.
+  std::unique_ptr<char[]> scratch(new char[n + kBlockTrailerSize]);
   std::string_view got;
-  absl::Status s = file->Read(offset, buf.size(), &got, buf.data());
+  absl::Status s = file->Read(offset, n + kBlockTrailerSize, &got, scratch.get());
   if (!s.ok()) return s;
-  if (got.size() != buf.size()) {
-    return BlockError(offset, absl::StrCat("truncated (read ", got.size(), " of ", buf.size(),
-                                           " bytes)"));
+  if (got.size() != n + kBlockTrailerSize) {
+    return BlockError(offset, absl::StrCat("truncated (read ", got.size(), " of ",
+                                           n + kBlockTrailerSize, " bytes)"));
   }
-  // Some files hand out their own memory instead of filling scratch.
-  if (got.data() != buf.data()) std::memcpy(buf.data(), got.data(), got.size());
+  const char* const data = got.data();
 
-  const uint8_t type = static_cast<uint8_t>(buf[n]);
+  const uint8_t type = static_cast<uint8_t>(data[n]);
   if (verify_checksum) {
-    const uint32_t stored_crc = DecodeFixed32(buf.data() + n + 1);
-    if (BlockChecksum(std::string_view(buf.data(), n), type) != stored_crc) {
+    const uint32_t stored_crc = DecodeFixed32(data + n + 1);
+    if (BlockChecksum(std::string_view(data, n), type) != stored_crc) {
       return BlockError(offset, "checksum mismatch");
     }
   }
@@ -168,24 +170,23 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
   result.stored_size = n;
   switch (type) {
     case static_cast<uint8_t>(Compression::kNone):
-      buf.resize(n);
-      result.data = std::move(buf);
+      result.data.assign(data, n);
       result.stored_compression = Compression::kNone;
       return result;
     case static_cast<uint8_t>(Compression::kSnappy): {
       size_t ulen = 0;
-      if (!snappy::GetUncompressedLength(buf.data(), n, &ulen) || ulen > kMaxBlockSize) {
+      if (!snappy::GetUncompressedLength(data, n, &ulen) || ulen > kMaxBlockSize) {
         return BlockError(offset, "corrupted snappy data");
       }
       result.data.resize(ulen);
-      if (!snappy::RawUncompress(buf.data(), n, result.data.data())) {
+      if (!snappy::RawUncompress(data, n, result.data.data())) {
         return BlockError(offset, "corrupted snappy data");
       }
       result.stored_compression = Compression::kSnappy;
       return result;
     }
     case static_cast<uint8_t>(Compression::kZstd): {
-      const unsigned long long ulen = ZSTD_getFrameContentSize(buf.data(), n);
+      const unsigned long long ulen = ZSTD_getFrameContentSize(data, n);
       if (ulen == ZSTD_CONTENTSIZE_ERROR || ulen == ZSTD_CONTENTSIZE_UNKNOWN ||
           ulen > kMaxBlockSize) {
         return BlockError(offset, "corrupted zstd data");
@@ -194,7 +195,7 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
       ZSTD_DCtx* ctx = ThreadZstdDCtx();
       if (ctx == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
       const size_t got_len =
-          ZSTD_decompressDCtx(ctx, result.data.data(), result.data.size(), buf.data(), n);
+          ZSTD_decompressDCtx(ctx, result.data.data(), result.data.size(), data, n);
       if (ZSTD_isError(got_len) || got_len != ulen) {
         return BlockError(offset, "corrupted zstd data");
       }
