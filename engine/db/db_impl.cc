@@ -85,11 +85,9 @@ DBImpl::~DBImpl() {
       background_cv_.Wait();
     }
     if (logfile_) logfile_->Close().IgnoreError();
-    if (!snapshots_.empty()) {
-      // Snapshots outliving the DB are a caller bug; they are freed here so
-      // nothing leaks, and must not be used afterwards.
-      snapshots_.clear();
-    }
+    // Snapshots outliving the DB are a caller bug; they are freed here so
+    // nothing leaks, and must not be used afterwards.
+    snapshots_.clear();
   }
   if (db_lock_) options_.env->UnlockFile(std::move(db_lock_)).IgnoreError();
 }
@@ -194,7 +192,6 @@ absl::Status DBImpl::Open() {
     if (!s.ok()) return s;
   }
   DeleteObsoleteFiles();
-  opened_ = true;
   MaybeScheduleWork();
   return absl::OkStatus();
 }
@@ -393,7 +390,10 @@ absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
 // ---------------------------------------------------------------------------
 // Writes
 
-absl::Status DBImpl::CheckKeyValue(std::string_view key, std::string_view value) const {
+namespace {
+
+// The size limits of lsm/options.h, for one entry.
+absl::Status CheckKeyValue(std::string_view key, std::string_view value) {
   if (key.size() > kMaxKeySize) {
     return absl::InvalidArgumentError(
         absl::StrFormat("key of %d bytes exceeds the limit of %d", key.size(), kMaxKeySize));
@@ -404,6 +404,20 @@ absl::Status DBImpl::CheckKeyValue(std::string_view key, std::string_view value)
   }
   return absl::OkStatus();
 }
+
+// Checks every entry of a batch against the limits; keeps the first failure.
+class LimitChecker final : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view key, std::string_view value) override {
+    if (status.ok()) status = CheckKeyValue(key, value);
+  }
+  void Delete(std::string_view key) override {
+    if (status.ok()) status = CheckKeyValue(key, {});
+  }
+  absl::Status status;
+};
+
+}  // namespace
 
 absl::Status DBImpl::Put(const WriteOptions& options, std::string_view key,
                          std::string_view value) {
@@ -422,22 +436,6 @@ absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
   return WriteInternal(options, &batch);
 }
 
-namespace {
-
-// Checks every entry of a batch against the limits.
-class LimitChecker final : public WriteBatch::Handler {
- public:
-  void Put(std::string_view key, std::string_view value) override {
-    if (key.size() > kMaxKeySize || value.size() > kMaxValueSize) too_large = true;
-  }
-  void Delete(std::string_view key) override {
-    if (key.size() > kMaxKeySize) too_large = true;
-  }
-  bool too_large = false;
-};
-
-}  // namespace
-
 absl::Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
   if (batch == nullptr) return absl::InvalidArgumentError("Write: batch is null");
   if (batch->Count() == 0) return absl::OkStatus();
@@ -450,10 +448,8 @@ absl::Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
     LimitChecker checker;
     absl::Status s = batch->Iterate(&checker);
     if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("Write: ", s.message()));
-    if (checker.too_large) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "write batch holds a key over %d bytes or a value over %d bytes", kMaxKeySize,
-          kMaxValueSize));
+    if (!checker.status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("write batch: ", checker.status.message()));
     }
   }
   return WriteInternal(options, batch);
@@ -499,7 +495,6 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
       RecordBackgroundError(s);
     }
     if (group == &group_batch_) group_batch_.Clear();
-    wal_bytes_written_ += bytes;
     user_bytes_written_ += bytes;
     wal_syncs_ += need_sync ? 1 : 0;
     write_groups_ += 1;
@@ -651,9 +646,6 @@ absl::Status DBImpl::FlushImmutableMemTable() {
   VersionEdit edit;
   std::shared_ptr<MemTable> imm = imm_;
   absl::Status s = WriteLevel0Table(imm.get(), &edit);
-  if (s.ok() && shutting_down_.load(std::memory_order_acquire)) {
-    // The table is complete; installing it is still correct on shutdown.
-  }
   if (s.ok()) {
     // Logs older than the current one hold only what this flush persisted.
     edit.SetLogNumber(logfile_number_);
@@ -716,8 +708,8 @@ absl::Status DBImpl::RunCompaction(Compaction* c) {
   return s;
 }
 
-absl::Status DBImpl::FinishOutputFile(Compaction* c, std::unique_ptr<WritableFile> file,
-                                      TableBuilder* builder, FileMetaData* meta) {
+absl::Status DBImpl::FinishOutputFile(std::unique_ptr<WritableFile> file, TableBuilder* builder,
+                                      FileMetaData* meta) {
   absl::Status s = builder->Finish();
   if (s.ok()) {
     meta->file_size = builder->FileSize();
@@ -752,7 +744,7 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
   bool cut_pending = false;  // the output is full: cut at the next user key
 
   auto finish_output = [&]() -> absl::Status {
-    absl::Status fs = FinishOutputFile(c, std::move(file), builder.get(), &meta);
+    absl::Status fs = FinishOutputFile(std::move(file), builder.get(), &meta);
     builder.reset();
     if (fs.ok()) outputs->push_back(meta);
     return fs;
@@ -898,7 +890,6 @@ DBImpl::ReadState DBImpl::AcquireReadState(const ReadOptions& options) {
 
 absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   if (value == nullptr) return absl::InvalidArgumentError("Get: value is null");
-  gets_.fetch_add(1, std::memory_order_relaxed);
   const ReadState rs = AcquireReadState(options);
   MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value);
   if (r == MemTable::GetResult::kNotPresent && rs.imm) r = rs.imm->Get(key, rs.sequence, value);
@@ -1063,7 +1054,7 @@ std::string DBImpl::StatsString() {
   const double user_mb = user_bytes_written_ / 1048576.0;
   const double wamp = user_bytes_written_ == 0
                           ? 0
-                          : static_cast<double>(total_written + wal_bytes_written_) /
+                          : static_cast<double>(total_written + user_bytes_written_) /
                                 user_bytes_written_;
   int sorted_runs = v->NumFiles(0);
   for (int level = 1; level < kNumLevels; ++level) sorted_runs += v->NumFiles(level) > 0;

@@ -69,7 +69,6 @@ class DBImpl final : public DB {
   };
   ReadState AcquireReadState(const ReadOptions& options);
 
-  absl::Status Recover(VersionEdit* edit, SequenceNumber* max_sequence);
   absl::Status ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
                              SequenceNumber* max_sequence, bool* stop_replay)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -103,13 +102,12 @@ class DBImpl final : public DB {
   absl::Status RunCompaction(Compaction* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status DoCompactionWork(Compaction* c, std::vector<FileMetaData>* outputs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::Status FinishOutputFile(Compaction* c, std::unique_ptr<WritableFile> file,
-                                TableBuilder* builder, FileMetaData* meta);
+  absl::Status FinishOutputFile(std::unique_ptr<WritableFile> file, TableBuilder* builder,
+                                FileMetaData* meta);
   void RecordBackgroundError(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   SequenceNumber OldestSnapshot() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   std::string StatsString() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::Status CheckKeyValue(std::string_view key, std::string_view value) const;
 
   // ---- Constant after construction ----
   const Options options_;  // env filled in
@@ -137,20 +135,16 @@ class DBImpl final : public DB {
   int manual_compactions_ ABSL_GUARDED_BY(mutex_) = 0;
   std::atomic<bool> shutting_down_{false};
   absl::Status bg_error_ ABSL_GUARDED_BY(mutex_);
-  bool opened_ = false;
 
   // ---- Statistics (guarded by mutex_) ----
   std::array<LevelStats, kNumLevels> level_stats_ ABSL_GUARDED_BY(mutex_);
   uint64_t user_bytes_written_ ABSL_GUARDED_BY(mutex_) = 0;
-  uint64_t wal_bytes_written_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t wal_syncs_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t write_groups_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t writes_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t slowdown_micros_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t stop_micros_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t trivial_moves_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::atomic<uint64_t> gets_{0};
-  std::atomic<uint64_t> get_table_probes_{0};
 };
 
 }  // namespace lsm

@@ -42,7 +42,7 @@ class DBIter final : public Iterator {
     direction_ = kForward;
     ClearSaved();
     iter_->SeekToFirst();
-    FindNextUserEntry(/*skipping=*/false);
+    FindNextUserEntry();
   }
 
   void SeekToLast() override {
@@ -70,7 +70,7 @@ class DBIter final : public Iterator {
     ClearSaved();
     if (lower_ && target < *lower_) target = *lower_;
     iter_->Seek(MakeInternalKey(target, sequence_, kValueTypeForSeek));
-    FindNextUserEntry(/*skipping=*/false);
+    FindNextUserEntry();
   }
 
   void SeekForPrev(std::string_view target) override {
@@ -92,16 +92,16 @@ class DBIter final : public Iterator {
       } else {
         iter_->Next();
       }
-      saved_key_for_skip_ = saved_key_;
-      SkipPastUserKey(saved_key_for_skip_);
+      skip_key_ = saved_key_;
+      SkipPastUserKey(skip_key_);
       ClearSaved();
-      FindNextUserEntry(/*skipping=*/false);
+      FindNextUserEntry();
       return;
     }
-    saved_key_for_skip_.assign(ExtractUserKey(iter_->key()));
+    skip_key_.assign(ExtractUserKey(iter_->key()));
     iter_->Next();
-    SkipPastUserKey(saved_key_for_skip_);
-    FindNextUserEntry(/*skipping=*/false);
+    SkipPastUserKey(skip_key_);
+    FindNextUserEntry();
   }
 
   void Prev() override {
@@ -142,7 +142,7 @@ class DBIter final : public Iterator {
 
   // Forward: from the internal position, find the first user key whose newest
   // visible entry is a value.
-  void FindNextUserEntry(bool /*skipping*/) {
+  void FindNextUserEntry() {
     valid_ = false;
     while (iter_->Valid()) {
       ParsedInternalKey p;
@@ -153,8 +153,8 @@ class DBIter final : public Iterator {
         continue;
       }
       if (p.type == ValueType::kDeletion) {
-        skip_.assign(p.user_key);
-        SkipPastUserKey(skip_);
+        skip_key_.assign(p.user_key);
+        SkipPastUserKey(skip_key_);
         continue;
       }
       valid_ = true;
@@ -203,7 +203,8 @@ class DBIter final : public Iterator {
   Direction direction_ = kForward;
   bool valid_ = false;
   absl::Status status_;
-  std::string saved_key_, saved_value_, saved_key_for_skip_, skip_;
+  std::string saved_key_, saved_value_;
+  std::string skip_key_;  // the user key SkipPastUserKey is stepping over
 };
 
 }  // namespace

@@ -307,20 +307,6 @@ uint64_t VersionSet::MaxBytesForLevel(int level) const {
   return bytes;
 }
 
-void VersionSet::Finalize(Version* v) const {
-  v->compaction_score_ = -1;
-  v->compaction_level_ = -1;
-  for (int level = 0; level < kNumLevels - 1; ++level) {
-    const double score =
-        level == 0 ? static_cast<double>(v->NumFiles(0)) / options_.level0_compaction_trigger
-                   : static_cast<double>(v->LevelBytes(level)) / MaxBytesForLevel(level);
-    if (score > v->compaction_score_) {
-      v->compaction_score_ = score;
-      v->compaction_level_ = level;
-    }
-  }
-}
-
 double VersionSet::LevelScore(int level) const {
   if (level == kNumLevels - 1) return 0;
   return level == 0 ? static_cast<double>(current_->NumFiles(0)) /
@@ -347,11 +333,9 @@ std::set<uint64_t> VersionSet::LiveFiles() {
   return live;
 }
 
-namespace {
-
-// base + edit -> a new Version. DataLoss when the result is inconsistent.
-absl::StatusOr<std::shared_ptr<Version>> ApplyEdit(const Version& base, const VersionEdit& edit,
-                                                   TableCache* table_cache) {
+absl::StatusOr<std::shared_ptr<Version>> VersionSet::ApplyEdit(const Version& base,
+                                                               const VersionEdit& edit,
+                                                               TableCache* table_cache) {
   auto v = std::make_shared<Version>(table_cache);
   for (int level = 0; level < kNumLevels; ++level) {
     FileList files;
@@ -381,12 +365,10 @@ absl::StatusOr<std::shared_ptr<Version>> ApplyEdit(const Version& base, const Ve
         }
       }
     }
-    const_cast<FileList&>(v->files(level)) = std::move(files);
+    v->files_[level] = std::move(files);
   }
   return v;
 }
-
-}  // namespace
 
 void VersionSet::WriteSnapshot(std::string* record) const {
   VersionEdit snapshot;
@@ -501,7 +483,6 @@ absl::Status VersionSet::Recover() {
   last_sequence_ = *last_seq;
   MarkFileNumberUsed(manifest_file_number_);
   MarkFileNumberUsed(log_number_);
-  Finalize(v.get());
   Install(std::move(v));
   return absl::OkStatus();
 }
@@ -522,7 +503,6 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   std::shared_ptr<Version> v;
   if (applied.ok()) {
     v = std::move(*applied);
-    Finalize(v.get());
   } else {
     s = absl::InternalError(std::string(applied.status().message()));
   }
@@ -582,8 +562,6 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   manifest_cv_->SignalAll();
   return s;
 }
-
-bool VersionSet::NeedsCompaction() const { return current_->compaction_score_ >= 1; }
 
 bool VersionSet::SetupOtherInputs(Compaction* c) {
   const Version& v = *c->input_version_;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/db/table_cache.h"
 #include "engine/db/version_edit.h"
 #include "engine/memtable/dbformat.h"
@@ -66,14 +67,10 @@ class Version {
 
  private:
   friend class VersionSet;
-  friend class VersionBuilder;
 
   TableCache* const table_cache_;
   // L0: newest first. L1..: ordered by smallest key, non-overlapping.
   std::array<FileList, kNumLevels> files_;
-  // Set by VersionSet::Finalize: the level most in need of compaction.
-  double compaction_score_ = -1;
-  int compaction_level_ = -1;
 };
 
 // One compaction: inputs[0] from level, inputs[1] from level + 1.
@@ -156,7 +153,6 @@ class VersionSet {
   // The level most in need of compaction (score >= 1), or nullptr.
   // Skips files already being compacted; at most one L0 compaction runs.
   std::unique_ptr<Compaction> PickCompaction();
-  bool NeedsCompaction() const;
   // Inputs of a manual compaction of [begin, end] at level; nullptr when
   // the level has nothing there, or when those files are busy (*busy set).
   std::unique_ptr<Compaction> CompactRange(int level, const std::string_view* begin,
@@ -170,7 +166,10 @@ class VersionSet {
   void set_l0_compaction_running(bool v) { l0_compaction_running_ = v; }
 
  private:
-  void Finalize(Version* v) const;
+  // base + edit -> a new Version. DataLoss when the result is inconsistent.
+  static absl::StatusOr<std::shared_ptr<Version>> ApplyEdit(const Version& base,
+                                                            const VersionEdit& edit,
+                                                            TableCache* table_cache);
   void Install(std::shared_ptr<Version> v);
   void WriteSnapshot(std::string* record) const;
   // Completes c: inputs from level + 1, grandparents, compaction pointer.
