@@ -254,11 +254,6 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, bool last_log, VersionEd
   if (mode == WalRecoveryMode::kTolerateCorruptedTailRecords && !last_log) {
     mode = WalRecoveryMode::kAbsoluteConsistency;
   }
-  if (options_.paranoid_checks && mode != WalRecoveryMode::kSkipAnyCorruptedRecords &&
-      mode != WalRecoveryMode::kPointInTime) {
-    mode = last_log ? WalRecoveryMode::kTolerateCorruptedTailRecords
-                    : WalRecoveryMode::kAbsoluteConsistency;
-  }
   log::Reader reader(file->get(), &reporter, mode);
   std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
   std::string record;

@@ -176,6 +176,33 @@ TEST_F(RecoveryTest, TornWalTailIsDroppedByDefault) {
   EXPECT_TRUE(Open(strict).ok());
 }
 
+TEST_F(RecoveryTest, AbsoluteConsistencyRefusesATornTailEvenWhenParanoid) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  db_.reset();
+  uint64_t newest = 0;
+  auto children = env_.GetChildren("/db");
+  ASSERT_TRUE(children.ok());
+  for (const auto& name : *children) {
+    uint64_t n;
+    FileType t;
+    if (ParseFileName(name, &n, &t) && t == FileType::kLog) newest = std::max(newest, n);
+  }
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, LogFileName("/db", newest), &contents).ok());
+  ASSERT_GT(contents.size(), 3u);
+  contents.resize(contents.size() - 3);
+  ASSERT_TRUE(WriteStringToFile(&env_, contents, LogFileName("/db", newest), true).ok());
+  for (bool paranoid : {false, true}) {
+    SCOPED_TRACE(paranoid ? "paranoid" : "not paranoid");
+    Options strict = Opts();
+    strict.wal_recovery = WalRecoveryMode::kAbsoluteConsistency;
+    strict.paranoid_checks = paranoid;
+    absl::Status s = Open(strict);
+    EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  }
+}
+
 TEST_F(RecoveryTest, DamagedCurrentIsDataLoss) {
   ASSERT_TRUE(Open(Opts()).ok());
   ASSERT_TRUE(db_->Put(WriteOptions(), "k", "v").ok());
