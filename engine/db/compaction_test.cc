@@ -19,11 +19,8 @@ class CompactionTest : public ::testing::Test {
 
   uint64_t LiveTableBytes() {
     uint64_t total = 0;
-    auto children = env_->GetChildren("/db");
-    for (const auto& name : *children) {
-      if (name.size() > 4 && name.substr(name.size() - 4) == ".sst") {
-        total += *env_->GetFileSize("/db/" + name);
-      }
+    for (const std::string& path : FilesOfType(env_.get(), "/db", FileType::kTable)) {
+      total += *env_->GetFileSize(path);
     }
     return total;
   }

@@ -4,13 +4,17 @@
 #ifndef LSM_ENGINE_DB_DB_TEST_UTIL_H_
 #define LSM_ENGINE_DB_DB_TEST_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/db/db_impl.h"
+#include "engine/db/filename.h"
 #include "gtest/gtest.h"
 #include "lsm/db.h"
 
@@ -47,6 +51,23 @@ inline std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap =
 inline uint64_t TestSeed(uint64_t default_seed) {
   const char* env = std::getenv("LSM_TEST_SEED");
   return env ? std::strtoull(env, nullptr, 10) : default_seed;
+}
+
+// Paths of dir's files of one type, in ascending file number.
+inline std::vector<std::string> FilesOfType(Env* env, const std::string& dir, FileType type) {
+  std::vector<std::pair<uint64_t, std::string>> found;
+  auto children = env->GetChildren(dir);
+  EXPECT_TRUE(children.ok()) << children.status();
+  if (!children.ok()) return {};
+  for (const std::string& name : *children) {
+    uint64_t number;
+    FileType t;
+    if (ParseFileName(name, &number, &t) && t == type) found.emplace_back(number, dir + "/" + name);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> paths;
+  for (auto& [number, path] : found) paths.push_back(std::move(path));
+  return paths;
 }
 
 inline DBImpl* Impl(DB* db) { return static_cast<DBImpl*>(db); }

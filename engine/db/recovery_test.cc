@@ -30,6 +30,17 @@ class RecoveryTest : public ::testing::Test {
   }
   Options Opts() { return SmallOptions(&env_); }
 
+  // Cuts the last 3 bytes off the newest WAL: its last record torn mid-write.
+  void TearNewestLog() {
+    const std::vector<std::string> logs = FilesOfType(&env_, "/db", FileType::kLog);
+    ASSERT_FALSE(logs.empty());
+    std::string contents;
+    ASSERT_TRUE(ReadFileToString(&env_, logs.back(), &contents).ok());
+    ASSERT_GT(contents.size(), 3u);
+    contents.resize(contents.size() - 3);
+    ASSERT_TRUE(WriteStringToFile(&env_, contents, logs.back(), true).ok());
+  }
+
   // Simulates a power cut: the process dies (the DB object is abandoned
   // without any more I/O), then unsynced data vanishes.
   void PowerLoss() {
@@ -149,23 +160,7 @@ TEST_F(RecoveryTest, TornWalTailIsDroppedByDefault) {
   ASSERT_TRUE(Open(Opts()).ok());
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
   db_.reset();
-  // Cut the newest log in the middle of its last record.
-  auto children = env_.GetChildren("/db");
-  ASSERT_TRUE(children.ok());
-  uint64_t newest = 0;
-  for (const auto& name : *children) {
-    uint64_t n;
-    FileType t;
-    if (ParseFileName(name, &n, &t) && t == FileType::kLog) newest = std::max(newest, n);
-  }
-  ASSERT_NE(newest, 0u);
-  std::string contents;
-  ASSERT_TRUE(ReadFileToString(&env_, LogFileName("/db", newest), &contents).ok());
-  // The DB flushed nothing, so the newest log holds all 50 records unless
-  // recovery rotated it; find a log with data.
-  if (contents.empty()) GTEST_SKIP() << "no WAL data to tear";
-  contents.resize(contents.size() - 3);
-  ASSERT_TRUE(WriteStringToFile(&env_, contents, LogFileName("/db", newest), true).ok());
+  ASSERT_NO_FATAL_FAILURE(TearNewestLog());
   ASSERT_TRUE(Open(Opts()).ok());
   ExpectPrefix(db_.get(), 50, 49);
   db_.reset();
@@ -180,19 +175,7 @@ TEST_F(RecoveryTest, AbsoluteConsistencyRefusesATornTailEvenWhenParanoid) {
   ASSERT_TRUE(Open(Opts()).ok());
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
   db_.reset();
-  uint64_t newest = 0;
-  auto children = env_.GetChildren("/db");
-  ASSERT_TRUE(children.ok());
-  for (const auto& name : *children) {
-    uint64_t n;
-    FileType t;
-    if (ParseFileName(name, &n, &t) && t == FileType::kLog) newest = std::max(newest, n);
-  }
-  std::string contents;
-  ASSERT_TRUE(ReadFileToString(&env_, LogFileName("/db", newest), &contents).ok());
-  ASSERT_GT(contents.size(), 3u);
-  contents.resize(contents.size() - 3);
-  ASSERT_TRUE(WriteStringToFile(&env_, contents, LogFileName("/db", newest), true).ok());
+  ASSERT_NO_FATAL_FAILURE(TearNewestLog());
   for (bool paranoid : {false, true}) {
     SCOPED_TRACE(paranoid ? "paranoid" : "not paranoid");
     Options strict = Opts();
@@ -226,15 +209,9 @@ TEST_F(RecoveryTest, ParanoidChecksRefuseADamagedTable) {
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), std::string(100, 'p')).ok());
   ASSERT_TRUE(db_->Flush().ok());
   db_.reset();
-  std::string table_path;
-  auto children = env_.GetChildren("/db");
-  ASSERT_TRUE(children.ok());
-  for (const auto& name : *children) {
-    uint64_t n;
-    FileType t;
-    if (ParseFileName(name, &n, &t) && t == FileType::kTable) table_path = "/db/" + name;
-  }
-  ASSERT_FALSE(table_path.empty());
+  const std::vector<std::string> tables = FilesOfType(&env_, "/db", FileType::kTable);
+  ASSERT_FALSE(tables.empty());
+  const std::string& table_path = tables.back();
   std::string contents;
   ASSERT_TRUE(ReadFileToString(&env_, table_path, &contents).ok());
   contents[100] ^= 0x40;  // inside the first data block
@@ -254,15 +231,9 @@ TEST_F(RecoveryTest, MissingTableIsDataLoss) {
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v").ok());
   ASSERT_TRUE(db_->Flush().ok());
   db_.reset();
-  auto children = env_.GetChildren("/db");
-  ASSERT_TRUE(children.ok());
-  for (const auto& name : *children) {
-    uint64_t n;
-    FileType t;
-    if (ParseFileName(name, &n, &t) && t == FileType::kTable) {
-      ASSERT_TRUE(env_.RemoveFile("/db/" + name).ok());
-    }
-  }
+  const std::vector<std::string> tables = FilesOfType(&env_, "/db", FileType::kTable);
+  ASSERT_FALSE(tables.empty());
+  for (const std::string& path : tables) ASSERT_TRUE(env_.RemoveFile(path).ok());
   absl::Status s = Open(Opts());
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
   EXPECT_NE(std::string(s.message()).find("missing"), std::string::npos) << s;
