@@ -171,18 +171,6 @@ class ScratchTrimmer {
   Scratch& scratch_;
 };
 
-bool CheckKeyValueSizes(JNIEnv* env, size_t key_size, size_t value_size) {
-  if (key_size > kMaxKeySize) {
-    ThrowStatus(env, absl::InvalidArgumentError("key longer than 64 KiB"));
-    return false;
-  }
-  if (value_size > kMaxValueSize) {
-    ThrowStatus(env, absl::InvalidArgumentError("value longer than 1 GiB"));
-    return false;
-  }
-  return true;
-}
-
 bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   if (array == nullptr) {
     ThrowNullPointer(env, "options are null");
@@ -312,8 +300,7 @@ void Put(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray jkey, jint
     ScratchTrimmer trim;
     Scratch& s = trim.scratch();
     if (!CopyArrayRegion(env, jkey, key_off, key_len, &s.key) ||
-        !CopyArrayRegion(env, jvalue, value_off, value_len, &s.value) ||
-        !CheckKeyValueSizes(env, s.key.size(), s.value.size())) {
+        !CopyArrayRegion(env, jvalue, value_off, value_len, &s.value)) {
       return;
     }
     absl::Status st = h->db->Put(MakeWriteOptions(sync), s.key, s.value);
@@ -329,7 +316,7 @@ void PutDirect(JNIEnv* env, jclass, jlong handle, jboolean sync, jobject jkey, j
     DirectRange key = GetDirectRange(env, jkey, key_pos, key_len);
     if (!key.ok) return;
     DirectRange value = GetDirectRange(env, jvalue, value_pos, value_len);
-    if (!value.ok || !CheckKeyValueSizes(env, key.size, value.size)) return;
+    if (!value.ok) return;
     absl::Status st = h->db->Put(MakeWriteOptions(sync), std::string_view(key.data, key.size),
                                  std::string_view(value.data, value.size));
     if (!st.ok()) ThrowStatus(env, st);
@@ -343,10 +330,7 @@ void Delete(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray jkey, j
     if (h == nullptr) return;
     ScratchTrimmer trim;
     Scratch& s = trim.scratch();
-    if (!CopyArrayRegion(env, jkey, key_off, key_len, &s.key) ||
-        !CheckKeyValueSizes(env, s.key.size(), 0)) {
-      return;
-    }
+    if (!CopyArrayRegion(env, jkey, key_off, key_len, &s.key)) return;
     absl::Status st = h->db->Delete(MakeWriteOptions(sync), s.key);
     if (!st.ok()) ThrowStatus(env, st);
   });
@@ -358,7 +342,7 @@ void DeleteDirect(JNIEnv* env, jclass, jlong handle, jboolean sync, jobject jkey
     StoreHolder* h = Store(env, handle);
     if (h == nullptr) return;
     DirectRange key = GetDirectRange(env, jkey, key_pos, key_len);
-    if (!key.ok || !CheckKeyValueSizes(env, key.size, 0)) return;
+    if (!key.ok) return;
     absl::Status st = h->db->Delete(MakeWriteOptions(sync), std::string_view(key.data, key.size));
     if (!st.ok()) ThrowStatus(env, st);
   });
@@ -389,10 +373,6 @@ void Write(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray rep, jin
 // exception) or on error (exception pending).
 bool Lookup(JNIEnv* env, StoreHolder* h, jlong snapshot, jint flags, std::string_view key,
             std::string* value) {
-  if (key.size() > kMaxKeySize) {
-    ThrowStatus(env, absl::InvalidArgumentError("key longer than 64 KiB"));
-    return false;
-  }
   absl::Status st = h->db->Get(MakeReadOptions(snapshot, flags), key, value);
   if (st.ok()) return true;
   if (!absl::IsNotFound(st)) ThrowStatus(env, st);
@@ -566,20 +546,14 @@ jboolean AfterMove(JNIEnv* env, IteratorHolder* h) {
   return JNI_FALSE;
 }
 
-jboolean IterSeekToFirst(JNIEnv* env, jclass, jlong handle) {
+// A move without an argument. SeekToFirst/SeekToLast work on any open
+// iterator; Next/Prev need one that is positioned.
+template <void (Iterator::*kMove)(), bool kNeedsPosition>
+jboolean IterMove(JNIEnv* env, jclass, jlong handle) {
   return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
-    IteratorHolder* h = Iter(env, handle);
+    IteratorHolder* h = kNeedsPosition ? ValidIter(env, handle) : Iter(env, handle);
     if (h == nullptr) return JNI_FALSE;
-    h->iterator->SeekToFirst();
-    return AfterMove(env, h);
-  });
-}
-
-jboolean IterSeekToLast(JNIEnv* env, jclass, jlong handle) {
-  return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
-    IteratorHolder* h = Iter(env, handle);
-    if (h == nullptr) return JNI_FALSE;
-    h->iterator->SeekToLast();
+    (h->iterator.get()->*kMove)();
     return AfterMove(env, h);
   });
 }
@@ -612,24 +586,6 @@ jboolean IterSeekDirect(JNIEnv* env, jclass, jlong handle, jobject jtarget, jint
     DirectRange target = GetDirectRange(env, jtarget, pos, len);
     if (!target.ok) return JNI_FALSE;
     return IterSeekImpl<kForPrev>(env, handle, std::string_view(target.data, target.size));
-  });
-}
-
-jboolean IterNext(JNIEnv* env, jclass, jlong handle) {
-  return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
-    IteratorHolder* h = ValidIter(env, handle);
-    if (h == nullptr) return JNI_FALSE;
-    h->iterator->Next();
-    return AfterMove(env, h);
-  });
-}
-
-jboolean IterPrev(JNIEnv* env, jclass, jlong handle) {
-  return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
-    IteratorHolder* h = ValidIter(env, handle);
-    if (h == nullptr) return JNI_FALSE;
-    h->iterator->Prev();
-    return AfterMove(env, h);
   });
 }
 
@@ -711,14 +667,14 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("compactRange", "(J[B[B)V", CompactRange),
     LSM_NATIVE("property", "(J[B)[B", Property),
     LSM_NATIVE("newIterator", "(JJI[B[B)J", NewIterator),
-    LSM_NATIVE("iterSeekToFirst", "(J)Z", IterSeekToFirst),
-    LSM_NATIVE("iterSeekToLast", "(J)Z", IterSeekToLast),
+    LSM_NATIVE("iterSeekToFirst", "(J)Z", (IterMove<&Iterator::SeekToFirst, false>)),
+    LSM_NATIVE("iterSeekToLast", "(J)Z", (IterMove<&Iterator::SeekToLast, false>)),
     LSM_NATIVE("iterSeek", "(J[BII)Z", IterSeek<false>),
     LSM_NATIVE("iterSeekDirect", "(JLjava/nio/ByteBuffer;II)Z", IterSeekDirect<false>),
     LSM_NATIVE("iterSeekForPrev", "(J[BII)Z", IterSeek<true>),
     LSM_NATIVE("iterSeekForPrevDirect", "(JLjava/nio/ByteBuffer;II)Z", IterSeekDirect<true>),
-    LSM_NATIVE("iterNext", "(J)Z", IterNext),
-    LSM_NATIVE("iterPrev", "(J)Z", IterPrev),
+    LSM_NATIVE("iterNext", "(J)Z", (IterMove<&Iterator::Next, true>)),
+    LSM_NATIVE("iterPrev", "(J)Z", (IterMove<&Iterator::Prev, true>)),
     LSM_NATIVE("iterKey", "(J)[B", IterBytes<false>),
     LSM_NATIVE("iterValue", "(J)[B", IterBytes<true>),
     LSM_NATIVE("iterKeyInto", "(J[BII)I", IterBytesInto<false>),

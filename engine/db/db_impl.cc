@@ -885,6 +885,8 @@ DBImpl::ReadState DBImpl::AcquireReadState(const ReadOptions& options) {
 
 absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   if (value == nullptr) return absl::InvalidArgumentError("Get: value is null");
+  absl::Status s = CheckKeyValue(key, {});
+  if (!s.ok()) return s;
   const ReadState rs = AcquireReadState(options);
   MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value);
   if (r == MemTable::GetResult::kNotPresent && rs.imm) r = rs.imm->Get(key, rs.sequence, value);

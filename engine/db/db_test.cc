@@ -103,6 +103,8 @@ TEST_F(DBTest, OversizedKeyIsInvalidArgument) {
   const std::string key(kMaxKeySize + 1, 'k');
   EXPECT_TRUE(absl::IsInvalidArgument(db_->Put(wo_, key, "v")));
   EXPECT_TRUE(absl::IsInvalidArgument(db_->Delete(wo_, key)));
+  std::string value;
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Get(ReadOptions(), key, &value)));
   WriteBatch batch;
   batch.Put("ok", "v");
   batch.Put(key, "v");
