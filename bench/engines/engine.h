@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -73,6 +74,32 @@ class EngineIterator {
   // REQUIRES: Valid(). Valid until the next move.
   virtual std::string_view value() const = 0;
   virtual absl::Status status() const = 0;
+};
+
+// An EngineIterator over a LevelDB-style iterator (LevelDB's and RocksDB's
+// share the shape: Slice keys, a Status to convert). FromStatus maps the
+// library's status to absl::Status.
+template <typename LibIterator, auto FromStatus>
+class SliceIteratorAdapter final : public EngineIterator {
+ public:
+  // Takes ownership of it.
+  explicit SliceIteratorAdapter(LibIterator* it) : it_(it) {}
+
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(std::string_view target) override { it_->Seek(Slice(target.data(), target.size())); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return View(it_->key()); }
+  std::string_view value() const override { return View(it_->value()); }
+  absl::Status status() const override { return FromStatus(it_->status()); }
+
+ private:
+  using Slice = decltype(std::declval<LibIterator&>().key());
+  static std::string_view View(const Slice& s) { return std::string_view(s.data(), s.size()); }
+
+  std::unique_ptr<LibIterator> it_;
 };
 
 class Engine {

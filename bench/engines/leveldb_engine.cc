@@ -20,7 +20,6 @@ namespace bench {
 namespace {
 
 leveldb::Slice ToSlice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
-std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 absl::Status FromLevelDB(const leveldb::Status& s) {
   if (s.ok()) return absl::OkStatus();
@@ -32,23 +31,7 @@ absl::Status FromLevelDB(const leveldb::Status& s) {
   return absl::InternalError(message);
 }
 
-class LevelDBIterator final : public EngineIterator {
- public:
-  explicit LevelDBIterator(leveldb::Iterator* it) : it_(it) {}
-
-  bool Valid() const override { return it_->Valid(); }
-  void SeekToFirst() override { it_->SeekToFirst(); }
-  void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(std::string_view target) override { it_->Seek(ToSlice(target)); }
-  void Next() override { it_->Next(); }
-  void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return ToView(it_->key()); }
-  std::string_view value() const override { return ToView(it_->value()); }
-  absl::Status status() const override { return FromLevelDB(it_->status()); }
-
- private:
-  std::unique_ptr<leveldb::Iterator> it_;
-};
+using LevelDBIterator = SliceIteratorAdapter<leveldb::Iterator, FromLevelDB>;
 
 class LevelDBEngine final : public Engine {
  public:

@@ -24,7 +24,6 @@ namespace bench {
 namespace {
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 absl::Status FromRocksDB(const rocksdb::Status& s) {
   if (s.ok()) return absl::OkStatus();
@@ -37,23 +36,7 @@ absl::Status FromRocksDB(const rocksdb::Status& s) {
   return absl::InternalError(message);
 }
 
-class RocksDBIterator final : public EngineIterator {
- public:
-  explicit RocksDBIterator(rocksdb::Iterator* it) : it_(it) {}
-
-  bool Valid() const override { return it_->Valid(); }
-  void SeekToFirst() override { it_->SeekToFirst(); }
-  void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(std::string_view target) override { it_->Seek(ToSlice(target)); }
-  void Next() override { it_->Next(); }
-  void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return ToView(it_->key()); }
-  std::string_view value() const override { return ToView(it_->value()); }
-  absl::Status status() const override { return FromRocksDB(it_->status()); }
-
- private:
-  std::unique_ptr<rocksdb::Iterator> it_;
-};
+using RocksDBIterator = SliceIteratorAdapter<rocksdb::Iterator, FromRocksDB>;
 
 class RocksDBEngine final : public Engine {
  public:
