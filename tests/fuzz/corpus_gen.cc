@@ -10,8 +10,10 @@
 #include "engine/env/mem_env.h"
 #include "engine/table/block.h"
 #include "engine/table/format.h"
+#include "engine/table/string_file.h"
 #include "engine/util/random.h"
 #include "engine/wal/log_reader.h"
+#include "engine/wal/log_test_util.h"
 #include "lsm/db.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -86,28 +88,13 @@ const std::vector<DbFiles>& AllDbs() {
 }
 
 std::vector<std::string> Records(const std::string& log) {
-  StringSequentialFile file(log);
+  log::StringSource file(log);
   log::Reader reader(&file, nullptr, WalRecoveryMode::kSkipAnyCorruptedRecords);
   std::vector<std::string> records;
   std::string r;
   while (reader.ReadRecord(&r)) records.push_back(r);
   return records;
 }
-
-// A RandomAccessFile over a string, for reading blocks out of a table.
-class StringFile final : public RandomAccessFile {
- public:
-  explicit StringFile(const std::string& s) : s_(s) {}
-  absl::Status Read(uint64_t offset, size_t n, std::string_view* result,
-                    char* scratch) const override {
-    if (offset > s_.size()) return absl::InvalidArgumentError("past the end");
-    *result = std::string_view(s_).substr(offset, n);
-    return absl::OkStatus();
-  }
-
- private:
-  const std::string& s_;
-};
 
 // Uncompressed contents of the index, meta-index and every data block.
 void Blocks(const std::string& table, std::vector<std::string>* internal,
@@ -116,7 +103,7 @@ void Blocks(const std::string& table, std::vector<std::string>* internal,
   auto footer = Footer::DecodeFrom(
       std::string_view(table).substr(table.size() - Footer::kEncodedLength));
   if (!footer.ok()) return;
-  StringFile file(table);
+  StringSource file(table, /*copy_to_scratch=*/false);
   auto meta = ReadBlock(&file, footer->metaindex_handle, true);
   if (meta.ok()) bytewise->push_back(meta->data);
   auto index = ReadBlock(&file, footer->index_handle, true);

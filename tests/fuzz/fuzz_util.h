@@ -71,27 +71,6 @@ class FuzzInput {
   std::string_view data_;
 };
 
-// A SequentialFile over a string (not owned).
-class StringSequentialFile final : public SequentialFile {
- public:
-  explicit StringSequentialFile(std::string_view data) : data_(data) {}
-  absl::Status Read(size_t n, std::string_view* result, char* scratch) override {
-    const size_t k = std::min(n, data_.size() - pos_);
-    if (k > 0) std::memcpy(scratch, data_.data() + pos_, k);
-    *result = std::string_view(scratch, k);
-    pos_ += k;
-    return absl::OkStatus();
-  }
-  absl::Status Skip(uint64_t n) override {
-    pos_ = static_cast<size_t>(std::min<uint64_t>(data_.size(), pos_ + n));
-    return absl::OkStatus();
-  }
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-};
-
 }  // namespace lsm::fuzz
 
 #endif  // LSM_TESTS_FUZZ_FUZZ_UTIL_H_

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/wal/log_reader.h"
+#include "engine/wal/log_test_util.h"
 #include "engine/wal/log_writer.h"
 #include "engine/wal/write_batch_internal.h"
 #include "lsm/write_batch.h"
@@ -83,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t block_size = (flags & 4) ? 64 : log::kBlockSize;
   const std::string_view file = in.Rest();
 
-  StringSequentialFile source(file);
+  log::StringSource source(file);
   CountingReporter reporter(file.size());
   log::Reader reader(&source, &reporter, mode, block_size);
   std::vector<std::string> records;
@@ -106,21 +107,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // Round trip what was read.
-  struct Sink final : WritableFile {
-    absl::Status Append(std::string_view d) override {
-      out.append(d.data(), d.size());
-      return absl::OkStatus();
-    }
-    absl::Status Flush() override { return absl::OkStatus(); }
-    absl::Status Sync() override { return absl::OkStatus(); }
-    absl::Status Close() override { return absl::OkStatus(); }
-    std::string out;
-  } sink;
+  log::StringSink sink;
   log::Writer writer(&sink, 0, block_size);
   for (const std::string& r : records) FUZZ_CHECK(writer.AddRecord(r).ok());
-  FUZZ_CHECK(writer.FileSize() == sink.out.size());
-  StringSequentialFile again(sink.out);
-  CountingReporter strict_reporter(sink.out.size());
+  FUZZ_CHECK(writer.FileSize() == sink.contents.size());
+  log::StringSource again(sink.contents);
+  CountingReporter strict_reporter(sink.contents.size());
   log::Reader strict(&again, &strict_reporter, WalRecoveryMode::kAbsoluteConsistency, block_size);
   size_t i = 0;
   while (strict.ReadRecord(&record)) {
