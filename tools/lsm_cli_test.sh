@@ -8,26 +8,7 @@ set -uo pipefail
 CLI="$1"
 TESTDATA="$(dirname "$2")"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_exit CODE CMD...: runs CMD (stdin from /dev/null unless redirected by
-# the caller), stdout to $TMP/out, stderr to $TMP/err.
-expect_exit() {
-  local want="$1"; shift
-  "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-  local got=$?
-  [[ $got == "$want" ]] || fail "$* exited $got, expected $want; stderr: $(cat "$TMP/err")"
-}
-expect_out_is() {
-  [[ "$(cat "$TMP/out")" == "$1" ]] || fail "stdout is '$(cat "$TMP/out")', expected '$1'"
-}
-expect_out() { grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1': $(cat "$TMP/out")"; }
-expect_err() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1': $(cat "$TMP/err")"; }
-expect_one_line_err() {
-  [[ $(wc -l <"$TMP/err") == 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
-}
+source "$(dirname "$0")/testlib.sh" || exit 1
 
 DB="$TMP/db"
 
@@ -152,8 +133,4 @@ wait "$holder" || fail "the holder exited $?: $(cat "$TMP/holder.err")"
 [[ "$(cat "$TMP/holder.out")" == $'OK\nyes' ]] || fail "holder output: $(cat "$TMP/holder.out")"
 expect_exit 0 "$CLI" --db "$DB" get held
 
-if ((failures > 0)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "PASS"
+finish

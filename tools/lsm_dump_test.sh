@@ -6,23 +6,8 @@ set -uo pipefail
 DUMP="$1"
 GEN="$2"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+source "$(dirname "$0")/testlib.sh" || exit 1
 SST="$TMP/t.sst"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_exit CODE CMD...: runs CMD, stdout to $TMP/out, stderr to $TMP/err.
-expect_exit() {
-  local want="$1"; shift
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [[ $got == "$want" ]] || fail "$* exited $got, expected $want; stderr: $(cat "$TMP/err")"
-}
-expect_out() { grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"; }
-expect_err() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1': $(cat "$TMP/err")"; }
-expect_one_line_err() {
-  [[ $(wc -l <"$TMP/err") == 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
-}
 
 "$GEN" "$SST" || { echo "sst_gen failed"; exit 1; }
 
@@ -97,8 +82,4 @@ printf '\x01' | dd of="$TMP/badfooter.sst" bs=1 seek=$((size - 20)) conv=notrunc
 expect_exit 1 "$DUMP" --verify "$TMP/badfooter.sst"
 expect_err "footer"
 
-if ((failures)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "PASS"
+finish

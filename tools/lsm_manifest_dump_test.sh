@@ -11,22 +11,7 @@ CLI="$2"
 SST_DUMP="$3"
 WAL_DUMP="$4"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_exit() {
-  local want="$1"; shift
-  "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-  local got=$?
-  [[ $got == "$want" ]] || fail "$* exited $got, expected $want; stderr: $(cat "$TMP/err")"
-}
-expect_out() { grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1': $(head -50 "$TMP/out")"; }
-expect_no_out() { grep -qF -- "$1" "$TMP/out" && fail "stdout has '$1'"; }
-expect_err() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1': $(cat "$TMP/err")"; }
-expect_one_line_err() {
-  [[ $(wc -l <"$TMP/err") == 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
-}
+source "$(dirname "$0")/testlib.sh" || exit 1
 
 DB="$TMP/db"
 "$CLI" --db "$DB" --create_if_missing >/dev/null <<'EOF' || fail "the cli session failed"
@@ -138,8 +123,4 @@ log=$(ls "$DB" | grep '\.log$' | tail -1)
 expect_exit 0 "$WAL_DUMP" "$DB/$log"
 expect_out "elder"
 
-if ((failures > 0)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "PASS"
+finish

@@ -10,21 +10,7 @@ STRESS="$1"
 CLI="$2"
 MANIFEST_DUMP="$3"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_exit() {
-  local want="$1"; shift
-  "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-  local got=$?
-  [[ $got == "$want" ]] || fail "$* exited $got, expected $want; stderr: $(tail -5 "$TMP/err")"
-}
-expect_out() { grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1': $(cat "$TMP/out")"; }
-expect_err() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1': $(cat "$TMP/err")"; }
-expect_one_line_err() {
-  [[ $(wc -l <"$TMP/err") == 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
-}
+source "$(dirname "$0")/testlib.sh" || exit 1
 
 # Small everything: many flushes and compactions in a few seconds.
 SMALL=(--keys 3000 --key_size 4 --write_buffer_size 65536 --target_file_size 65536
@@ -134,8 +120,4 @@ expect_one_line_err
 expect_exit 0 "$STRESS" --help
 expect_out "--expected_state_dir"
 
-if ((failures > 0)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "PASS"
+finish

@@ -6,24 +6,7 @@ set -uo pipefail
 DUMP="$1"
 GEN="$2"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_exit CODE CMD...: runs CMD, stdout to $TMP/out, stderr to $TMP/err.
-expect_exit() {
-  local want="$1"; shift
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [[ $got == "$want" ]] || fail "$* exited $got, expected $want; stderr: $(cat "$TMP/err")"
-}
-expect_out() { grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"; }
-expect_no_out() { ! grep -qF -- "$1" "$TMP/out" || fail "stdout has '$1'"; }
-expect_err() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1': $(cat "$TMP/err")"; }
-expect_one_line_err() {
-  [[ $(wc -l <"$TMP/err") == 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
-  [[ ! -s "$TMP/out" ]] || fail "stdout is not empty: $(cat "$TMP/out")"
-}
+source "$(dirname "$0")/testlib.sh" || exit 1
 
 "$GEN" "$TMP/good.wal" || { echo "wal_gen failed"; exit 1; }
 "$GEN" "$TMP/bad.wal" damage || { echo "wal_gen failed"; exit 1; }
@@ -89,8 +72,4 @@ expect_one_line_err
 expect_exit 0 "$DUMP" --help
 grep -qF -- "lsm-wal-dump [--json] FILE" "$TMP/out" "$TMP/err" || fail "--help lacks the usage line"
 
-if ((failures)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "PASS"
+finish
