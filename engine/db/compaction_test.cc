@@ -95,6 +95,45 @@ TEST_F(CompactionTest, CompactRangeOfAPartialRange) {
   EXPECT_EQ(ReadAll(db_.get()).size(), 3000u);
 }
 
+// A file that point reads keep looking past (searched, then the key found
+// in an older file) is compacted into the next level once it has used up its
+// seek budget, so those reads then probe one file instead of two.
+TEST_F(CompactionTest, ReadsThatLookPastAFileGetItCompacted) {
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "old").ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_EQ(FilesAtLevel(0), 0);
+  // One small L0 file spanning the whole key range, holding two keys: every
+  // other key is searched there first, then found below.
+  ASSERT_TRUE(db_->Put(WriteOptions(), Key(0), "new").ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), Key(999), "new").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  ASSERT_EQ(FilesAtLevel(0), 1);
+
+  auto read = [&](int n) {
+    std::string v;
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(db_->Get(ReadOptions(), Key(1 + i % 998), &v).ok());
+      ASSERT_EQ(v, "old");
+    }
+    ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  };
+  // A file's budget is at least 100 seeks (SeekBudget::ForFileSize).
+  read(50);
+  EXPECT_EQ(FilesAtLevel(0), 1) << "compacted before its seek budget ran out";
+  read(100);
+  EXPECT_EQ(FilesAtLevel(0), 0) << *db_->GetProperty("lsm.stats");
+  const std::string stats = *db_->GetProperty("lsm.stats");
+  EXPECT_NE(stats.find("compactions for reads: 1\n"), std::string::npos) << stats;
+
+  // Nothing was lost or resurrected on the way down.
+  const auto all = ReadAll(db_.get());
+  ASSERT_EQ(all.size(), 1000u);
+  EXPECT_EQ(all.at(Key(0)), "new");
+  EXPECT_EQ(all.at(Key(999)), "new");
+  EXPECT_EQ(all.at(Key(500)), "old");
+}
+
 TEST(CompactionFaultTest, FailedCompactionWriteLosesNothing) {
   std::unique_ptr<Env> base = NewMemEnv(Env::Default());
   FaultInjectionEnv env(base.get());

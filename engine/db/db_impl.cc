@@ -607,6 +607,7 @@ void DBImpl::MaybeScheduleWork() {
     if (c == nullptr) break;
     ReserveInputs(c.get());
     ++compactions_scheduled_;
+    if (c->is_seek_compaction()) ++seek_compactions_;
     std::shared_ptr<Compaction> job(std::move(c));
     options_.env->Schedule([this, job] { BackgroundCompaction(job.get()); });
   }
@@ -892,7 +893,13 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   if (r == MemTable::GetResult::kNotPresent && rs.imm) r = rs.imm->Get(key, rs.sequence, value);
   if (r == MemTable::GetResult::kFound) return absl::OkStatus();
   if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
-  return rs.version->Get(options, key, rs.sequence, value);
+  Version::FileRef seek_charge;
+  s = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
+  if (seek_charge.file != nullptr && seek_charge.file->allowed_seeks.Charge()) {
+    MutexLock l(&mutex_);
+    if (versions_->MarkForSeekCompaction(seek_charge)) MaybeScheduleWork();
+  }
+  return s;
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
@@ -1057,8 +1064,11 @@ std::string DBImpl::StatsString() {
   for (int level = 1; level < kNumLevels; ++level) sorted_runs += v->NumFiles(level) > 0;
   absl::StrAppendFormat(&r, "user writes: %d ops in %d groups, %.1f MB; WAL syncs: %d\n",
                         writes_, write_groups_, user_mb, wal_syncs_);
-  absl::StrAppendFormat(&r, "flush+compaction: read %.1f MB, wrote %.1f MB; trivial moves: %d\n",
-                        total_read / 1048576.0, total_written / 1048576.0, trivial_moves_);
+  absl::StrAppendFormat(&r,
+                        "flush+compaction: read %.1f MB, wrote %.1f MB; trivial moves: %d; "
+                        "compactions for reads: %d\n",
+                        total_read / 1048576.0, total_written / 1048576.0, trivial_moves_,
+                        seek_compactions_);
   absl::StrAppendFormat(&r, "write amplification: %.2f\n", wamp);
   absl::StrAppendFormat(&r, "read amplification: %d (sorted runs a point read may probe)\n",
                         sorted_runs + 1 + (imm_ ? 1 : 0));

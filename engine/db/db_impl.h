@@ -145,6 +145,7 @@ class DBImpl final : public DB {
   uint64_t slowdown_micros_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t stop_micros_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t trivial_moves_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t seek_compactions_ ABSL_GUARDED_BY(mutex_) = 0;  // picked for reads, not size
 };
 
 }  // namespace lsm

@@ -6,6 +6,8 @@
 #ifndef LSM_ENGINE_DB_VERSION_EDIT_H_
 #define LSM_ENGINE_DB_VERSION_EDIT_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -20,6 +22,33 @@ namespace lsm {
 
 inline constexpr int kNumLevels = 7;
 
+// How many more point reads may look past a file (search it, then go on to
+// an older one) before the file is compacted into the next level, where
+// those reads would find their keys in one place. Copyable, unlike a bare
+// std::atomic, so FileMetaData stays a value.
+class SeekBudget {
+ public:
+  // One seek costs about as much as compacting 16 KiB (LevelDB's estimate:
+  // a seek ~10 ms of disk time, compaction ~1 MB per 10 ms read and written
+  // a few times over); a floor keeps small files from compacting at once.
+  static int ForFileSize(uint64_t file_size) {
+    return static_cast<int>(std::max<uint64_t>(100, file_size / (16 << 10)));
+  }
+
+  SeekBudget() = default;
+  SeekBudget(const SeekBudget& o) : remaining_(o.remaining_.load(std::memory_order_relaxed)) {}
+  SeekBudget& operator=(const SeekBudget& o) {
+    remaining_.store(o.remaining_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+  void Reset(int n) { remaining_.store(n, std::memory_order_relaxed); }
+  // Spends one seek; true exactly once, for the seek that uses up the budget.
+  bool Charge() { return remaining_.fetch_sub(1, std::memory_order_relaxed) == 1; }
+
+ private:
+  std::atomic<int> remaining_{0};
+};
+
 // What the DB knows of one SST.
 struct FileMetaData {
   uint64_t number = 0;
@@ -32,6 +61,9 @@ struct FileMetaData {
   uint64_t num_deletions = 0;
   // Set while a compaction has this file as an input (guarded by the DB mutex).
   bool being_compacted = false;
+  // Not persisted: every file starts with a full budget when its Version is
+  // built. Charged by readers without a lock.
+  mutable SeekBudget allowed_seeks;
 };
 
 class VersionEdit {

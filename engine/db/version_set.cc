@@ -140,7 +140,17 @@ enum class LookupState { kNotFound, kFound, kDeleted, kCorrupt };
 uint64_t Version::LevelBytes(int level) const { return TotalBytes(files_[level]); }
 
 absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
-                          SequenceNumber seq, std::string* value) const {
+                          SequenceNumber seq, std::string* value, FileRef* seek_charge) const {
+  *seek_charge = FileRef();
+  FileRef last_searched;
+  // Called before each file is searched: a read that goes on past a file
+  // charges that first file.
+  auto note_search = [&](const std::shared_ptr<FileMetaData>& f, int level) {
+    if (seek_charge->file == nullptr && last_searched.file != nullptr) {
+      *seek_charge = last_searched;
+    }
+    last_searched = FileRef{f.get(), level};
+  };
   const std::string lookup = MakeLookupKey(user_key, seq);
   LookupState state = LookupState::kNotFound;
   auto search = [&](const FileMetaData& f) -> absl::Status {
@@ -176,6 +186,7 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
 
   for (const auto& f : files_[0]) {  // newest first
     if (user_key < SmallestUserKey(*f) || user_key > LargestUserKey(*f)) continue;
+    note_search(f, 0);
     absl::Status s = search(*f);
     if (finished(*f, &s)) return s;
   }
@@ -183,6 +194,7 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
     const FileList& files = files_[level];
     const size_t i = FindFile(files, lookup);
     if (i >= files.size() || user_key < SmallestUserKey(*files[i])) continue;
+    note_search(files[i], level);
     absl::Status s = search(*files[i]);
     if (finished(*files[i], &s)) return s;
   }
@@ -348,6 +360,7 @@ absl::StatusOr<std::shared_ptr<Version>> VersionSet::ApplyEdit(const Version& ba
       // A trivially moved file arrives flagged by the compaction moving it;
       // at its new level nothing is compacting it.
       added->being_compacted = false;
+      added->allowed_seeks.Reset(SeekBudget::ForFileSize(added->file_size));
       files.push_back(std::move(added));
     }
     if (level == 0) {
@@ -633,7 +646,39 @@ std::unique_ptr<Compaction> VersionSet::PickCompaction() {
       if (SetupOtherInputs(c.get())) return c;
     }
   }
-  return nullptr;
+  return PickSeekCompaction();
+}
+
+std::unique_ptr<Compaction> VersionSet::PickSeekCompaction() {
+  if (seek_compaction_file_ == nullptr) return nullptr;
+  const int level = seek_compaction_level_;
+  const FileList& files = current_->files(level);
+  if (std::find(files.begin(), files.end(), seek_compaction_file_) == files.end()) {
+    seek_compaction_file_.reset();  // compacted away or moved meanwhile
+    return nullptr;
+  }
+  if (seek_compaction_file_->being_compacted || (level == 0 && l0_compaction_running_)) {
+    return nullptr;  // retried when that compaction finishes
+  }
+  auto c = std::unique_ptr<Compaction>(new Compaction(options_, level, current_));
+  c->seek_ = true;
+  // L0 files overlap each other: like a size compaction, take them all.
+  c->inputs_[0] = level == 0 ? files : FileList{seek_compaction_file_};
+  if (!SetupOtherInputs(c.get())) return nullptr;
+  seek_compaction_file_.reset();
+  return c;
+}
+
+bool VersionSet::MarkForSeekCompaction(const Version::FileRef& f) {
+  if (seek_compaction_file_ != nullptr || f.level >= kNumLevels - 1) return false;
+  for (const auto& live : current_->files(f.level)) {
+    if (live.get() == f.file) {
+      seek_compaction_file_ = live;
+      seek_compaction_level_ = f.level;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::unique_ptr<Compaction> VersionSet::CompactRange(int level, const std::string_view* begin,

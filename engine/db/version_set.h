@@ -43,11 +43,20 @@ class Version {
  public:
   explicit Version(TableCache* table_cache) : table_cache_(table_cache) {}
 
+  // A file of this version and its level.
+  struct FileRef {
+    FileMetaData* file = nullptr;
+    int level = -1;
+  };
+
   // Looks user_key up as of sequence seq, level by level. OK with *value set
   // when the newest visible entry is a value; NotFound when it is a deletion
-  // or there is none.
+  // or there is none. When the read searched more than one file,
+  // *seek_charge names the first, whose seek budget the caller charges
+  // (SeekBudget::Charge, then
+  // VersionSet::MarkForSeekCompaction when it runs out); otherwise it is empty.
   absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
-                   std::string* value) const;
+                   std::string* value, FileRef* seek_charge) const;
 
   // Appends iterators that together yield every entry of this version: one
   // per L0 file, one concatenating iterator per deeper level.
@@ -82,6 +91,8 @@ class Compaction {
   size_t num_input_files() const { return inputs_[0].size() + inputs_[1].size(); }
   uint64_t max_output_file_size() const { return max_output_file_size_; }
   bool is_manual() const { return manual_; }
+  // Picked because reads used up a file's seek budget (not for size).
+  bool is_seek_compaction() const { return seek_; }
   const std::shared_ptr<const Version>& input_version() const { return input_version_; }
 
   // One input file, nothing to merge with and little grandparent overlap: the
@@ -110,6 +121,7 @@ class Compaction {
   uint64_t max_output_file_size_;
   uint64_t max_grandparent_overlap_bytes_;
   bool manual_ = false;
+  bool seek_ = false;
   std::shared_ptr<const Version> input_version_;
   std::array<FileList, 2> inputs_;
   FileList grandparents_;
@@ -150,9 +162,15 @@ class VersionSet {
   SequenceNumber LastSequence() const { return last_sequence_; }
   void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
 
-  // The level most in need of compaction (score >= 1), or nullptr.
+  // The level most in need of compaction (score >= 1); when none is, the
+  // file whose seek budget ran out (ChargeSeek); or nullptr.
   // Skips files already being compacted; at most one L0 compaction runs.
   std::unique_ptr<Compaction> PickCompaction();
+
+  // Records that reads used up f's seek budget (f from Version::Get, maybe
+  // of an older version than current()). True when f, still live, is now
+  // due for compaction: the caller schedules work.
+  bool MarkForSeekCompaction(const Version::FileRef& f);
   // Inputs of a manual compaction of [begin, end] at level; nullptr when
   // the level has nothing there, or when those files are busy (*busy set).
   std::unique_ptr<Compaction> CompactRange(int level, const std::string_view* begin,
@@ -172,6 +190,7 @@ class VersionSet {
                                                             TableCache* table_cache);
   void Install(std::shared_ptr<Version> v);
   void WriteSnapshot(std::string* record) const;
+  std::unique_ptr<Compaction> PickSeekCompaction();
   // Completes c: inputs from level + 1, grandparents, compaction pointer.
   bool SetupOtherInputs(Compaction* c);
 
@@ -195,6 +214,9 @@ class VersionSet {
   std::list<std::weak_ptr<const Version>> live_versions_;
   std::array<std::string, kNumLevels> compact_pointer_;
   bool l0_compaction_running_ = false;
+  // The file that reads want compacted (MarkForSeekCompaction), its level.
+  std::shared_ptr<FileMetaData> seek_compaction_file_;
+  int seek_compaction_level_ = 0;
 };
 
 }  // namespace lsm
