@@ -148,9 +148,18 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
   // Files that hand out their own memory (memory-mapped ones) leave scratch
   // untouched: the checksum and decompression then read the mapping
   // directly, and only the final block contents are copied.
-  std::unique_ptr<char[]> scratch(new char[n + kBlockTrailerSize]);
+  // Everything read is copied out before returning, so a per-thread buffer
+  // serves ordinary block sizes without an allocation per read.
+  constexpr size_t kReusableScratch = 64 << 10;
+  thread_local const std::unique_ptr<char[]> reusable(new char[kReusableScratch]);
+  std::unique_ptr<char[]> owned;
+  char* scratch = reusable.get();
+  if (n + kBlockTrailerSize > kReusableScratch) {
+    owned.reset(new char[n + kBlockTrailerSize]);
+    scratch = owned.get();
+  }
   std::string_view got;
-  absl::Status s = file->Read(offset, n + kBlockTrailerSize, &got, scratch.get());
+  absl::Status s = file->Read(offset, n + kBlockTrailerSize, &got, scratch);
   if (!s.ok()) return s;
   if (got.size() != n + kBlockTrailerSize) {
     return BlockError(offset, absl::StrCat("truncated (read ", got.size(), " of ",
