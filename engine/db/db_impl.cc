@@ -50,6 +50,7 @@ struct DBImpl::Writer {
   explicit Writer(Mutex* mu) : cv(mu) {}
   WriteBatch* batch = nullptr;
   bool sync = false;
+  std::thread::id thread = std::this_thread::get_id();
   bool done = false;
   absl::Status status;
   CondVar cv;
@@ -457,14 +458,17 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
 
   MutexLock l(&mutex_);
   writers_.push_back(&w);
+  if (gathering_leader_ != nullptr) gathering_leader_->cv.Signal();
   while (!w.done && &w != writers_.front()) w.cv.Wait();
   if (w.done) return w.status;
 
   // This thread leads a group: it writes the batches of the writers queued
   // behind it as one WAL record.
   absl::Status s = MakeRoomForWrite(/*force=*/false);
+  if (s.ok() && w.sync) GatherSyncGroup(&w);
   SequenceNumber last_sequence = versions_->LastSequence();
   Writer* last_writer = &w;
+  bool synced = false;  // the group's WAL record was synced
   if (s.ok()) {
     bool need_sync = false;
     WriteBatch* group = BuildBatchGroup(&last_writer, &need_sync);
@@ -476,12 +480,19 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
       // both are safe without the lock; readers of the memtable are lock-free.
       mutex_.Unlock();
       s = log_->AddRecord(group->rep());
-      if (s.ok() && need_sync) s = logfile_->Sync();
+      uint64_t sync_micros = 0;
+      if (s.ok() && need_sync) {
+        const uint64_t start = options_.env->NowMicros();
+        s = logfile_->Sync();
+        sync_micros = options_.env->NowMicros() - start;
+      }
       absl::Status insert;
       if (s.ok()) insert = InsertBatchIntoMemTable(*group, mem_.get());
       mutex_.Lock();
       if (s.ok() && !insert.ok()) s = insert;
+      if (need_sync) sync_micros_avg_ = (7 * sync_micros_avg_ + sync_micros) / 8;
     }
+    synced = s.ok() && need_sync;
     if (s.ok()) {
       versions_->SetLastSequence(last_sequence);
     } else {
@@ -495,10 +506,14 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
     write_groups_ += 1;
   }
 
+  if (synced) last_sync_group_.clear();
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
     writes_ += 1;
+    if (synced && last_sync_group_.size() < kMaxGatheredWriters) {
+      last_sync_group_.push_back(ready->thread);
+    }
     if (ready != &w) {
       ready->status = s;
       ready->done = true;
@@ -508,6 +523,30 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();
   return s;
+}
+
+void DBImpl::GatherSyncGroup(Writer* leader) {
+  // The writers of the last synced group were released when their sync
+  // finished; a thread that writes in a loop is already on its way back with
+  // its next write. Without waiting for them, the threads split into two
+  // cohorts that take turns, each paying a full sync for half of the writers.
+  size_t returning = 0;
+  for (const std::thread::id& t : last_sync_group_) {
+    const bool queued = std::any_of(writers_.begin(), writers_.end(),
+                                    [&t](const Writer* q) { return q->thread == t; });
+    returning += queued ? 0 : 1;
+  }
+  if (returning == 0) return;
+  const size_t expected = writers_.size() + returning;
+  // A writer that does not come back costs at most half a sync.
+  const uint64_t deadline =
+      options_.env->NowMicros() + std::min<uint64_t>(sync_micros_avg_ / 2, kMaxGatherMicros);
+  gathering_leader_ = leader;
+  for (uint64_t now = options_.env->NowMicros(); writers_.size() < expected && now < deadline;
+       now = options_.env->NowMicros()) {
+    leader->cv.WaitForMicros(static_cast<int64_t>(deadline - now));
+  }
+  gathering_leader_ = nullptr;
 }
 
 WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer, bool* need_sync) {

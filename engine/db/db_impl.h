@@ -14,6 +14,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/db/table_cache.h"
 #include "engine/db/version_set.h"
@@ -87,6 +89,10 @@ class DBImpl final : public DB {
   // Write without the per-entry limit checks (Put and Delete check first).
   absl::Status WriteInternal(const WriteOptions& options, WriteBatch* batch);
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Called by the leader of a sync write: waits (briefly, bounded by a
+  // half of a recent sync) for the writers of the last synced group that
+  // are not queued again yet, so that one sync serves all of them.
+  void GatherSyncGroup(Writer* leader) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   WriteBatch* BuildBatchGroup(Writer** last_writer, bool* need_sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
@@ -128,6 +134,12 @@ class DBImpl final : public DB {
   std::unique_ptr<log::Writer> log_ ABSL_GUARDED_BY(mutex_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mutex_);
   WriteBatch group_batch_ ABSL_GUARDED_BY(mutex_);
+  // Sync-group gathering (GatherSyncGroup).
+  static constexpr size_t kMaxGatheredWriters = 64;
+  static constexpr uint64_t kMaxGatherMicros = 2000;
+  std::vector<std::thread::id> last_sync_group_ ABSL_GUARDED_BY(mutex_);
+  Writer* gathering_leader_ ABSL_GUARDED_BY(mutex_) = nullptr;
+  uint64_t sync_micros_avg_ ABSL_GUARDED_BY(mutex_) = 0;  // moving average of WAL syncs
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_ ABSL_GUARDED_BY(mutex_);
   std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mutex_);
   bool flush_scheduled_ ABSL_GUARDED_BY(mutex_) = false;

@@ -315,5 +315,72 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
   EXPECT_EQ(ReadAll(db_.get()).size(), static_cast<size_t>(kWriters * kPerWriter));
 }
 
+// Files whose Sync takes a fixed time, like a disk flush.
+class SlowSyncEnv : public EnvWrapper {
+ public:
+  SlowSyncEnv(Env* base, int64_t sync_micros) : EnvWrapper(base), sync_micros_(sync_micros) {}
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    auto f = EnvWrapper::NewWritableFile(path);
+    if (!f.ok()) return f.status();
+    return std::unique_ptr<WritableFile>(new File(std::move(*f), this));
+  }
+
+ private:
+  class File : public WritableFile {
+   public:
+    File(std::unique_ptr<WritableFile> f, SlowSyncEnv* env) : f_(std::move(f)), env_(env) {}
+    absl::Status Append(std::string_view data) override { return f_->Append(data); }
+    absl::Status Flush() override { return f_->Flush(); }
+    absl::Status Sync() override {
+      env_->SleepForMicroseconds(env_->sync_micros_);
+      return f_->Sync();
+    }
+    absl::Status Close() override { return f_->Close(); }
+
+   private:
+    std::unique_ptr<WritableFile> f_;
+    SlowSyncEnv* env_;
+  };
+  const int64_t sync_micros_;
+};
+
+uint64_t StatAfter(const std::string& stats, const std::string& label) {
+  const size_t at = stats.find(label);
+  if (at == std::string::npos) return UINT64_MAX;
+  return std::strtoull(stats.c_str() + at + label.size(), nullptr, 10);
+}
+
+// Threads that each write with sync in a loop share syncs: the leader of a
+// group waits (for at most half a sync) for the writers the last sync
+// released, instead of the threads splitting into two cohorts that take
+// turns with half of the writers each.
+TEST(DBGroupCommitTest, SyncWritersFromManyThreadsShareSyncs) {
+  std::unique_ptr<Env> mem = NewMemEnv(Env::Default());
+  SlowSyncEnv env(mem.get(), 20000);
+  Options o = SmallOptions(&env);
+  auto db = DB::Open(o, "/db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  constexpr int kThreads = 4, kPerThread = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      WriteOptions wo;
+      wo.sync = true;
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
+        ASSERT_TRUE((*db)->Put(wo, k, k).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const std::string stats = *(*db)->GetProperty("lsm.stats");
+  const uint64_t syncs = StatAfter(stats, "WAL syncs: ");
+  std::printf("%d threads x %d sync writes: %llu WAL syncs\n", kThreads, kPerThread,
+              static_cast<unsigned long long>(syncs));
+  // Two cohorts would need 50 syncs; full groups need 25.
+  EXPECT_LE(syncs, kThreads * kPerThread / 3u) << stats;
+  EXPECT_EQ(ReadAll(db->get()).size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
 }  // namespace
 }  // namespace lsm
