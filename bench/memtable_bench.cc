@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -136,6 +137,31 @@ void BM_Scan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Scan);
+
+// The floor under random inserts into a memtable larger than the CPU caches:
+// one dependent load at a random cache line of a region of the given size
+// (a pointer chase through a random cycle). A skiplist search is a chain of
+// such loads, each needing the node found by the one before; an insert into
+// a full-size memtable costs about that many of these.
+void BM_DependentLoadFloor(benchmark::State& state) {
+  const size_t lines = static_cast<size_t>(state.range(0)) / 64;
+  struct alignas(64) Line {
+    size_t next;
+  };
+  std::unique_ptr<Line[]> mem(new Line[lines]);
+  std::vector<size_t> order(lines);
+  for (size_t i = 0; i < lines; ++i) order[i] = i;
+  Random rnd(42);
+  for (size_t i = lines - 1; i > 0; --i) std::swap(order[i], order[rnd.Uniform(i + 1)]);
+  for (size_t i = 0; i < lines; ++i) mem[order[i]].next = order[(i + 1) % lines];
+  size_t p = order[0];
+  for (auto _ : state) {
+    p = mem[p].next;
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DependentLoadFloor)->Arg(1 << 20)->Arg(16 << 20)->Arg(64 << 20);
 
 }  // namespace
 }  // namespace lsm

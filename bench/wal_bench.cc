@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/bench_path.h"
 #include "benchmark/benchmark.h"
 #include "engine/util/random.h"
 #include "engine/wal/log_format.h"
@@ -25,12 +26,6 @@ namespace {
 
 // A log file is restarted when it grows past this, to bound disk use.
 constexpr uint64_t kMaxFileSize = 256ull << 20;
-
-std::string BenchPath(const char* name) {
-  const char* dir = std::getenv("LSM_BENCH_DIR");
-  if (dir == nullptr) dir = std::getenv("BUILD_WORKING_DIRECTORY");
-  return std::string(dir != nullptr ? dir : ".") + "/" + name;
-}
 
 void BM_WalAppend(benchmark::State& state, bool sync) {
   const size_t record_size = static_cast<size_t>(state.range(0));
