@@ -9,10 +9,12 @@
 #   --name      report folder under bench/reports/ (default: quick or full)
 #   --engines   comma list passed to --engine (default: every engine built in)
 #
-# Builds //bench:db_bench with --config=opt, runs every engine in one process
-# (so the ratios come from the same run), then writes the report with
-# bench/report/make_report.py into bench/reports/<name>/: README.md (tables),
-# ops_per_sec.svg and p99_latency.svg (charts), results.json, console.txt.
+# Builds //bench:db_bench and the micro suite with --config=opt, runs every
+# engine in one process (so the ratios come from the same run), then the micro
+# suite (min time 0.05 s with --quick, 0.5 s otherwise), then writes the report
+# with bench/report/make_report.py into bench/reports/<name>/: README.md
+# (tables), ops_per_sec.svg and p99_latency.svg (charts), results.json,
+# console.txt, and micro/<binary>.{json,txt}.
 # Extra flags after "--" go to db_bench (e.g. -- --threads=2 --db=/mnt/ssd/x).
 set -euo pipefail
 
@@ -47,9 +49,12 @@ else
   title="lsm vs LevelDB vs RocksDB — full comparison (1M keys)"
 fi
 
+micro_benches=(memtable_bench wal_bench table_bench db_micro_bench)
+
 cd "$root"
-./bazelw build --config=opt //bench:db_bench >&2
-bin="$(./bazelw info --config=opt bazel-bin 2>/dev/null)/bench/db_bench"
+./bazelw build --config=opt //bench:db_bench "${micro_benches[@]/#/\/\/bench:}" >&2
+bindir="$(./bazelw info --config=opt bazel-bin 2>/dev/null)/bench"
+bin="$bindir/db_bench"
 [[ -x "$bin" ]] || { echo "run_comparison.sh: $bin was not built" >&2; exit 1; }
 
 out="$root/bench/reports/$name"
@@ -58,5 +63,21 @@ args=(--num="$num" --benchmarks="$benchmarks" --json="$out/results.json")
 [[ -n "$engines" ]] && args+=(--engine="$engines")
 echo "run_comparison.sh: $bin ${args[*]} ${extra[*]:-}" >&2
 "$bin" "${args[@]}" "${extra[@]}" | tee "$out/console.txt"
-python3 "$root/bench/report/make_report.py" --title "$title" --out "$out" "$out/results.json"
+
+# The micro suite, with a short min time in --quick. Its files go to a
+# directory on the real disk (/tmp may be a tmpfs, where fdatasync is free).
+micro="$out/micro"
+mkdir -p "$micro"
+scratch="$(mktemp -d "$root/.bench-scratch.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+min_time=0.5
+((quick)) && min_time=0.05
+for b in "${micro_benches[@]}"; do
+  echo "run_comparison.sh: $b --benchmark_min_time=$min_time" >&2
+  LSM_BENCH_DIR="$scratch" "$bindir/$b" --benchmark_min_time="$min_time" \
+    --benchmark_out="$micro/$b.json" --benchmark_out_format=json | tee "$micro/$b.txt"
+done
+
+python3 "$root/bench/report/make_report.py" --title "$title" --out "$out" --micro "$micro" \
+  "$out/results.json"
 echo "run_comparison.sh: report in ${out#"$root"/}/README.md" >&2

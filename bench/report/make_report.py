@@ -275,10 +275,45 @@ def render(doc, out_dir, title):
     return "\n".join(out) + "\n"
 
 
+MICRO_COUNTERS_SKIPPED = {"name", "run_name", "run_type", "repetitions", "repetition_index",
+                          "threads", "iterations", "real_time", "cpu_time", "time_unit",
+                          "family_index", "per_family_instance_index", "aggregate_name",
+                          "items_per_second", "bytes_per_second", "error_occurred",
+                          "error_message"}
+
+
+def render_micro(micro_dir):
+    """A Markdown section from the Google Benchmark JSON files in micro_dir."""
+    out = ["## Micro suite (Google Benchmark, short min time)\n"]
+    for fname in sorted(os.listdir(micro_dir)):
+        if not fname.endswith(".json"):
+            continue
+        with open(os.path.join(micro_dir, fname), encoding="utf-8") as f:
+            doc = json.load(f)
+        out.append(f"### `{fname[:-5]}`\n")
+        out.append("| benchmark | time | CPU | items/s | bytes/s | counters |")
+        out.append("|---|---:|---:|---:|---:|---|")
+        for b in doc.get("benchmarks", []):
+            unit = b.get("time_unit", "ns")
+            if b.get("error_occurred"):
+                out.append(f"| `{b['name']}` | error: {b.get('error_message', '')} | | | | |")
+                continue
+            counters = ", ".join(f"{k} {v:.3g}" for k, v in b.items()
+                                 if k not in MICRO_COUNTERS_SKIPPED and isinstance(v, (int, float)))
+            bps = b.get("bytes_per_second")
+            out.append("| " + " | ".join([
+                f"`{b['name']}`", f"{b['real_time']:.4g} {unit}", f"{b['cpu_time']:.4g} {unit}",
+                fmt_num(b.get("items_per_second")),
+                "–" if bps is None else f"{bps / 1e6:.1f} MB/s", counters]) + " |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--title", default="lsm vs LevelDB vs RocksDB (db_bench)")
+    parser.add_argument("--micro", help="directory of Google Benchmark JSON files to append")
     parser.add_argument("inputs", nargs="+", help="db_bench --json files")
     args = parser.parse_args(argv)
     doc = load(args.inputs)
@@ -287,6 +322,8 @@ def main(argv):
         json.dump(doc, f, indent=2)
         f.write("\n")
     text = render(doc, args.out, args.title)
+    if args.micro:
+        text += "\n" + render_micro(args.micro)
     with open(os.path.join(args.out, "README.md"), "w", encoding="utf-8") as f:
         f.write(text)
     print(f"make_report: wrote {os.path.join(args.out, 'README.md')}")

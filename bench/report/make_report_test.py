@@ -90,6 +90,26 @@ class MakeReportTest(unittest.TestCase):
         _, text = self.run_report([DOC, newer])
         self.assertIn("| `readrandom` | 50,000 | 100,000 | 25,000 | **0.50×** | 2.00× |", text)
 
+    def test_micro_suite_section(self):
+        micro = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        with open(os.path.join(micro, "wal_bench.json"), "w", encoding="utf-8") as f:
+            json.dump({"benchmarks": [
+                {"name": "BM_SyncPair/128", "real_time": 250.5, "cpu_time": 20.25,
+                 "time_unit": "us", "iterations": 10, "wal/raw": 1.04},
+                {"name": "BM_Broken", "error_occurred": True, "error_message": "open failed"},
+            ]}, f)
+        tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        path = os.path.join(tmp, "in.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(DOC, f)
+        out = os.path.join(tmp, "out")
+        self.assertEqual(make_report.main(["--out", out, "--micro", micro, path]), 0)
+        with open(os.path.join(out, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("### `wal_bench`", text)
+        self.assertIn("| `BM_SyncPair/128` | 250.5 us | 20.25 us | – | – | wal/raw 1.04 |", text)
+        self.assertIn("| `BM_Broken` | error: open failed |", text)
+
 
 if __name__ == "__main__":
     unittest.main()
