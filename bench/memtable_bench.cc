@@ -130,7 +130,7 @@ void BM_Scan(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     if (!iter->Valid()) iter->SeekToFirst();
-    bytes += iter->key().size();
+    bytes += iter->key().size() + iter->value().size();
     iter->Next();
   }
   benchmark::DoNotOptimize(bytes);
