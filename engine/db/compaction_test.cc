@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cstdlib>
 
 #include "engine/db/db_test_util.h"
 #include "engine/env/fault_injection_env.h"
@@ -26,6 +27,13 @@ class CompactionTest : public ::testing::Test {
   }
   int FilesAtLevel(int level) {
     return std::stoi(*db_->GetProperty("lsm.num-files-at-level" + std::to_string(level)));
+  }
+
+  int CompactionsForReads() {
+    const std::string stats = *db_->GetProperty("lsm.stats");
+    const std::string label = "compactions for reads: ";
+    const size_t at = stats.find(label);
+    return at == std::string::npos ? -1 : std::atoi(stats.c_str() + at + label.size());
   }
 
   std::unique_ptr<Env> env_;
@@ -123,8 +131,7 @@ TEST_F(CompactionTest, ReadsThatLookPastAFileGetItCompacted) {
   EXPECT_EQ(FilesAtLevel(0), 1) << "compacted before its seek budget ran out";
   read(100);
   EXPECT_EQ(FilesAtLevel(0), 0) << *db_->GetProperty("lsm.stats");
-  const std::string stats = *db_->GetProperty("lsm.stats");
-  EXPECT_NE(stats.find("compactions for reads: 1\n"), std::string::npos) << stats;
+  EXPECT_EQ(CompactionsForReads(), 1) << *db_->GetProperty("lsm.stats");
 
   // Nothing was lost or resurrected on the way down.
   const auto all = ReadAll(db_.get());
@@ -132,6 +139,45 @@ TEST_F(CompactionTest, ReadsThatLookPastAFileGetItCompacted) {
   EXPECT_EQ(all.at(Key(0)), "new");
   EXPECT_EQ(all.at(Key(999)), "new");
   EXPECT_EQ(all.at(Key(500)), "old");
+}
+
+// Scans charge files too: about once per MiB read, the iterator samples the
+// key it is on, and a file that a point read of that key would search before
+// another one is charged (LevelDB's read sampling).
+TEST_F(CompactionTest, ScansThatReadPastAFileGetItCompacted) {
+  constexpr int kKeys = 400;
+  const std::string big(10 << 10, 'v');  // 400 x 10 KiB: 4 MiB per scan
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), big).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), Key(0), "new").ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), Key(kKeys - 1), "new").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  ASSERT_EQ(FilesAtLevel(0), 1);
+
+  auto scan = [&](int times) {
+    for (int t = 0; t < times; ++t) {
+      std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+      int n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+      ASSERT_TRUE(it->status().ok()) << it->status();
+      ASSERT_EQ(n, kKeys);
+    }
+    ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  };
+  // 40 MiB read: about 40 samples, far from the L0 file's budget of 100.
+  scan(10);
+  EXPECT_EQ(FilesAtLevel(0), 1) << "compacted before its seek budget ran out";
+  // 160 MiB more: about 160 samples.
+  scan(40);
+  EXPECT_EQ(FilesAtLevel(0), 0) << *db_->GetProperty("lsm.stats");
+  // The L0 file's, and then possibly its output's at L1, which the scans
+  // keep reading past on its way to the level that holds the rest.
+  EXPECT_GE(CompactionsForReads(), 1) << *db_->GetProperty("lsm.stats");
+  const auto all = ReadAll(db_.get());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(all.at(Key(0)), "new");
+  EXPECT_EQ(all.at(Key(1)), big);
 }
 
 TEST(CompactionFaultTest, FailedCompactionWriteLosesNothing) {

@@ -934,11 +934,14 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
   Version::FileRef seek_charge;
   s = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
-  if (seek_charge.file != nullptr && seek_charge.file->allowed_seeks.Charge()) {
-    MutexLock l(&mutex_);
-    if (versions_->MarkForSeekCompaction(seek_charge)) MaybeScheduleWork();
-  }
+  ChargeSeek(seek_charge);
   return s;
+}
+
+void DBImpl::ChargeSeek(const Version::FileRef& f) {
+  if (f.file == nullptr || !f.file->allowed_seeks.Charge()) return;
+  MutexLock l(&mutex_);
+  if (versions_->MarkForSeekCompaction(f)) MaybeScheduleWork();
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
@@ -950,8 +953,12 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
   // The cleanup keeps the memtables and the version alive as long as the
   // iterator (it is destroyed after the merged iterator).
-  return NewDBIterator(std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
-                       [rs]() {});
+  std::shared_ptr<const Version> version = rs.version;
+  return NewDBIterator(
+      std::move(merged), rs.sequence, options.lower_bound, options.upper_bound, [rs]() {},
+      [this, version](std::string_view internal_key) {
+        ChargeSeek(version->SampleRead(internal_key));
+      });
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

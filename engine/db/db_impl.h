@@ -89,6 +89,9 @@ class DBImpl final : public DB {
   // Write without the per-entry limit checks (Put and Delete check first).
   absl::Status WriteInternal(const WriteOptions& options, WriteBatch* batch);
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Spends one seek of f's budget (nothing when f is empty); schedules its
+  // compaction when the budget runs out.
+  void ChargeSeek(const Version::FileRef& f) ABSL_LOCKS_EXCLUDED(mutex_);
   // Called by the leader of a sync write: waits (briefly, bounded by a
   // half of a recent sync) for the writers of the last synced group that
   // are not queued again yet, so that one sync serves all of them.

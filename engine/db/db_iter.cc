@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/util/random.h"
 
 namespace lsm {
 
@@ -16,12 +17,16 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(std::unique_ptr<Iterator> iter, SequenceNumber seq, std::optional<std::string> lower,
-         std::optional<std::string> upper, std::function<void()> cleanup)
+         std::optional<std::string> upper, std::function<void()> cleanup, ReadSampler sample)
       : iter_(std::move(iter)),
         sequence_(seq),
         lower_(std::move(lower)),
         upper_(std::move(upper)),
-        cleanup_(std::move(cleanup)) {}
+        cleanup_(std::move(cleanup)),
+        sample_(std::move(sample)),
+        rnd_(reinterpret_cast<uintptr_t>(this) ^ seq) {
+    bytes_until_sample_ = NextSamplePeriod();
+  }
 
   ~DBIter() override {
     iter_.reset();
@@ -127,13 +132,25 @@ class DBIter final : public Iterator {
   }
 
   bool ParseCurrent(ParsedInternalKey* p) {
-    if (!ParseInternalKey(iter_->key(), p)) {
+    const std::string_view ikey = iter_->key();
+    if (!ParseInternalKey(ikey, p)) {
       status_ = absl::DataLossError(absl::StrCat("malformed internal key in iterator"));
       valid_ = false;
       return false;
     }
+    if (sample_) {
+      bytes_until_sample_ -= static_cast<int64_t>(ikey.size() + iter_->value().size());
+      while (bytes_until_sample_ <= 0) {
+        bytes_until_sample_ += NextSamplePeriod();
+        sample_(ikey);
+      }
+    }
     return true;
   }
+
+  // Uniform in [0, 2 * kReadSamplePeriod): one sample per kReadSamplePeriod
+  // bytes on average.
+  int64_t NextSamplePeriod() { return static_cast<int64_t>(rnd_.Uniform(2 * kReadSamplePeriod)); }
 
   // Advances the internal iterator past every entry of user_key.
   void SkipPastUserKey(std::string_view user_key) {
@@ -200,6 +217,9 @@ class DBIter final : public Iterator {
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_, upper_;
   std::function<void()> cleanup_;
+  const ReadSampler sample_;
+  Random rnd_;
+  int64_t bytes_until_sample_ = 0;
   Direction direction_ = kForward;
   bool valid_ = false;
   absl::Status status_;
@@ -213,9 +233,9 @@ std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::function<void()> cleanup) {
+                                        std::function<void()> cleanup, ReadSampler sample) {
   return std::make_unique<DBIter>(std::move(internal), sequence, std::move(lower_bound),
-                                  std::move(upper_bound), std::move(cleanup));
+                                  std::move(upper_bound), std::move(cleanup), std::move(sample));
 }
 
 }  // namespace lsm

@@ -6,23 +6,33 @@
 #ifndef LSM_ENGINE_DB_DB_ITER_H_
 #define LSM_ENGINE_DB_DB_ITER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/memtable/dbformat.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
 
-// internal: a merged iterator over internal keys. `pinned` is destroyed
-// after the iterator (it keeps memtables and the Version alive).
+// Called with the internal key of an entry the iterator read, about once per
+// kReadSamplePeriod bytes read (at random, so every entry has the same
+// chance): the DB charges a file that makes reads of that key visit more
+// than one sorted run (see Version::SampleRead).
+using ReadSampler = std::function<void(std::string_view internal_key)>;
+inline constexpr int64_t kReadSamplePeriod = int64_t{1} << 20;
+
+// internal: a merged iterator over internal keys. `cleanup` runs after the
+// internal iterator is destroyed (it releases the memtables and the Version).
+// `sample` may be empty (no sampling).
 std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::function<void()> cleanup);
+                                        std::function<void()> cleanup, ReadSampler sample);
 
 }  // namespace lsm
 

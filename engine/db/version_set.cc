@@ -201,6 +201,25 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
   return absl::NotFoundError("");
 }
 
+Version::FileRef Version::SampleRead(std::string_view internal_key) const {
+  const std::string_view user_key = ExtractUserKey(internal_key);
+  FileRef first;
+  int matches = 0;
+  auto note = [&](const std::shared_ptr<FileMetaData>& f, int level) {
+    if (matches++ == 0) first = FileRef{f.get(), level};
+  };
+  for (const auto& f : files_[0]) {
+    if (user_key >= SmallestUserKey(*f) && user_key <= LargestUserKey(*f)) note(f, 0);
+  }
+  const std::string lookup = MakeLookupKey(user_key, kMaxSequenceNumber);
+  for (int level = 1; level < kNumLevels && matches < 2; ++level) {
+    const FileList& files = files_[level];
+    const size_t i = FindFile(files, lookup);
+    if (i < files.size() && user_key >= SmallestUserKey(*files[i])) note(files[i], level);
+  }
+  return matches >= 2 ? first : FileRef();
+}
+
 void Version::AddIterators(const ReadOptions& options,
                            std::vector<std::unique_ptr<Iterator>>* iters) const {
   for (const auto& f : files_[0]) {

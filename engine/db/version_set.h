@@ -58,6 +58,11 @@ class Version {
   absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
                    std::string* value, FileRef* seek_charge) const;
 
+  // For a key an iterator read (DBIter's read sampling): the first file a
+  // point read of its user key would search, when such a read would search
+  // more than one file (the file to charge, as Get's seek_charge); else empty.
+  FileRef SampleRead(std::string_view internal_key) const;
+
   // Appends iterators that together yield every entry of this version: one
   // per L0 file, one concatenating iterator per deeper level.
   void AddIterators(const ReadOptions& options,
