@@ -51,7 +51,9 @@ TEST(VersionEditTest, EveryTruncationIsDataLossOrAShorterValidEdit) {
     absl::Status s = parsed.DecodeFrom(std::string_view(encoded.data(), len));
     // A cut exactly between fields decodes as a smaller edit; any other cut
     // must be reported.
-    if (!s.ok()) EXPECT_TRUE(absl::IsDataLoss(s)) << len << ": " << s;
+    if (!s.ok()) {
+      EXPECT_TRUE(absl::IsDataLoss(s)) << len << ": " << s;
+    }
   }
 }
 
