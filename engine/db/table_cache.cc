@@ -8,31 +8,6 @@
 
 namespace lsm {
 
-namespace {
-
-// Forwards to an iterator over a table and keeps the table alive.
-class TablePinningIterator final : public Iterator {
- public:
-  TablePinningIterator(std::shared_ptr<Table> table, std::unique_ptr<Iterator> it)
-      : table_(std::move(table)), it_(std::move(it)) {}
-  bool Valid() const override { return it_->Valid(); }
-  void SeekToFirst() override { it_->SeekToFirst(); }
-  void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(std::string_view t) override { it_->Seek(t); }
-  void SeekForPrev(std::string_view t) override { it_->SeekForPrev(t); }
-  void Next() override { it_->Next(); }
-  void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return it_->key(); }
-  std::string_view value() const override { return it_->value(); }
-  absl::Status status() const override { return it_->status(); }
-
- private:
-  std::shared_ptr<Table> table_;  // destroyed after it_
-  std::unique_ptr<Iterator> it_;
-};
-
-}  // namespace
-
 TableCache::TableCache(std::string dbname, const Options& options, BlockCache* block_cache)
     : dbname_(std::move(dbname)),
       env_(options.env),
@@ -91,8 +66,8 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
                                                   uint64_t file_number, uint64_t file_size) {
   auto table = FindTable(file_number, file_size);
   if (!table.ok()) return NewErrorIterator(table.status());
-  std::unique_ptr<Iterator> it = (*table)->NewIterator(options);
-  return std::make_unique<TablePinningIterator>(std::move(*table), std::move(it));
+  const Table* t = table->get();
+  return t->NewIterator(options, *std::move(table));
 }
 
 absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,

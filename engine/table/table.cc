@@ -199,13 +199,17 @@ std::unique_ptr<Iterator> Table::NewIndexIterator() const {
   return index_block_->NewIterator(KeyOrder::kInternal);
 }
 
-std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options) const {
+std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
+                                             std::shared_ptr<const Table> pin) const {
   ReadOptions block_options;
   block_options.verify_checksums = options.verify_checksums;
   block_options.fill_cache = options.fill_cache;
   return NewTwoLevelIterator(
       NewIndexIterator(),
-      [this, block_options](std::string_view index_value) -> std::unique_ptr<Iterator> {
+      // The block opener lives as long as the iterator: holding the pin
+      // there keeps the table alive without another layer of iterator.
+      [this, block_options, pin = std::move(pin)](
+          std::string_view index_value) -> std::unique_ptr<Iterator> {
         absl::StatusOr<std::shared_ptr<const Block>> block =
             ReadDataBlock(block_options, index_value);
         if (!block.ok()) return NewErrorIterator(block.status());

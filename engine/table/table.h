@@ -64,7 +64,10 @@ class Table {
 
   // An iterator over every entry (internal keys), forward and backward.
   // ReadOptions bounds are not applied here (the DB iterator applies them).
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) const;
+  // The table must outlive the iterator, unless `pin` owns the table: the
+  // iterator then keeps it alive itself.
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
+                                        std::shared_ptr<const Table> pin = nullptr) const;
 
   // The approximate file offset where the data for key begins (or would).
   uint64_t ApproximateOffsetOf(std::string_view internal_key) const;

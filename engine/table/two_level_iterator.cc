@@ -11,7 +11,7 @@ namespace {
 class TwoLevelIterator final : public Iterator {
  public:
   TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockOpener open_block)
-      : index_(std::move(index_iter)), open_block_(std::move(open_block)) {}
+      : open_block_(std::move(open_block)), index_(std::move(index_iter)) {}
 
   bool Valid() const override { return data_ != nullptr && data_->Valid(); }
 
@@ -127,8 +127,10 @@ class TwoLevelIterator final : public Iterator {
     SetDataIterator(open_block_(handle));
   }
 
-  const std::unique_ptr<Iterator> index_;
+  // Destroyed last: what the opener owns (a pinned table) outlives the
+  // iterators over it.
   const BlockOpener open_block_;
+  const std::unique_ptr<Iterator> index_;
   std::unique_ptr<Iterator> data_;  // may be null
   std::string data_handle_;         // index value data_ was opened from
 };

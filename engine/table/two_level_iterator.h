@@ -24,7 +24,8 @@ namespace lsm {
 using BlockOpener = std::function<std::unique_ptr<Iterator>(std::string_view index_value)>;
 
 // The keys of index_iter must be separators: each >= every key of its block
-// and < every key of the next block.
+// and < every key of the next block. open_block is destroyed after both
+// iterators, so whatever it owns (a pinned table) outlives them.
 std::unique_ptr<Iterator> NewTwoLevelIterator(std::unique_ptr<Iterator> index_iter,
                                               BlockOpener open_block);
 
