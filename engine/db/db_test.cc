@@ -201,6 +201,32 @@ TEST_F(DBTest, IteratorKeepsItsViewAcrossFlushAndCompaction) {
   EXPECT_TRUE(it->status().ok());
 }
 
+// An iterator pins the tables it reads: evicted from the table cache and
+// deleted by a compaction, they still serve it.
+TEST_F(DBTest, IteratorOutlivesTableCacheEvictionAndCompaction) {
+  Options o = SmallOptions(env_.get());
+  o.max_open_files = 20;  // the smallest allowed: a table cache of 10 tables
+  Reopen(o);
+  constexpr int kKeys = 5000;  // about 10 MiB with the values below: many tables
+  Random rnd(7);
+  auto put = [&](const char* version) {
+    for (int i = 0; i < kKeys; ++i) {
+      ASSERT_TRUE(db_->Put(wo_, std::to_string(100000 + i), version + rnd.Bytes(2000)).ok());
+    }
+    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  };
+  put("old");
+  ASSERT_GT(FilesOfType(env_.get(), "/db", FileType::kTable).size(), 20u);
+  auto it = db_->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  for (int i = 0; i < 10; ++i, it->Next()) ASSERT_TRUE(it->Valid());
+  put("new");
+  int n = 10;
+  for (; it->Valid(); it->Next(), ++n) ASSERT_EQ(it->value().substr(0, 3), "old") << it->key();
+  EXPECT_TRUE(it->status().ok()) << it->status();
+  EXPECT_EQ(n, kKeys);
+}
+
 TEST_F(DBTest, OpenOptionsBehaveAsNamed) {
   db_.reset();
   Options o = SmallOptions(env_.get());
