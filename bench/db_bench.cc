@@ -55,6 +55,10 @@ ABSL_FLAG(bool, use_existing_db, false,
 ABSL_FLAG(std::string, json, "", "Write all results as JSON to this file");
 ABSL_FLAG(bool, stats, false, "Print each engine's statistics after its run");
 ABSL_FLAG(uint64_t, write_buffer_size, 4 << 20, "Memtable size in bytes");
+ABSL_FLAG(uint64_t, target_file_size, 2 << 20,
+          "Size at which a compaction starts a new table (LevelDB: max_file_size)");
+ABSL_FLAG(uint64_t, max_bytes_for_level_base, 10 << 20,
+          "Target size of level 1, deeper levels 10x each (lsm, RocksDB; LevelDB's is 10 MiB)");
 ABSL_FLAG(uint64_t, block_size, 4096, "Data block size in bytes");
 ABSL_FLAG(uint64_t, cache_size, 8 << 20, "Block cache capacity in bytes");
 ABSL_FLAG(int32_t, bloom_bits, 10, "Bloom filter bits per key; 0 disables");
@@ -129,9 +133,11 @@ void PrintHeader(const BenchConfig& config, const std::vector<std::string>& engi
   std::printf("FileSize:   %.1f MB (estimated)\n", compressed * config.num / 1048576.0);
   const EngineOptions& o = config.engine_options;
   std::printf(
-      "Options:    write buffer %zu KiB, block %zu B, cache %zu KiB, bloom %d bits/key, %s, "
-      "%d background jobs\n",
-      o.write_buffer_size >> 10, o.block_size, o.block_cache_bytes >> 10, o.bloom_bits_per_key,
+      "Options:    write buffer %zu KiB, tables %zu KiB, L1 %llu KiB, block %zu B, cache %zu KiB, "
+      "bloom %d bits/key, %s, %d background jobs\n",
+      o.write_buffer_size >> 10, o.target_file_size >> 10,
+      static_cast<unsigned long long>(o.max_bytes_for_level_base >> 10), o.block_size,
+      o.block_cache_bytes >> 10, o.bloom_bits_per_key,
       o.compression ? "snappy" : "no compression", o.max_background_jobs);
   std::printf("CPU:        %d * %s (load average %.2f)\n", machine.nproc,
               machine.cpu_model.c_str(), machine.load_average);
@@ -166,6 +172,8 @@ int Main(int argc, char** argv) {
   config.use_existing_db = absl::GetFlag(FLAGS_use_existing_db);
   EngineOptions& o = config.engine_options;
   o.write_buffer_size = absl::GetFlag(FLAGS_write_buffer_size);
+  o.target_file_size = absl::GetFlag(FLAGS_target_file_size);
+  o.max_bytes_for_level_base = absl::GetFlag(FLAGS_max_bytes_for_level_base);
   o.block_size = absl::GetFlag(FLAGS_block_size);
   o.block_cache_bytes = absl::GetFlag(FLAGS_cache_size);
   o.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
@@ -182,6 +190,14 @@ int Main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError(
         "need key_size >= 1, 0 <= value_size <= 1 MiB, threads >= 1, batch_size >= 1, "
         "0 < compression_ratio <= 1"));
+  }
+
+  // LevelDB clamps max_file_size to [1 MiB, 1 GiB]: outside it the engines
+  // would not run with the same shape.
+  if (o.target_file_size < (1 << 20) || o.target_file_size > (1 << 30) ||
+      o.max_bytes_for_level_base < (1 << 20)) {
+    return Fail(absl::InvalidArgumentError(
+        "need 1 MiB <= target_file_size <= 1 GiB and max_bytes_for_level_base >= 1 MiB"));
   }
 
   const std::vector<std::string> engines = EnginesToRun(absl::GetFlag(FLAGS_engine));
@@ -231,6 +247,8 @@ int Main(int argc, char** argv) {
                    {"seed", config.seed},
                    {"benchmarks", benchmark_names},
                    {"write_buffer_size", o.write_buffer_size},
+                   {"target_file_size", o.target_file_size},
+                   {"max_bytes_for_level_base", o.max_bytes_for_level_base},
                    {"block_size", o.block_size},
                    {"cache_size", o.block_cache_bytes},
                    {"bloom_bits", o.bloom_bits_per_key},

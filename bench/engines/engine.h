@@ -32,10 +32,16 @@ namespace bench {
 
 // The options the engines share. Defaults follow the comparison's rules:
 // bloom 10 bits/key, snappy, 8 MiB block cache, 4 MiB write buffer, 4 KiB
-// blocks.
+// blocks, and LevelDB's tree shape (2 MiB tables, a 10 MiB level 1).
 struct EngineOptions {
   // Memtable size that triggers a flush to a level-0 table.
   size_t write_buffer_size = 4 << 20;
+  // Size at which a compaction starts a new output table (LevelDB:
+  // max_file_size; RocksDB: target_file_size_base).
+  size_t target_file_size = 2 << 20;
+  // Target size of level 1, each deeper level 10x larger (LevelDB's is fixed
+  // at 10 MiB and ignores this).
+  uint64_t max_bytes_for_level_base = 10 << 20;
   // Uncompressed size of a data block.
   size_t block_size = 4096;
   // Capacity of the block cache in bytes.

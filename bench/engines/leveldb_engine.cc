@@ -53,6 +53,7 @@ class LevelDBEngine final : public Engine {
     leveldb::Options opts;
     opts.create_if_missing = !options.must_exist;
     opts.write_buffer_size = options.write_buffer_size;
+    opts.max_file_size = options.target_file_size;
     opts.block_size = options.block_size;
     opts.block_cache = cache_.get();
     opts.filter_policy = filter_.get();

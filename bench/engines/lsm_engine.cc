@@ -42,6 +42,9 @@ class LsmEngine final : public Engine {
     lsm::Options opts;
     opts.create_if_missing = !options.must_exist;
     opts.write_buffer_size = options.write_buffer_size;
+    opts.target_file_size = options.target_file_size;
+    opts.max_bytes_for_level_base = options.max_bytes_for_level_base;
+    opts.level_size_multiplier = 10;
     opts.block_size = options.block_size;
     opts.block_cache_capacity = options.block_cache_bytes;
     opts.bloom_bits_per_key = options.bloom_bits_per_key;

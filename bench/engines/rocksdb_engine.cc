@@ -61,6 +61,9 @@ class RocksDBEngine final : public Engine {
     rocksdb::Options opts;
     opts.create_if_missing = !options.must_exist;
     opts.write_buffer_size = options.write_buffer_size;
+    opts.target_file_size_base = options.target_file_size;
+    opts.max_bytes_for_level_base = options.max_bytes_for_level_base;
+    opts.max_bytes_for_level_multiplier = 10;
     opts.compression =
         options.compression ? rocksdb::kSnappyCompression : rocksdb::kNoCompression;
     opts.max_background_jobs = options.max_background_jobs;

@@ -197,8 +197,12 @@ def render(doc, out_dir, title):
                    f"{cfg.get('value_size')} B values (compressible to "
                    f"{cfg.get('compression_ratio')}), threads {cfg.get('threads')}, "
                    f"batch size {cfg.get('batch_size')}")
+        shape = ""
+        if "target_file_size" in cfg:
+            shape = (f"tables {cfg['target_file_size'] >> 10} KiB, level 1 "
+                     f"{cfg.get('max_bytes_for_level_base', 0) >> 10} KiB, ")
         out.append(f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
-                   f"block {cfg.get('block_size')} B, block cache "
+                   f"{shape}block {cfg.get('block_size')} B, block cache "
                    f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
                    f"compression {cfg.get('compression')}, "
                    f"{cfg.get('max_background_jobs')} background jobs")

@@ -22,14 +22,6 @@ inline std::string_view GetLengthPrefixedSlice(const char* p) {
   return std::string_view(p, len);
 }
 
-// The value of the entry whose internal key is ikey (see the entry encoding
-// in memtable.h).
-inline std::string_view ValueOfEntry(std::string_view ikey) {
-  const char* value_record;
-  std::memcpy(&value_record, ikey.data() + ikey.size(), sizeof(value_record));
-  return GetLengthPrefixedSlice(value_record);
-}
-
 }  // namespace
 
 int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
@@ -45,24 +37,18 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
   assert(seq <= kMaxSequenceNumber);
   const size_t ikey_len = key.size() + kInternalKeyTrailerSize;
   assert(ikey_len <= UINT32_MAX && value.size() <= UINT32_MAX);
-
-  // The value first, in its own arena: varint32(len) bytes.
-  const size_t value_record_len = VarintLength(value.size()) + value.size();
-  char* const value_record = value_arena_.Allocate(value_record_len);
-  char* v = EncodeVarint32(value_record, static_cast<uint32_t>(value.size()));
-  if (!value.empty()) std::memcpy(v, value.data(), value.size());
-
-  // The key and the value's address right after the skiplist node (one
-  // allocation).
-  const size_t entry_len = VarintLength(ikey_len) + ikey_len + sizeof(const char*);
-  table_.InsertWith(entry_len, [&](char* buf) -> const char* {
+  const size_t encoded_len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) +
+                             value.size();
+  // The entry lives right after its skiplist node (one allocation).
+  table_.InsertWith(encoded_len, [&](char* buf) -> const char* {
     char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
     if (!key.empty()) std::memcpy(p, key.data(), key.size());
     p += key.size();
     EncodeFixed64(p, PackSequenceAndType(seq, type));
     p += kInternalKeyTrailerSize;
-    std::memcpy(p, &value_record, sizeof(value_record));
-    assert(p + sizeof(value_record) == buf + entry_len);
+    p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    assert(p + value.size() == buf + encoded_len);
     return buf;
   });
 
@@ -107,7 +93,7 @@ MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snap
   if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
   const auto type = static_cast<ValueType>(ExtractTrailer(ikey) & 0xff);
   if (type == ValueType::kDeletion) return GetResult::kDeleted;
-  const std::string_view v = ValueOfEntry(ikey);
+  const std::string_view v = GetLengthPrefixedSlice(ikey.data() + ikey.size());
   value->assign(v.data(), v.size());
   return GetResult::kFound;
 }
@@ -127,7 +113,10 @@ class MemTable::MemTableIterator final : public Iterator {
   void Next() override { iter_.Next(); }
   void Prev() override { iter_.Prev(); }
   std::string_view key() const override { return GetLengthPrefixedSlice(iter_.key()); }
-  std::string_view value() const override { return ValueOfEntry(key()); }
+  std::string_view value() const override {
+    const std::string_view k = key();
+    return GetLengthPrefixedSlice(k.data() + k.size());
+  }
   absl::Status status() const override { return absl::OkStatus(); }
 
  private:
