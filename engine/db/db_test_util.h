@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +72,15 @@ inline std::vector<std::string> FilesOfType(Env* env, const std::string& dir, Fi
 }
 
 inline DBImpl* Impl(DB* db) { return static_cast<DBImpl*>(db); }
+
+// The number lsm.stats prints right after label ("WAL syncs: "), or nullopt
+// when the label is missing.
+inline std::optional<uint64_t> StatAfter(DB* db, const std::string& label) {
+  const std::string stats = db->GetProperty("lsm.stats").value_or("");
+  const size_t at = stats.find(label);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(stats.c_str() + at + label.size(), nullptr, 10);
+}
 
 }  // namespace lsm
 

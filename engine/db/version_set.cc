@@ -139,6 +139,21 @@ enum class LookupState { kNotFound, kFound, kDeleted, kCorrupt };
 
 uint64_t Version::LevelBytes(int level) const { return TotalBytes(files_[level]); }
 
+template <typename Visit>
+void Version::ForEachFileToSearch(std::string_view user_key, std::string_view lookup,
+                                  Visit&& visit) const {
+  for (const auto& f : files_[0]) {  // newest first
+    if (user_key < SmallestUserKey(*f) || user_key > LargestUserKey(*f)) continue;
+    if (!visit(f, 0)) return;
+  }
+  for (int level = 1; level < kNumLevels; ++level) {
+    const FileList& files = files_[level];
+    const size_t i = FindFile(files, lookup);
+    if (i >= files.size() || user_key < SmallestUserKey(*files[i])) continue;
+    if (!visit(files[i], level)) return;
+  }
+}
+
 absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
                           SequenceNumber seq, std::string* value, FileRef* seek_charge) const {
   *seek_charge = FileRef();
@@ -184,39 +199,26 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
     return false;
   };
 
-  for (const auto& f : files_[0]) {  // newest first
-    if (user_key < SmallestUserKey(*f) || user_key > LargestUserKey(*f)) continue;
-    note_search(f, 0);
+  absl::Status result = absl::NotFoundError("");
+  ForEachFileToSearch(user_key, lookup, [&](const std::shared_ptr<FileMetaData>& f, int level) {
+    note_search(f, level);
     absl::Status s = search(*f);
-    if (finished(*f, &s)) return s;
-  }
-  for (int level = 1; level < kNumLevels; ++level) {
-    const FileList& files = files_[level];
-    const size_t i = FindFile(files, lookup);
-    if (i >= files.size() || user_key < SmallestUserKey(*files[i])) continue;
-    note_search(files[i], level);
-    absl::Status s = search(*files[i]);
-    if (finished(*files[i], &s)) return s;
-  }
-  return absl::NotFoundError("");
+    if (!finished(*f, &s)) return true;
+    result = std::move(s);
+    return false;
+  });
+  return result;
 }
 
 Version::FileRef Version::SampleRead(std::string_view internal_key) const {
   const std::string_view user_key = ExtractUserKey(internal_key);
   FileRef first;
   int matches = 0;
-  auto note = [&](const std::shared_ptr<FileMetaData>& f, int level) {
-    if (matches++ == 0) first = FileRef{f.get(), level};
-  };
-  for (const auto& f : files_[0]) {
-    if (user_key >= SmallestUserKey(*f) && user_key <= LargestUserKey(*f)) note(f, 0);
-  }
-  const std::string lookup = MakeLookupKey(user_key, kMaxSequenceNumber);
-  for (int level = 1; level < kNumLevels && matches < 2; ++level) {
-    const FileList& files = files_[level];
-    const size_t i = FindFile(files, lookup);
-    if (i < files.size() && user_key >= SmallestUserKey(*files[i])) note(files[i], level);
-  }
+  ForEachFileToSearch(user_key, MakeLookupKey(user_key, kMaxSequenceNumber),
+                      [&](const std::shared_ptr<FileMetaData>& f, int level) {
+                        if (matches++ == 0) first = FileRef{f.get(), level};
+                        return matches < 2;
+                      });
   return matches >= 2 ? first : FileRef();
 }
 

@@ -82,6 +82,13 @@ class Version {
  private:
   friend class VersionSet;
 
+  // Calls visit(file, level) for each file a point read of user_key searches,
+  // in search order (L0 newest first, then at most one file per deeper
+  // level), until visit returns false. lookup: a lookup key of user_key.
+  template <typename Visit>
+  void ForEachFileToSearch(std::string_view user_key, std::string_view lookup,
+                           Visit&& visit) const;
+
   TableCache* const table_cache_;
   // L0: newest first. L1..: ordered by smallest key, non-overlapping.
   std::array<FileList, kNumLevels> files_;

@@ -101,9 +101,7 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t init_crc, con
     n -= 3 * kStripe;
   }
   while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    crc = _mm_crc32_u64(crc, v);
+    crc = _mm_crc32_u64(crc, load(p));
     p += 8;
     n -= 8;
   }
