@@ -12,5 +12,5 @@ set key top right
 set format y '%.0s%c'
 set ylabel 'ops/s (log scale)'
 set logscale y
-set yrange [2127.73:6.59796e+06]
+set yrange [2032.28:8.81737e+06]
 plot 'ops_per_sec.dat' using 2:xtic(1) title 'lsm' lc rgb '#1f77b4', '' using 3 title 'leveldb' lc rgb '#ff7f0e', '' using 4 title 'rocksdb' lc rgb '#2ca02c'
