@@ -33,6 +33,7 @@ Options SanitizeOptions(const Options& in) {
   o.bloom_bits_per_key = std::clamp(o.bloom_bits_per_key, 0, 64);
   o.max_open_files = std::max(o.max_open_files, 20);
   o.max_background_jobs = std::clamp(o.max_background_jobs, 1, 64);
+  o.max_manifest_file_size = std::max<uint64_t>(o.max_manifest_file_size, 1 << 10);
   o.target_file_size = std::max<size_t>(o.target_file_size, 64 << 10);
   o.max_bytes_for_level_base = std::max<uint64_t>(o.max_bytes_for_level_base, 256 << 10);
   o.level_size_multiplier = std::max(o.level_size_multiplier, 2);
@@ -91,228 +92,6 @@ DBImpl::~DBImpl() {
     snapshots_.clear();
   }
   if (db_lock_) options_.env->UnlockFile(std::move(db_lock_)).IgnoreError();
-}
-
-// ---------------------------------------------------------------------------
-// Open and recovery
-
-absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("DB path is empty");
-  auto db = std::make_unique<DBImpl>(options, path);
-  absl::Status s = db->Open();
-  if (!s.ok()) return s;
-  return std::unique_ptr<DB>(std::move(db));
-}
-
-absl::Status DBImpl::Open() {
-  Env* env = options_.env;
-  if (!env->FileExists(dbname_) && !options_.create_if_missing) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(dbname_, ": does not exist (create_if_missing is false)"));
-  }
-  absl::Status s = env->CreateDir(dbname_);
-  if (!s.ok()) return s;
-  auto lock = env->LockFile(LockFileName(dbname_));
-  if (!lock.ok()) {
-    if (absl::IsFailedPrecondition(lock.status())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(dbname_, ": already opened by another process or DB instance"));
-    }
-    return lock.status();
-  }
-  db_lock_ = std::move(*lock);
-
-  if (!env->FileExists(CurrentFileName(dbname_))) {
-    if (!options_.create_if_missing) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(dbname_, ": not a DB (no CURRENT) and create_if_missing is false"));
-    }
-    s = versions_->CreateNew();
-    if (!s.ok()) return s;
-  } else if (options_.error_if_exists) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(dbname_, ": exists (error_if_exists is true)"));
-  }
-
-  MutexLock l(&mutex_);
-  s = versions_->Recover();
-  if (!s.ok()) return s;
-
-  // Every table the MANIFEST names must exist: a missing one is lost data.
-  {
-    auto children = env->GetChildren(dbname_);
-    if (!children.ok()) return children.status();
-    std::set<uint64_t> present;
-    std::vector<uint64_t> logs;
-    for (const std::string& name : *children) {
-      uint64_t number;
-      FileType type;
-      if (!ParseFileName(name, &number, &type)) continue;
-      if (type == FileType::kTable) present.insert(number);
-      if (type == FileType::kLog && number >= versions_->LogNumber()) logs.push_back(number);
-      versions_->MarkFileNumberUsed(number);
-    }
-    for (uint64_t n : versions_->LiveFiles()) {
-      if (!present.count(n)) {
-        return absl::DataLossError(absl::StrFormat(
-            "%s: table #%d named by the MANIFEST is missing", dbname_, n));
-      }
-    }
-    std::sort(logs.begin(), logs.end());
-    // The log the MANIFEST names as current is deleted only after a later
-    // edit is durable. If it is gone, that later edit was lost (a damaged
-    // MANIFEST tail that looked torn): replaying would silently drop the
-    // writes the lost edit had flushed.
-    const uint64_t log_number = versions_->LogNumber();
-    if (log_number != 0 && (logs.empty() || logs.front() != log_number)) {
-      return absl::DataLossError(absl::StrFormat(
-          "%s: the MANIFEST names log #%d, which is missing (the MANIFEST lost an edit)",
-          dbname_, log_number));
-    }
-    VersionEdit edit;
-    SequenceNumber max_sequence = versions_->LastSequence();
-    bool stop_replay = false;
-    for (size_t i = 0; i < logs.size(); ++i) {
-      if (stop_replay) break;
-      s = ReplayLogFile(logs[i], i + 1 == logs.size(), &edit, &max_sequence, &stop_replay);
-      if (!s.ok()) return s;
-    }
-    versions_->SetLastSequence(max_sequence);
-    // Everything replayed is now in tables (or the new memtable is empty):
-    // start a fresh log and record that older logs are no longer needed.
-    s = NewLogFile();
-    if (!s.ok()) return s;
-    edit.SetLogNumber(logfile_number_);
-    s = versions_->LogAndApply(&edit, &mutex_);
-    ReleasePendingOutputs(edit);
-    if (!s.ok()) return s;
-  }
-  mem_ = std::make_shared<MemTable>();
-  if (options_.paranoid_checks) {
-    s = VerifyLiveTables();
-    if (!s.ok()) return s;
-  }
-  DeleteObsoleteFiles();
-  MaybeScheduleWork();
-  return absl::OkStatus();
-}
-
-absl::Status DBImpl::VerifyLiveTables() {
-  std::shared_ptr<const Version> v = versions_->current();
-  ReadOptions ro;
-  ro.verify_checksums = true;
-  ro.fill_cache = false;
-  for (int level = 0; level < kNumLevels; ++level) {
-    for (const auto& f : v->files(level)) {
-      const std::string path = TableFileName(dbname_, f->number);
-      std::unique_ptr<Iterator> it = table_cache_->NewIterator(ro, f->number, f->file_size);
-      uint64_t entries = 0;
-      std::string first, last;
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        if (entries++ == 0) first.assign(it->key());
-        last.assign(it->key());
-      }
-      if (!it->status().ok()) {
-        return absl::DataLossError(absl::StrCat(path, ": ", it->status().message()));
-      }
-      if ((f->num_entries != 0 && entries != f->num_entries) ||
-          (entries > 0 && (first != f->smallest || last != f->largest))) {
-        return absl::DataLossError(absl::StrFormat(
-            "%s: holds %d entries in a different key range than the MANIFEST records (%d)",
-            path, entries, f->num_entries));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-namespace {
-
-class LogReporter final : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
-    ++count;
-    if (first.ok()) {
-      first = absl::DataLossError(absl::StrFormat("offset %d, %d bytes: %s", offset, bytes,
-                                                  std::string(reason.message())));
-    }
-  }
-  int count = 0;
-  absl::Status first;
-};
-
-}  // namespace
-
-absl::Status DBImpl::ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
-                                   SequenceNumber* max_sequence, bool* stop_replay) {
-  const std::string path = LogFileName(dbname_, log_number);
-  auto file = options_.env->NewSequentialFile(path);
-  if (!file.ok()) return file.status();
-  LogReporter reporter;
-  // Only the newest log can have a torn tail from a crash; an older log was
-  // synced and closed before the next began, so damage there is real.
-  WalRecoveryMode mode = options_.wal_recovery;
-  if (mode == WalRecoveryMode::kTolerateCorruptedTailRecords && !last_log) {
-    mode = WalRecoveryMode::kAbsoluteConsistency;
-  }
-  log::Reader reader(file->get(), &reporter, mode);
-  std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
-  std::string record;
-  WriteBatch batch;
-  absl::Status s;
-  while (reader.ReadRecord(&record)) {
-    s = batch.SetContents(record);
-    if (!s.ok()) {
-      if (mode == WalRecoveryMode::kSkipAnyCorruptedRecords) continue;
-      if (mode == WalRecoveryMode::kPointInTime) {
-        *stop_replay = true;
-        break;
-      }
-      return absl::DataLossError(absl::StrCat(path, ": ", s.message()));
-    }
-    s = InsertBatchIntoMemTable(batch, mem.get());
-    if (!s.ok()) return absl::DataLossError(absl::StrCat(path, ": ", s.message()));
-    const SequenceNumber last = batch.sequence() + batch.Count() - 1;
-    if (batch.Count() > 0) *max_sequence = std::max(*max_sequence, last);
-    if (mem->ApproximateMemoryUsage() > options_.write_buffer_size) {
-      s = WriteLevel0Table(mem.get(), edit);
-      if (!s.ok()) return s;
-      mem = std::make_shared<MemTable>();
-    }
-  }
-  if (!reader.status().ok()) {
-    return absl::Status(reader.status().code(), absl::StrCat(path, ": ", reader.status().message()));
-  }
-  if (mode == WalRecoveryMode::kPointInTime && reporter.count > 0) *stop_replay = true;
-  if (reporter.count > 0 && mode == WalRecoveryMode::kAbsoluteConsistency) {
-    return absl::DataLossError(absl::StrCat(path, ": ", reporter.first.message()));
-  }
-  if (mem->NumEntries() > 0) {
-    s = WriteLevel0Table(mem.get(), edit);
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status DBImpl::NewLogFile() {
-  const uint64_t number = versions_->NewFileNumber();
-  auto file = options_.env->NewWritableFile(LogFileName(dbname_, number));
-  if (!file.ok()) return file.status();
-  // The new log's directory entry must be durable before a synced write in
-  // it is acknowledged.
-  absl::Status s = options_.env->SyncDir(dbname_);
-  if (!s.ok()) return s;
-  if (logfile_) {
-    // Sync what the old log holds, so a power loss cannot leave a hole before
-    // the records of the new one. Then close it.
-    s = logfile_->Sync();
-    if (s.ok()) s = logfile_->Close();
-    if (!s.ok()) return s;
-  }
-  logfile_ = std::move(*file);
-  logfile_number_ = number;
-  log_ = std::make_unique<log::Writer>(logfile_.get());
-  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -757,6 +536,8 @@ absl::Status DBImpl::FinishOutputFile(std::unique_ptr<WritableFile> file, TableB
 
 absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* outputs) {
   const SequenceNumber smallest_snapshot = OldestSnapshot();
+  // The inputs are reserved for this compaction: opening them needs no lock.
+  mutex_.Unlock();
   std::vector<std::unique_ptr<Iterator>> inputs;
   ReadOptions ro;
   ro.fill_cache = false;
@@ -765,7 +546,6 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
       inputs.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
     }
   }
-  mutex_.Unlock();
   std::unique_ptr<Iterator> input = NewMergingIterator(std::move(inputs));
 
   absl::Status s;
@@ -1130,31 +910,6 @@ std::string DBImpl::StatsString() {
                         table_cache_->OpenTables(),
                         bg_error_.ok() ? "none" : std::string(bg_error_.message()));
   return r;
-}
-
-// ---------------------------------------------------------------------------
-
-absl::Status DestroyDB(const std::string& path, const Options& options) {
-  Env* env = options.env ? options.env : Env::Default();
-  auto children = env->GetChildren(path);
-  if (!children.ok()) {
-    return absl::IsNotFound(children.status()) ? absl::OkStatus() : children.status();
-  }
-  auto lock = env->LockFile(LockFileName(path));
-  if (!lock.ok()) return lock.status();
-  absl::Status result;
-  for (const std::string& name : *children) {
-    uint64_t number;
-    FileType type;
-    if (ParseFileName(name, &number, &type) && type != FileType::kLock) {
-      absl::Status s = env->RemoveFile(path + "/" + name);
-      if (result.ok() && !s.ok()) result = s;
-    }
-  }
-  env->UnlockFile(std::move(*lock)).IgnoreError();
-  env->RemoveFile(LockFileName(path)).IgnoreError();
-  env->RemoveDir(path).IgnoreError();
-  return result;
 }
 
 }  // namespace lsm

@@ -71,12 +71,23 @@ class DBImpl final : public DB {
   };
   ReadState AcquireReadState(const ReadOptions& options);
 
-  absl::Status ReplayLogFile(uint64_t log_number, bool last_log, VersionEdit* edit,
-                             SequenceNumber* max_sequence, bool* stop_replay)
+  // ---- Recovery (db_open.cc) ----
+  // Checks that the files the MANIFEST needs exist, replays the logs it does
+  // not cover into level-0 tables, starts a new log and records all of it.
+  absl::Status RecoverLogs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  struct LogReplay {
+    uint64_t records = 0;   // batches replayed
+    std::string torn_tail;  // where the log ends in a dropped torn tail, if it does
+    bool stopped = false;   // kPointInTime met damage: replay no later log
+  };
+  absl::Status ReplayLogFile(uint64_t log_number, VersionEdit* edit,
+                             SequenceNumber* max_sequence, LogReplay* replay)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // paranoid_checks: reads every block of every live table, checking
   // checksums, entry counts and key ranges against the MANIFEST.
   absl::Status VerifyLiveTables() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Syncs and closes the current log, then creates the next one; the I/O
+  // runs without mutex_. REQUIRES: the caller is the write leader, or Open.
   absl::Status NewLogFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // Writes mem to a new table at level 0 and records it in edit.

@@ -89,7 +89,10 @@ absl::Status SetCurrentFile(Env* env, const std::string& dbname, uint64_t descri
   std::string manifest = DescriptorFileName(dbname, descriptor_number);
   manifest = manifest.substr(dbname.size() + 1);
   const std::string tmp = TempFileName(dbname, descriptor_number);
-  absl::Status s = WriteStringToFile(env, manifest + "\n", tmp, /*sync=*/true);
+  // The MANIFEST's own directory entry is durable before CURRENT can name
+  // it: a file system may persist the rename below before an earlier creation.
+  absl::Status s = env->SyncDir(dbname);
+  if (s.ok()) s = WriteStringToFile(env, manifest + "\n", tmp, /*sync=*/true);
   if (s.ok()) s = env->RenameFile(tmp, CurrentFileName(dbname));
   if (s.ok()) s = env->SyncDir(dbname);
   if (!s.ok()) env->RemoveFile(tmp).IgnoreError();

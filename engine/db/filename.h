@@ -32,8 +32,9 @@ std::string InfoLogFileName(const std::string& dbname);
 // Parses a file name (not a path). False for names that are not the DB's.
 bool ParseFileName(std::string_view name, uint64_t* number, FileType* type);
 
-// Points CURRENT at MANIFEST-<descriptor_number>: writes a temp file, syncs
-// it, renames it over CURRENT, then syncs the directory.
+// Points CURRENT at MANIFEST-<descriptor_number>, which must be synced:
+// syncs the directory (so the MANIFEST's entry is durable first), writes a
+// temp file, syncs it, renames it over CURRENT, then syncs the directory.
 absl::Status SetCurrentFile(Env* env, const std::string& dbname, uint64_t descriptor_number);
 
 // Reads CURRENT and returns the MANIFEST's file name (without the directory).

@@ -14,10 +14,6 @@ namespace lsm {
 
 namespace {
 
-// A new MANIFEST (with a full snapshot) is started once the current one
-// passes this size, so recovery never replays an unbounded history.
-constexpr uint64_t kMaxManifestSize = 32 << 20;
-
 std::string_view SmallestUserKey(const FileMetaData& f) { return ExtractUserKey(f.smallest); }
 std::string_view LargestUserKey(const FileMetaData& f) { return ExtractUserKey(f.largest); }
 
@@ -443,21 +439,17 @@ absl::Status VersionSet::CreateNew() {
 
 namespace {
 
-// The MANIFEST tolerates only a tail cut off by the end of the file (a crash
-// in the middle of an append that was never synced, so never acknowledged).
-// Any other damage, a checksum mismatch in the last record included, may hide
-// an acknowledged edit whose obsolete WALs are already gone: DataLoss.
+// Remembers the first region the MANIFEST reader dropped, for messages.
 class ManifestReporter final : public log::Reader::Reporter {
  public:
   void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
-    const std::string_view why = ToStd(reason.message());
-    if (why.find("cut off by the end of the file") != std::string_view::npos) return;
-    if (status.ok()) {
-      status = absl::DataLossError(absl::StrFormat("at offset %d (%d bytes): %s", offset, bytes,
-                                                   std::string(reason.message())));
+    if (count++ == 0) {
+      first = absl::StrFormat("offset %d (%d bytes): %s", offset, bytes,
+                              std::string(reason.message()));
     }
   }
-  absl::Status status;
+  int count = 0;
+  std::string first;
 };
 
 }  // namespace
@@ -473,6 +465,11 @@ absl::Status VersionSet::Recover() {
     }
     return file.status();
   }
+  // A torn tail (damage with no intact record after it: an edit whose
+  // append a crash cut short) is dropped. An edit is acted on (files
+  // deleted) only after it is synced; if a dropped edit had been, a file the
+  // older state needs is gone, and DBImpl::Open reports that as DataLoss.
+  // Any other damage is DataLoss here.
   ManifestReporter reporter;
   log::Reader reader(file->get(), &reporter, WalRecoveryMode::kTolerateCorruptedTailRecords);
   std::shared_ptr<Version> v = std::make_shared<Version>(table_cache_);
@@ -495,13 +492,17 @@ absl::Status VersionSet::Recover() {
     if (edit.last_sequence()) last_seq = edit.last_sequence();
     for (const auto& [level, key] : edit.compact_pointers()) compact_pointer_[level] = key;
   }
-  if (!reporter.status.ok()) {
-    return absl::DataLossError(manifest + ": " + std::string(reporter.status.message()));
-  }
   if (!reader.status().ok()) {
     // Keeps the code: an I/O error stays an I/O error, damage is DataLoss.
     return absl::Status(reader.status().code(),
-                        manifest + ": " + std::string(reader.status().message()));
+                        absl::StrCat(manifest, ": ", reader.status().message(),
+                                     absl::IsDataLoss(reader.status())
+                                         ? " (no open option salvages a damaged MANIFEST)"
+                                         : ""));
+  }
+  dropped_manifest_tail_.clear();
+  if (reader.dropped_tail()) {
+    dropped_manifest_tail_ = absl::StrCat(manifest, ": torn tail dropped at ", reporter.first);
   }
   if (!log_number || !next_file || !last_seq) {
     return absl::DataLossError(absl::StrFormat(
@@ -526,7 +527,10 @@ absl::Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) {
   while (manifest_busy_) manifest_cv_->Wait();
   manifest_busy_ = true;
 
-  const bool new_manifest = manifest_log_ == nullptr || manifest_size_ > kMaxManifestSize;
+  // A new MANIFEST (with a full snapshot) once the current one passes
+  // max_manifest_file_size, so recovery never replays an unbounded history.
+  const bool new_manifest =
+      manifest_log_ == nullptr || manifest_size_ > options_.max_manifest_file_size;
   const uint64_t new_manifest_number = new_manifest ? NewFileNumber() : manifest_file_number_;
   if (!edit->log_number()) edit->SetLogNumber(log_number_);
   edit->SetNextFileNumber(next_file_number_);

@@ -152,9 +152,12 @@ class VersionSet {
   // Writes the first MANIFEST of a new DB and points CURRENT at it.
   absl::Status CreateNew();
   // Reads CURRENT and the MANIFEST it names into the current version.
-  // A torn last record (a crash inside LogAndApply, never acknowledged) is
-  // dropped; any other damage is DataLoss.
+  // A torn tail (damage with no intact record after it: a crash inside
+  // LogAndApply) is dropped; any other damage is DataLoss.
   absl::Status Recover();
+  // After Recover: where a torn tail was dropped ("" if none), for the
+  // messages of checks that find the dropped edit had been acted on.
+  const std::string& dropped_manifest_tail() const { return dropped_manifest_tail_; }
 
   // Applies edit to the current version, records it in the MANIFEST (a new
   // MANIFEST holding a full snapshot when there is none open yet or the
@@ -219,6 +222,7 @@ class VersionSet {
   std::unique_ptr<WritableFile> manifest_file_;
   std::unique_ptr<log::Writer> manifest_log_;
   uint64_t manifest_size_ = 0;
+  std::string dropped_manifest_tail_;  // see dropped_manifest_tail()
   bool manifest_busy_ = false;  // a LogAndApply is writing
   std::optional<CondVar> manifest_cv_;
 

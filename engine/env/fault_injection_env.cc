@@ -5,6 +5,7 @@
 
 #include "engine/env/path_util.h"
 #include "engine/env/posix_error.h"
+#include "engine/util/random.h"
 #include "lsm/status.h"
 
 namespace lsm {
@@ -22,15 +23,16 @@ class FaultWritableFile final : public WritableFile {
 
   ~FaultWritableFile() override {
     if (closed_) return;
-    if (env_->IsFilesystemActive()) PushBuffer().IgnoreError();
+    if (env_->IsFilesystemActive() && failed_.ok()) PushBuffer().IgnoreError();
     target_.reset();  // Closes the target file (flushing only what we pushed).
     env_->WritableFileClosed();
   }
 
   absl::Status Append(std::string_view data) override {
     if (closed_) return Closed();
+    if (!failed_.ok()) return failed_;
     absl::Status s = env_->Check(Op::kAppend, path_, /*writes=*/true);
-    if (!s.ok()) return s;
+    if (!s.ok()) return Fail(s);
     buffer_.append(data.data(), data.size());
     MutexLock l(&env_->mu_);
     state_->size += data.size();
@@ -39,35 +41,36 @@ class FaultWritableFile final : public WritableFile {
 
   absl::Status Flush() override {
     if (closed_) return Closed();
+    if (!failed_.ok()) return failed_;
     absl::Status s = env_->Check(Op::kFlush, path_, /*writes=*/true);
     if (s.ok()) s = PushBuffer();
     if (s.ok()) s = target_->Flush();
-    return s;
+    return s.ok() ? s : Fail(s);
   }
 
   absl::Status Sync() override {
     if (closed_) return Closed();
+    if (!failed_.ok()) return failed_;
     absl::Status s = env_->Check(Op::kSync, path_, /*writes=*/true);
     if (s.ok()) s = PushBuffer();
     if (s.ok()) s = target_->Sync();
-    if (s.ok()) {
-      MutexLock l(&env_->mu_);
-      state_->synced_size = state_->size;
-    }
+    if (!s.ok()) return Fail(s);
+    MutexLock l(&env_->mu_);
+    state_->synced_size = state_->size;
     return s;
   }
 
   absl::Status Close() override {
     if (closed_) return Closed();
     absl::Status s = env_->Check(Op::kClose, path_, /*writes=*/true);
-    if (s.ok()) s = PushBuffer();
-    if (s.ok()) {
-      s = target_->Close();
-      target_.reset();
-      closed_ = true;
-      env_->WritableFileClosed();
-    }
-    return s;
+    if (!s.ok()) return s;
+    // A failed file is released without writing what it still buffers.
+    if (failed_.ok()) s = PushBuffer();
+    if (s.ok()) s = target_->Close();
+    target_.reset();
+    closed_ = true;
+    env_->WritableFileClosed();
+    return failed_.ok() ? s : failed_;
   }
 
  private:
@@ -82,12 +85,23 @@ class FaultWritableFile final : public WritableFile {
     return s;
   }
 
+  // The sticky error of the lsm/env.h contract: the buffered bytes, which no
+  // successful Flush handed over, are dropped.
+  absl::Status Fail(const absl::Status& s) {
+    failed_ = s;
+    MutexLock l(&env_->mu_);
+    state_->size -= std::min<uint64_t>(state_->size, buffer_.size());
+    buffer_.clear();
+    return s;
+  }
+
   FaultInjectionEnv* const env_;
   const std::string path_;
   const std::shared_ptr<FaultInjectionEnv::FileState> state_;
   std::unique_ptr<WritableFile> target_;
   std::string buffer_;
   bool closed_ = false;
+  absl::Status failed_;  // the first failure; sticky
 };
 
 class FaultSequentialFile final : public SequentialFile {
@@ -156,6 +170,7 @@ std::string_view FaultInjectionEnv::OpName(Op op) {
     case Op::kRemoveDir: return "RemoveDir";
     case Op::kSyncDir: return "SyncDir";
     case Op::kLockFile: return "LockFile";
+    case Op::kAnyWrite: return "any write";
   }
   return "?";
 }
@@ -174,6 +189,14 @@ absl::Status FaultInjectionEnv::Check(Op op, const std::string& subject, bool wr
   if (inserted) it->second.fill(0);
   ++it->second[static_cast<int>(op)];
 
+  if (writes) {
+    if (crash_countdown_ == 0) {
+      active_ = false;
+      crash_countdown_ = -1;
+    } else if (crash_countdown_ > 0) {
+      --crash_countdown_;
+    }
+  }
   if (writes && !active_) {
     ++injected_errors_;
     return absl::UnavailableError(subject + ": " + std::string(OpName(op)) +
@@ -182,7 +205,8 @@ absl::Status FaultInjectionEnv::Check(Op op, const std::string& subject, bool wr
   // Every matching fault sees the operation; the first that fires wins.
   const absl::Status* error = nullptr;
   for (Fault& f : faults_) {
-    if (f.op != op || subject.find(f.path_filter) == std::string::npos) continue;
+    const bool matches = f.op == op || (f.op == Op::kAnyWrite && writes);
+    if (!matches || subject.find(f.path_filter) == std::string::npos) continue;
     ++f.seen;
     const bool fire = f.only_nth ? f.seen == f.n : f.seen > f.n;
     if (fire && error == nullptr) error = &f.error;
@@ -190,6 +214,11 @@ absl::Status FaultInjectionEnv::Check(Op op, const std::string& subject, bool wr
   if (error == nullptr) return absl::OkStatus();
   ++injected_errors_;
   return absl::Status(error->code(), subject + ": " + std::string(error->message()));
+}
+
+void FaultInjectionEnv::CrashAfterWrites(int64_t n) {
+  MutexLock l(&mu_);
+  crash_countdown_ = n < 0 ? -1 : n;
 }
 
 void FaultInjectionEnv::FailNth(Op op, int64_t n, absl::Status error,
@@ -228,7 +257,15 @@ int64_t FaultInjectionEnv::OpCount(Op op, std::string_view path_filter) const {
   MutexLock l(&mu_);
   int64_t total = 0;
   for (const auto& [subject, counts] : counts_) {
-    if (subject.find(path_filter) != std::string::npos) total += counts[static_cast<int>(op)];
+    if (subject.find(path_filter) == std::string::npos) continue;
+    if (op != Op::kAnyWrite) {
+      total += counts[static_cast<int>(op)];
+      continue;
+    }
+    for (int k = 0; k < kNumOps; ++k) {
+      const Op o = static_cast<Op>(k);
+      if (o != Op::kNewReadableFile && o != Op::kRead) total += counts[k];
+    }
   }
   return total;
 }
@@ -408,7 +445,31 @@ absl::StatusOr<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std:
 
 // ---- Power loss ------------------------------------------------------------
 
-absl::Status FaultInjectionEnv::SimulatePowerLoss() {
+namespace {
+
+constexpr uint64_t kPageSize = 4096;
+
+// What a power cut leaves of data, whose first `synced` bytes are durable.
+std::string UnsyncedTailLeft(std::string data, uint64_t synced,
+                             FaultInjectionEnv::UnsyncedTail tail, Random* rnd) {
+  using UnsyncedTail = FaultInjectionEnv::UnsyncedTail;
+  if (tail == UnsyncedTail::kDropped || data.size() <= synced) {
+    data.resize(std::min<uint64_t>(data.size(), synced));
+    return data;
+  }
+  const uint64_t kept = synced + rnd->Uniform(data.size() - synced + 1);
+  data.resize(kept);
+  if (tail == UnsyncedTail::kCut) return data;
+  const uint64_t page_end = (kept / kPageSize + 1) * kPageSize;
+  while (data.size() < page_end) {
+    data.push_back(tail == UnsyncedTail::kZeroFilled ? '\0' : static_cast<char>(rnd->Next()));
+  }
+  return data;
+}
+
+}  // namespace
+
+absl::Status FaultInjectionEnv::SimulatePowerLoss(const PowerLoss& how) {
   MutexLock l(&mu_);
   if (open_writable_files_ > 0) {
     return absl::FailedPreconditionError(
@@ -416,12 +477,13 @@ absl::Status FaultInjectionEnv::SimulatePowerLoss() {
         " writable files are still open; destroy them first");
   }
   Env* const env = target();
+  Random rnd(how.seed);
   absl::Status result;
   auto keep_first_error = [&result](const absl::Status& s) {
     if (result.ok() && !s.ok()) result = s;
   };
 
-  // 1. Unsynced bytes vanish.
+  // 1. Unsynced bytes vanish, or a part of them stays with a torn page.
   for (const auto& [path, state] : files_) {
     absl::StatusOr<uint64_t> size = env->GetFileSize(path);
     if (!size.ok()) {
@@ -432,7 +494,7 @@ absl::Status FaultInjectionEnv::SimulatePowerLoss() {
     std::string data;
     absl::Status s = ReadFileToString(env, path, &data);
     if (s.ok()) {
-      data.resize(std::min<uint64_t>(data.size(), state->synced_size));
+      data = UnsyncedTailLeft(std::move(data), state->synced_size, how.tail, &rnd);
       s = WriteStringToFile(env, data, path, /*sync=*/true);
     }
     keep_first_error(s);
@@ -441,6 +503,7 @@ absl::Status FaultInjectionEnv::SimulatePowerLoss() {
   // 2. Namespace changes no SyncDir made durable are undone, newest first.
   for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
     const PendingChange& c = *it;
+    if (how.keep_some_namespace_changes && rnd.OneIn(2)) continue;
     switch (c.kind) {
       case PendingChange::kCreate: {
         absl::Status s = env->RemoveFile(c.path);

@@ -15,8 +15,12 @@
 //    deleted, a renamed file gets its old name back and the file it replaced
 //    gets its durable contents back, a removed file comes back with its
 //    durable contents). Afterwards tracking starts afresh, as after reboot.
+//    SimulatePowerLoss(PowerLoss) can be harsher: keep a part of the unsynced
+//    bytes, cut mid-record, zero-filled or followed by garbage to the end of
+//    their page, and keep some unsynced namespace changes while undoing
+//    others (metadata made durable out of order).
 //    Not modelled: directory creation and removal (durable at once), lock
-//    files (never tracked), partial sectors and reordering among synced data.
+//    files (never tracked), and damage to synced data.
 //    Files that existed before they were first written through this Env are
 //    assumed durable.
 //
@@ -83,8 +87,11 @@ class FaultInjectionEnv : public EnvWrapper {
     kRemoveDir,
     kSyncDir,
     kLockFile,
+    // For the Fail* calls only: every operation that would change the file
+    // system (all the above but kNewReadableFile and kRead), counted together.
+    kAnyWrite,
   };
-  static constexpr int kNumOps = static_cast<int>(Op::kLockFile) + 1;
+  static constexpr int kNumOps = static_cast<int>(Op::kLockFile) + 1;  // counted kinds
   static std::string_view OpName(Op op);
 
   // An error like the POSIX Env would return for errno err (ENOSPC ->
@@ -103,7 +110,26 @@ class FaultInjectionEnv : public EnvWrapper {
   // and SetFilesystemActive do not affect it.
   // REQUIRES: every WritableFile from this Env was closed or destroyed
   // (FailedPrecondition otherwise).
-  absl::Status SimulatePowerLoss();
+  absl::Status SimulatePowerLoss() { return SimulatePowerLoss(PowerLoss()); }
+
+  // What a power cut leaves of the bytes a file holds beyond its synced size.
+  enum class UnsyncedTail {
+    kDropped,     // none: the file ends at its synced size
+    kCut,         // a prefix of them, cut at any byte
+    kZeroFilled,  // a prefix, then zeros to the end of its 4 KiB page (the
+                  // size reached the disk, the data did not)
+    kGarbage,     // a prefix, then random bytes to the end of its page
+  };
+  struct PowerLoss {
+    UnsyncedTail tail = UnsyncedTail::kDropped;
+    // Each unsynced namespace change is kept or undone on its own (a file
+    // system that makes metadata durable out of order), instead of all of
+    // them being undone.
+    bool keep_some_namespace_changes = false;
+    uint64_t seed = 0;  // picks the prefixes, the garbage, the kept changes
+  };
+  // SimulatePowerLoss, leaving what `how` says of unsynced bytes and changes.
+  absl::Status SimulatePowerLoss(const PowerLoss& how);
 
   // Forgets all durability tracking: everything written so far counts as
   // durable. Counters and faults are kept.
@@ -133,6 +159,12 @@ class FaultInjectionEnv : public EnvWrapper {
   // Unavailable; reads still work.
   void SetFilesystemActive(bool active);
   bool IsFilesystemActive() const;
+
+  // A crash at a chosen point: the first n operations that would change the
+  // file system (from this call) succeed; the next one fails and the file
+  // system becomes inactive, as SetFilesystemActive(false). n < 0 disarms.
+  // OpCount(Op::kAnyWrite) counts the operations this sees.
+  void CrashAfterWrites(int64_t n);
 
   // Operations of kind op seen since construction or ResetCounters (failed
   // ones included), restricted to subjects containing path_filter.
@@ -210,6 +242,7 @@ class FaultInjectionEnv : public EnvWrapper {
 
   std::vector<Fault> faults_ ABSL_GUARDED_BY(mu_);
   bool active_ ABSL_GUARDED_BY(mu_) = true;
+  int64_t crash_countdown_ ABSL_GUARDED_BY(mu_) = -1;  // CrashAfterWrites
   // Operation counts by subject.
   std::map<std::string, std::array<int64_t, kNumOps>> counts_ ABSL_GUARDED_BY(mu_);
   int64_t injected_errors_ ABSL_GUARDED_BY(mu_) = 0;

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -128,9 +129,19 @@ class MmapRandomAccessFile final : public RandomAccessFile {
   const size_t size_;
 };
 
+// Appends through a 64 KiB user-space buffer. A write that does not fit in
+// what the buffer has left goes to the kernel together with the buffered
+// bytes in one writev(2), so a record handed over by one Append and one Flush
+// (log::Writer) costs one system call of any size; the kernel splits it only
+// when it writes short (a full disk, a signal).
+//
+// Errors are sticky (the lsm/env.h contract): after a failed write the file
+// is cut back to its length at the last successful Flush or Sync, the
+// buffered bytes are dropped, and every later call returns the error.
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+  PosixWritableFile(std::string path, int fd, uint64_t initial_size)
+      : path_(std::move(path)), fd_(fd), written_(initial_size), flushed_(initial_size) {
     buffer_.reserve(kPosixWritableFileBufferSize);
   }
   ~PosixWritableFile() override {
@@ -139,45 +150,46 @@ class PosixWritableFile final : public WritableFile {
 
   absl::Status Append(std::string_view data) override {
     if (fd_ < 0) return Closed();
-    // Fill the buffer as far as it goes.
-    const size_t room = kPosixWritableFileBufferSize - buffer_.size();
-    const size_t n = std::min(room, data.size());
-    buffer_.append(data.data(), n);
-    data.remove_prefix(n);
-    if (data.empty()) return absl::OkStatus();
-    // The buffer is full and more remains: write it out, then either buffer
-    // the rest or, when it is large, hand it to the kernel directly.
-    absl::Status s = FlushBuffer();
-    if (!s.ok()) return s;
-    if (data.size() < kPosixWritableFileBufferSize) {
+    if (!status_.ok()) return status_;
+    if (buffer_.size() + data.size() <= kPosixWritableFileBufferSize) {
       buffer_.append(data.data(), data.size());
       return absl::OkStatus();
     }
-    return WriteUnbuffered(data);
+    absl::Status s = WriteOut(data);
+    buffer_.clear();
+    return s;
   }
 
   absl::Status Flush() override {
     if (fd_ < 0) return Closed();
-    return FlushBuffer();
+    if (!status_.ok()) return status_;
+    absl::Status s = WriteOut({});
+    buffer_.clear();
+    if (s.ok()) flushed_ = written_;
+    return s;
   }
 
   absl::Status Sync() override {
-    if (fd_ < 0) return Closed();
-    absl::Status s = FlushBuffer();
+    absl::Status s = Flush();
     if (!s.ok()) return s;
 #if defined(__APPLE__)
     // fsync on macOS does not reach the platter; F_FULLFSYNC does.
     if (::fcntl(fd_, F_FULLFSYNC) == 0) return absl::OkStatus();
 #endif
     while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return PosixError(path_, errno);
+      if (errno != EINTR) {
+        // The kernel may have dropped the dirty pages it failed to write:
+        // what the file holds is unknown, so it takes no more writes.
+        status_ = PosixError(path_, errno);
+        return status_;
+      }
     }
     return absl::OkStatus();
   }
 
   absl::Status Close() override {
     if (fd_ < 0) return Closed();
-    absl::Status s = FlushBuffer();
+    absl::Status s = status_.ok() ? Flush() : status_;
     if (::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
     fd_ = -1;
     buffer_.clear();
@@ -189,36 +201,46 @@ class PosixWritableFile final : public WritableFile {
     return absl::FailedPreconditionError(path_ + ": file is closed");
   }
 
-  // On failure the bytes not yet written stay buffered.
-  absl::Status FlushBuffer() {
-    if (buffer_.empty()) return absl::OkStatus();
-    size_t written = 0;
-    absl::Status s = WriteAll(buffer_.data(), buffer_.size(), &written);
-    buffer_.erase(0, written);
-    return s;
-  }
-
-  absl::Status WriteUnbuffered(std::string_view data) {
-    size_t written = 0;
-    return WriteAll(data.data(), data.size(), &written);
-  }
-
-  absl::Status WriteAll(const char* p, size_t n, size_t* written) {
-    *written = 0;
-    while (*written < n) {
-      const ssize_t r = ::write(fd_, p + *written, n - *written);
+  // Writes the buffer, then more, retrying short writes and EINTR. On
+  // failure the file is cut back to flushed_ and the error becomes sticky.
+  absl::Status WriteOut(std::string_view more) {
+    struct iovec iov[2] = {{buffer_.data(), buffer_.size()},
+                           {const_cast<char*>(more.data()), more.size()}};
+    int first = buffer_.empty() ? 1 : 0;
+    const int count = more.empty() ? 1 : 2;
+    while (first < count) {
+      const ssize_t r = ::writev(fd_, iov + first, count - first);
       if (r < 0) {
         if (errno == EINTR) continue;
-        return PosixError(path_, errno);
+        return Fail(errno);
       }
-      *written += static_cast<size_t>(r);
+      written_ += static_cast<uint64_t>(r);
+      size_t n = static_cast<size_t>(r);
+      while (first < count && n >= iov[first].iov_len) n -= iov[first++].iov_len;
+      if (first < count) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + n;
+        iov[first].iov_len -= n;
+      }
     }
     return absl::OkStatus();
   }
 
+  absl::Status Fail(int err) {
+    status_ = PosixError(path_, err);
+    // A part of what failed may have reached the file: remove it, so that
+    // bytes whose write was reported as failed never become durable later.
+    if (written_ != flushed_ && ::ftruncate(fd_, static_cast<off_t>(flushed_)) == 0) {
+      written_ = flushed_;
+    }
+    return status_;
+  }
+
   const std::string path_;
-  int fd_;  // -1 once closed.
+  int fd_;            // -1 once closed.
+  uint64_t written_;  // bytes handed to the kernel
+  uint64_t flushed_;  // the length at the last successful Flush or Sync
   std::string buffer_;
+  absl::Status status_;  // the first failure; sticky
 };
 
 class PosixFileLock final : public FileLock {
@@ -324,14 +346,20 @@ class PosixEnv final : public Env {
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     const int fd = Open(path, O_WRONLY | O_CREAT | O_TRUNC, kFileMode);
     if (fd < 0) return PosixError(path, errno);
-    return std::make_unique<PosixWritableFile>(path, fd);
+    return std::make_unique<PosixWritableFile>(path, fd, 0);
   }
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) override {
     const int fd = Open(path, O_WRONLY | O_CREAT | O_APPEND, kFileMode);
     if (fd < 0) return PosixError(path, errno);
-    return std::make_unique<PosixWritableFile>(path, fd);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return PosixError(path, err);
+    }
+    return std::make_unique<PosixWritableFile>(path, fd, static_cast<uint64_t>(st.st_size));
   }
 
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }

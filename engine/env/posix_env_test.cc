@@ -120,6 +120,52 @@ TEST_F(PosixEnvTest, DestructorFlushes) {
   EXPECT_EQ(got, "unclosed");
 }
 
+// One Append of a record larger than the buffer's room and one Flush: one
+// writev(2), the buffered bytes and the record in order.
+TEST_F(PosixEnvTest, LargeAppendAfterBufferedBytesKeepsOrder) {
+  auto file = env_->NewWritableFile(Path("f"));
+  ASSERT_TRUE(file.ok());
+  const std::string head(1000, 'h'), big(3 * kPosixWritableFileBufferSize + 5, 'b');
+  ASSERT_TRUE((*file)->Append(head).ok());
+  ASSERT_TRUE((*file)->Append(big).ok());
+  ASSERT_TRUE((*file)->Append("tail").ok());
+  ASSERT_TRUE((*file)->Close().ok());
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("f"), &got).ok());
+  EXPECT_TRUE(got == head + big + "tail");
+}
+
+// A write that fails after a short write (a full disk; here the file-size
+// limit): the file is cut back to its length at the last Flush, the error
+// sticks, and Close writes nothing of what failed.
+TEST_F(PosixEnvTest, FailedWriteIsCutBackAndSticky) {
+  for (const size_t record : {size_t{30} << 10, size_t{200} << 10}) {
+    SCOPED_TRACE("record of " + std::to_string(record) + " bytes");
+    auto file = env_->NewWritableFile(Path("f"));
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->Append(std::string(1000, 'a')).ok());
+    ASSERT_TRUE((*file)->Flush().ok());
+    absl::Status failed;
+    {
+      ScopedFileSizeLimit full(1000 + (10 << 10));
+      absl::Status s = (*file)->Append(std::string(record, 'b'));
+      if (s.ok()) s = (*file)->Flush();
+      failed = s;
+    }
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(std::string(failed.message()).find(Path("f")), std::string::npos) << failed;
+    auto size = env_->GetFileSize(Path("f"));
+    ASSERT_TRUE(size.ok());
+    EXPECT_EQ(*size, 1000u);
+    EXPECT_EQ((*file)->Append("c").code(), failed.code());
+    EXPECT_EQ((*file)->Sync().code(), failed.code());
+    EXPECT_EQ((*file)->Close().code(), failed.code());
+    size = env_->GetFileSize(Path("f"));
+    ASSERT_TRUE(size.ok());
+    EXPECT_EQ(*size, 1000u);
+  }
+}
+
 TEST_F(PosixEnvTest, ConcurrentRandomReads) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed=" + std::to_string(seed));

@@ -1,6 +1,9 @@
 #include "engine/env/test_util.h"
 
+#include <sys/resource.h>
+
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +35,29 @@ void RemoveDirRecursively(Env* env, const std::string& dir) {
     }
   }
   env->RemoveDir(dir).IgnoreError();
+}
+
+ScopedFileSizeLimit::ScopedFileSizeLimit(uint64_t bytes) {
+  saved_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit lim;
+  if (::getrlimit(RLIMIT_FSIZE, &lim) != 0) {
+    std::perror("getrlimit(RLIMIT_FSIZE)");
+    std::abort();
+  }
+  saved_cur_ = lim.rlim_cur;
+  lim.rlim_cur = static_cast<rlim_t>(bytes);
+  if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) {
+    std::perror("setrlimit(RLIMIT_FSIZE)");
+    std::abort();
+  }
+}
+
+ScopedFileSizeLimit::~ScopedFileSizeLimit() {
+  struct rlimit lim;
+  ::getrlimit(RLIMIT_FSIZE, &lim);
+  lim.rlim_cur = static_cast<rlim_t>(saved_cur_);
+  ::setrlimit(RLIMIT_FSIZE, &lim);
+  std::signal(SIGXFSZ, saved_handler_);
 }
 
 }  // namespace lsm

@@ -40,6 +40,12 @@ class RandomAccessFile {
 };
 
 // A file written from the start, append only.
+//
+// Errors are sticky: after Append, Flush or Sync fails, the bytes that no
+// earlier successful Flush or Sync handed to the OS are discarded (the file
+// is cut back to its length at that point where the OS allows), every later
+// call returns the same error, and Close only releases the file. So bytes a
+// caller was told had failed never reach the disk afterwards.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;

@@ -56,6 +56,9 @@ struct Options {
   size_t block_cache_capacity = 64 << 20;
   int max_open_files = 1000;
   int max_background_jobs = 2;
+  // Once the MANIFEST grows past this, the next edit starts a new one from a
+  // snapshot of the whole tree.
+  uint64_t max_manifest_file_size = 32ull << 20;
 
   // ---- Level shape and backpressure ----
   // Target size of one SST written by flush or compaction.
