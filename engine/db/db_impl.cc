@@ -33,7 +33,6 @@ Options SanitizeOptions(const Options& in) {
   o.bloom_bits_per_key = std::clamp(o.bloom_bits_per_key, 0, 64);
   o.max_open_files = std::max(o.max_open_files, 20);
   o.max_background_jobs = std::clamp(o.max_background_jobs, 1, 64);
-  o.max_manifest_file_size = std::max<uint64_t>(o.max_manifest_file_size, 1 << 10);
   o.target_file_size = std::max<size_t>(o.target_file_size, 64 << 10);
   o.max_bytes_for_level_base = std::max<uint64_t>(o.max_bytes_for_level_base, 256 << 10);
   o.level_size_multiplier = std::max(o.level_size_multiplier, 2);

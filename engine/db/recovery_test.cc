@@ -2,13 +2,17 @@
 // power loss drops every byte not synced (and files whose directory was not
 // synced); the recovered DB must hold every synced write and be a prefix of
 // the acknowledged history.
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "engine/db/db_test_util.h"
 #include "engine/db/filename.h"
 #include "engine/env/fault_injection_env.h"
 #include "engine/env/mem_env.h"
+#include "engine/env/test_util.h"
 #include "engine/util/random.h"
 #include "gtest/gtest.h"
 
@@ -243,6 +247,276 @@ TEST_F(RecoveryTest, MissingTableIsDataLoss) {
   absl::Status s = Open(Opts());
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
   EXPECT_NE(std::string(s.message()).find("missing"), std::string::npos) << s;
+}
+
+// An Open that replayed a torn log, then failed before its MANIFEST edit
+// retired that log (a full disk), leaves the torn log behind an empty newer
+// one. That is still a crash, not damage: the next Open succeeds.
+TEST_F(RecoveryTest, TornLogBehindAnEmptyLogFromAFailedOpenIsStillATornTail) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  db_.reset();
+  ASSERT_NO_FATAL_FAILURE(TearNewestLog());
+  for (Op op : {Op::kNewWritableFile, Op::kAppend, Op::kSync, Op::kRename}) {
+    SCOPED_TRACE(FaultInjectionEnv::OpName(op));
+    env_.FailNth(op, 1, FaultInjectionEnv::ErrnoError(ENOSPC), "MANIFEST");
+    if (op == Op::kRename) env_.FailNth(op, 1, FaultInjectionEnv::ErrnoError(ENOSPC), "CURRENT");
+    absl::Status s = Open(Opts());
+    env_.ClearFaults();
+    EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
+  }
+  EXPECT_GE(FilesOfType(&env_, "/db", FileType::kLog).size(), 2u);
+  ASSERT_TRUE(Open(Opts()).ok());
+  ExpectPrefix(db_.get(), 50, 49);
+}
+
+// A torn tail followed by a log that holds writes is damage: DataLoss that
+// names the file, the offset and the option that salvages it.
+TEST_F(RecoveryTest, TornLogFollowedByWritesIsDataLossWithASalvageHint) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  db_.reset();
+  // The only log, torn, and a later log holding writes (an intact copy).
+  const std::vector<std::string> logs = FilesOfType(&env_, "/db", FileType::kLog);
+  ASSERT_EQ(logs.size(), 1u);
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, logs.back(), &contents).ok());
+  ASSERT_TRUE(WriteStringToFile(&env_, contents, LogFileName("/db", 900), true).ok());
+  ASSERT_TRUE(
+      WriteStringToFile(&env_, contents.substr(0, contents.size() - 3), logs.back(), true).ok());
+  absl::Status s = Open(Opts());
+  ASSERT_TRUE(absl::IsDataLoss(s)) << s;
+  const std::string message(s.message());
+  EXPECT_NE(message.find(logs.back()), std::string::npos) << message;
+  EXPECT_NE(message.find("offset"), std::string::npos) << message;
+  EXPECT_NE(message.find("kPointInTime"), std::string::npos) << message;
+  Options salvage = Opts();
+  salvage.wal_recovery = WalRecoveryMode::kPointInTime;
+  ASSERT_TRUE(Open(salvage).ok());
+  ExpectPrefix(db_.get(), 50, 49);
+}
+
+// A DB whose CURRENT is gone is reported, never recreated empty over its
+// tables; following the message's advice restores it.
+TEST_F(RecoveryTest, MissingCurrentIsDataLossNotANewDB) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  const size_t tables = FilesOfType(&env_, "/db", FileType::kTable).size();
+  ASSERT_GT(tables, 0u);
+  const std::vector<std::string> manifests = FilesOfType(&env_, "/db", FileType::kDescriptor);
+  ASSERT_EQ(manifests.size(), 1u);
+  ASSERT_TRUE(env_.RemoveFile("/db/CURRENT").ok());
+  for (bool create : {true, false}) {
+    Options o = Opts();
+    o.create_if_missing = create;
+    absl::Status s = Open(o);
+    ASSERT_TRUE(absl::IsDataLoss(s)) << s;
+    const std::string message(s.message());
+    EXPECT_NE(message.find("CURRENT is missing"), std::string::npos) << message;
+    const std::string manifest = manifests[0].substr(manifests[0].rfind('/') + 1);
+    EXPECT_NE(message.find(manifest), std::string::npos) << message;
+  }
+  EXPECT_EQ(FilesOfType(&env_, "/db", FileType::kTable).size(), tables);
+  const std::string manifest = manifests[0].substr(manifests[0].rfind('/') + 1);
+  ASSERT_TRUE(WriteStringToFile(&env_, manifest + "\n", "/db/CURRENT", true).ok());
+  ASSERT_TRUE(Open(Opts()).ok());
+  ExpectPrefix(db_.get(), 300, 300);
+}
+
+// A torn MANIFEST tail as a power cut leaves it (cut, zero-filled or garbage
+// after the last synced edit) is dropped.
+TEST_F(RecoveryTest, TornManifestTailIsDropped) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  const std::string manifest = FilesOfType(&env_, "/db", FileType::kDescriptor).back();
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, manifest, &contents).ok());
+  Random rnd(7);
+  std::string garbage(4096 - contents.size() % 4096, '\0');
+  for (char& c : garbage) c = static_cast<char>(rnd.Next());
+  const std::string tails[] = {
+      std::string(4096 - contents.size() % 4096, '\0'),  // zero-filled page
+      garbage,                                           // garbage to the page end
+      contents.substr(contents.size() - 20, 11),         // a cut-off record
+  };
+  for (const std::string& tail : tails) {
+    ASSERT_TRUE(WriteStringToFile(&env_, contents + tail, manifest, true).ok());
+    ASSERT_TRUE(Open(Opts()).ok());
+    ExpectPrefix(db_.get(), 300, 300);
+    db_.reset();
+    ASSERT_TRUE(ReadFileToString(&env_, FilesOfType(&env_, "/db", FileType::kDescriptor).back(),
+                                 &contents)
+                    .ok());
+  }
+}
+
+// Dropping a damaged last edit is safe only if it was not acted on. Here it
+// was: the compaction it recorded deleted its inputs. DataLoss, naming the
+// dropped tail.
+TEST_F(RecoveryTest, DroppedManifestEditThatWasActedOnIsDataLoss) {
+  Options o = Opts();
+  o.level0_compaction_trigger = 100;
+  o.level0_slowdown_writes_trigger = o.level0_stop_writes_trigger = 200;
+  ASSERT_TRUE(Open(o).ok());
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  db_.reset();
+  const std::string manifest = FilesOfType(&env_, "/db", FileType::kDescriptor).back();
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, manifest, &contents).ok());
+  contents[contents.size() - 2] ^= 0x20;  // inside the compaction's edit
+  ASSERT_TRUE(WriteStringToFile(&env_, contents, manifest, true).ok());
+  absl::Status s = Open(o);
+  ASSERT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_NE(std::string(s.message()).find("torn tail dropped"), std::string::npos) << s;
+}
+
+// Damage before an intact MANIFEST record is never a torn tail.
+TEST_F(RecoveryTest, DamagedManifestRecordBeforeAnIntactOneIsDataLoss) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  const std::string manifest = FilesOfType(&env_, "/db", FileType::kDescriptor).back();
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(&env_, manifest, &contents).ok());
+  contents[10] ^= 0x01;  // inside the first record (the snapshot)
+  ASSERT_TRUE(WriteStringToFile(&env_, contents, manifest, true).ok());
+  absl::Status s = Open(Opts());
+  ASSERT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_NE(std::string(s.message()).find(manifest), std::string::npos) << s;
+}
+
+// A WAL append that fails on a full disk after a short write (on the real
+// file system; the file-size limit plays the full disk) is never replayed:
+// its writer was told it failed. Closing the DB must not write it either.
+TEST(RecoveryPosixTest, FailedWalAppendIsNeverReplayed) {
+  const std::string dir = NewTestTempDir("recovery_posix");
+  Options o;
+  {
+    auto db = DB::Open(o, dir);
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE((*db)->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+    const std::vector<std::string> logs = FilesOfType(Env::Default(), dir, FileType::kLog);
+    ASSERT_EQ(logs.size(), 1u);
+    auto size = Env::Default()->GetFileSize(logs[0]);
+    ASSERT_TRUE(size.ok());
+    absl::Status s;
+    {
+      ScopedFileSizeLimit full(*size + 1000);
+      s = (*db)->Put(WriteOptions(), "failed", std::string(30000, 'f'));  // fits the buffer
+    }
+    ASSERT_FALSE(s.ok());
+    EXPECT_FALSE((*db)->Put(WriteOptions(), "after", "x").ok());  // read-only until reopened
+  }
+  auto db = DB::Open(o, dir);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string v;
+  EXPECT_TRUE(absl::IsNotFound((*db)->Get(ReadOptions(), "failed", &v)));
+  ExpectPrefix(db->get(), 20, 20);
+  db->reset();
+  RemoveDirRecursively(Env::Default(), dir);
+}
+
+// An Env whose log syncs wait, once armed, until the test lets them go.
+class BlockingLogSyncEnv : public EnvWrapper {
+ public:
+  explicit BlockingLogSyncEnv(Env* base) : EnvWrapper(base) {}
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    auto file = target()->NewWritableFile(path);
+    if (!file.ok() || path.find(".log") == std::string::npos) return file;
+    return std::unique_ptr<WritableFile>(new LogFile(this, *std::move(file)));
+  }
+
+  void Arm() {
+    std::lock_guard<std::mutex> l(mu_);
+    armed_ = true;
+  }
+  // Waits until a log sync is blocked; false after 60 s without one.
+  bool WaitUntilBlocked() {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [this] { return blocked_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  // True if a blocked sync had to give up waiting for Release (60 s).
+  bool TimedOut() {
+    std::lock_guard<std::mutex> l(mu_);
+    return timed_out_;
+  }
+
+ private:
+  class LogFile final : public WritableFile {
+   public:
+    LogFile(BlockingLogSyncEnv* env, std::unique_ptr<WritableFile> f)
+        : env_(env), f_(std::move(f)) {}
+    absl::Status Append(std::string_view data) override { return f_->Append(data); }
+    absl::Status Flush() override { return f_->Flush(); }
+    absl::Status Close() override { return f_->Close(); }
+    absl::Status Sync() override {
+      env_->MaybeBlock();
+      return f_->Sync();
+    }
+
+   private:
+    BlockingLogSyncEnv* const env_;
+    std::unique_ptr<WritableFile> f_;
+  };
+
+  void MaybeBlock() {
+    std::unique_lock<std::mutex> l(mu_);
+    if (!armed_) return;
+    armed_ = false;
+    blocked_ = true;
+    cv_.notify_all();
+    if (!cv_.wait_for(l, std::chrono::seconds(60), [this] { return released_; })) {
+      timed_out_ = true;
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false, blocked_ = false, released_ = false, timed_out_ = false;
+};
+
+// The old log's sync at a memtable switch runs without the DB mutex: reads,
+// snapshots and properties go on while it is under way.
+TEST(RecoveryConcurrencyTest, LogSyncAtAMemtableSwitchDoesNotBlockReaders) {
+  std::unique_ptr<Env> mem = NewMemEnv(Env::Default());
+  BlockingLogSyncEnv env(mem.get());
+  Options o = SmallOptions(&env);
+  auto opened = DB::Open(o, "/db");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<DB> db = std::move(*opened);
+  ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
+  env.Arm();
+  std::thread writer([&] {
+    // Enough to fill the memtable and switch to a new log.
+    for (int i = 0; i < 4000; ++i) {
+      if (!db->Put(WriteOptions(), Key(i), std::string(100, 'w')).ok()) return;
+    }
+  });
+  ASSERT_TRUE(env.WaitUntilBlocked()) << "no memtable switch synced the old log";
+  std::string v;
+  EXPECT_TRUE(db->Get(ReadOptions(), "k", &v).ok());
+  const Snapshot* snap = db->GetSnapshot();
+  db->ReleaseSnapshot(snap);
+  EXPECT_TRUE(db->GetProperty("lsm.stats").has_value());
+  env.Release();
+  writer.join();
+  EXPECT_FALSE(env.TimedOut()) << "readers waited for the log sync";
+  db.reset();
 }
 
 }  // namespace
