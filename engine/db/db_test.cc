@@ -266,6 +266,28 @@ TEST(DBProcessTest, SecondProcessGetsFailedPrecondition) {
   EXPECT_FALSE(Env::Default()->FileExists(dir + "/CURRENT"));
 }
 
+// DestroyDB refuses a DB that is open, and removes everything, LOCK and the
+// directory included, of one that is not (LOCK while it still holds it).
+TEST(DBProcessTest, DestroyDBRefusesAnOpenDBAndLeavesNothing) {
+  const std::string dir = NewTestTempDir("db_destroy");
+  Options o;
+  auto db = DB::Open(o, dir);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Put(WriteOptions(), "k", "v").ok());
+  absl::Status s = DestroyDB(dir, o);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  EXPECT_TRUE(Env::Default()->FileExists(dir + "/CURRENT"));
+  db->reset();
+  EXPECT_TRUE(DestroyDB(dir, o).ok());
+  EXPECT_FALSE(Env::Default()->FileExists(dir + "/LOCK"));
+  EXPECT_FALSE(Env::Default()->FileExists(dir));
+  // The path is free again.
+  auto again = DB::Open(o, dir);
+  EXPECT_TRUE(again.ok()) << again.status();
+  again->reset();
+  EXPECT_TRUE(DestroyDB(dir, o).ok());
+}
+
 TEST_F(DBTest, PropertiesDescribeTheTree) {
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(i), std::string(200, 'x')).ok());
   ASSERT_TRUE(db_->Flush().ok());
