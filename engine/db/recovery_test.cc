@@ -21,6 +21,9 @@ namespace {
 
 using Op = FaultInjectionEnv::Op;
 
+// Key i holds value "v<i>"; history is the order of i.
+std::string Key(int i) { return "key" + std::to_string(100000 + i); }
+
 class RecoveryTest : public ::testing::Test {
  protected:
   RecoveryTest() : base_(NewMemEnv(Env::Default())), env_(base_.get()) {}
@@ -33,6 +36,16 @@ class RecoveryTest : public ::testing::Test {
     return absl::OkStatus();
   }
   Options Opts() { return SmallOptions(&env_); }
+
+  // Opens a new DB, writes keys 0..n-1 (Key(i) = "v<i>"), flushes, closes.
+  void FillFlushAndClose(int n) {
+    ASSERT_TRUE(Open(Opts()).ok());
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+    }
+    ASSERT_TRUE(db_->Flush().ok());
+    db_.reset();
+  }
 
   // Cuts the last 3 bytes off the newest WAL: its last record torn mid-write.
   void TearNewestLog() {
@@ -60,8 +73,6 @@ class RecoveryTest : public ::testing::Test {
   std::unique_ptr<DB> db_;
 };
 
-// Key i holds value "v<i>"; history is the order of i.
-std::string Key(int i) { return "key" + std::to_string(100000 + i); }
 
 // After a crash, the DB must hold keys 0..n-1 for some n >= min_expected with
 // nothing after n: a prefix of history.
@@ -299,10 +310,7 @@ TEST_F(RecoveryTest, TornLogFollowedByWritesIsDataLossWithASalvageHint) {
 // A DB whose CURRENT is gone is reported, never recreated empty over its
 // tables; following the message's advice restores it.
 TEST_F(RecoveryTest, MissingCurrentIsDataLossNotANewDB) {
-  ASSERT_TRUE(Open(Opts()).ok());
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
-  ASSERT_TRUE(db_->Flush().ok());
-  db_.reset();
+  ASSERT_NO_FATAL_FAILURE(FillFlushAndClose(300));
   const size_t tables = FilesOfType(&env_, "/db", FileType::kTable).size();
   ASSERT_GT(tables, 0u);
   const std::vector<std::string> manifests = FilesOfType(&env_, "/db", FileType::kDescriptor);
@@ -328,10 +336,7 @@ TEST_F(RecoveryTest, MissingCurrentIsDataLossNotANewDB) {
 // A torn MANIFEST tail as a power cut leaves it (cut, zero-filled or garbage
 // after the last synced edit) is dropped.
 TEST_F(RecoveryTest, TornManifestTailIsDropped) {
-  ASSERT_TRUE(Open(Opts()).ok());
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
-  ASSERT_TRUE(db_->Flush().ok());
-  db_.reset();
+  ASSERT_NO_FATAL_FAILURE(FillFlushAndClose(300));
   const std::string manifest = FilesOfType(&env_, "/db", FileType::kDescriptor).back();
   std::string contents;
   ASSERT_TRUE(ReadFileToString(&env_, manifest, &contents).ok());
@@ -380,10 +385,7 @@ TEST_F(RecoveryTest, DroppedManifestEditThatWasActedOnIsDataLoss) {
 
 // Damage before an intact MANIFEST record is never a torn tail.
 TEST_F(RecoveryTest, DamagedManifestRecordBeforeAnIntactOneIsDataLoss) {
-  ASSERT_TRUE(Open(Opts()).ok());
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
-  ASSERT_TRUE(db_->Flush().ok());
-  db_.reset();
+  ASSERT_NO_FATAL_FAILURE(FillFlushAndClose(300));
   const std::string manifest = FilesOfType(&env_, "/db", FileType::kDescriptor).back();
   std::string contents;
   ASSERT_TRUE(ReadFileToString(&env_, manifest, &contents).ok());

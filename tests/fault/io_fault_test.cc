@@ -45,11 +45,6 @@ using testing::Update;
 
 constexpr char kDbName[] = "/db";
 
-uint64_t EnvNumber(const char* name, uint64_t def) {
-  const char* s = std::getenv(name);
-  return s ? std::strtoull(s, nullptr, 10) : def;
-}
-
 // The engine's minimum sizes (64 KiB memtables and files); the workload
 // flushes explicitly so that tables, compactions and MANIFEST edits happen.
 Options SmallOptions(Env* env) {
@@ -235,8 +230,8 @@ class IoFaultTest : public ::testing::Test {
 };
 
 TEST_F(IoFaultTest, EveryNthOperationFails) {
-  const uint64_t seed = EnvNumber("LSM_TEST_SEED", 5151);
-  const int64_t cap = static_cast<int64_t>(EnvNumber("LSM_FAULT_POINTS", 40));
+  const uint64_t seed = testing::EnvNumber("LSM_TEST_SEED", 5151);
+  const int64_t cap = static_cast<int64_t>(testing::EnvNumber("LSM_FAULT_POINTS", 40));
   std::printf("io faults: seed=%llu cap=%lld per op kind\n", static_cast<unsigned long long>(seed),
               static_cast<long long>(cap));
   std::vector<int64_t> counts;
@@ -296,7 +291,7 @@ TEST_F(IoFaultTest, EveryNthOperationFails) {
 }
 
 TEST_F(IoFaultTest, FaultDuringRecoveryLosesNothing) {
-  const uint64_t seed = EnvNumber("LSM_TEST_SEED", 5151);
+  const uint64_t seed = testing::EnvNumber("LSM_TEST_SEED", 5151);
   int points = 0, open_failed = 0;
   for (Op op : {Op::kNewWritableFile, Op::kAppend, Op::kSync, Op::kRename, Op::kSyncDir, Op::kRead,
                 Op::kNewReadableFile, Op::kRemoveFile}) {

@@ -34,19 +34,6 @@ using testing::History;
 using testing::State;
 using testing::Update;
 
-uint64_t EnvNumber(const char* name, uint64_t def) {
-  const char* s = std::getenv(name);
-  return s ? std::strtoull(s, nullptr, 10) : def;
-}
-
-State ReadAll(DB* db, absl::Status* status) {
-  State m;
-  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
-  for (it->SeekToFirst(); it->Valid(); it->Next()) m.emplace(it->key(), it->value());
-  *status = it->status();
-  return m;
-}
-
 class PowerLossTest : public ::testing::TestWithParam<bool> {
  protected:
   // Options of one round: tiny, randomized.
@@ -75,7 +62,7 @@ class PowerLossTest : public ::testing::TestWithParam<bool> {
   }
 
   void RunRounds(Env* base, const std::string& dbname, int rounds, int crashes_per_round) {
-    const uint64_t seed = EnvNumber("LSM_TEST_SEED", 7301);
+    const uint64_t seed = testing::EnvNumber("LSM_TEST_SEED", 7301);
     std::printf("power loss (%s env): seed=%llu rounds=%d\n", GetParam() ? "posix" : "mem",
                 static_cast<unsigned long long>(seed), rounds);
     Random rnd(seed);
@@ -139,7 +126,7 @@ class PowerLossTest : public ::testing::TestWithParam<bool> {
         ASSERT_TRUE(opened.ok()) << "reopen after power loss: " << opened.status();
         db = std::move(*opened);
         absl::Status s;
-        const State state = ReadAll(db.get(), &s);
+        const State state = testing::ReadState(db.get(), &s);
         ASSERT_TRUE(s.ok()) << s;
         const std::optional<size_t> k = history.MatchPrefix(state, durable, history.size());
         ASSERT_TRUE(k.has_value())
@@ -189,11 +176,11 @@ TEST_P(PowerLossTest, RecoveredStateIsADurablePrefix) {
     // The POSIX Env: real files, real renames, fewer rounds.
     const std::string dir = NewTestTempDir("power_loss");
     RunRounds(Env::Default(), dir + "/db",
-              static_cast<int>(EnvNumber("LSM_POWER_LOSS_ROUNDS", 24) / 4), 5);
+              static_cast<int>(testing::EnvNumber("LSM_POWER_LOSS_ROUNDS", 24) / 4), 5);
     RemoveDirRecursively(Env::Default(), dir);
   } else {
     std::unique_ptr<Env> mem = NewMemEnv(Env::Default());
-    RunRounds(mem.get(), "/db", static_cast<int>(EnvNumber("LSM_POWER_LOSS_ROUNDS", 24)), 8);
+    RunRounds(mem.get(), "/db", static_cast<int>(testing::EnvNumber("LSM_POWER_LOSS_ROUNDS", 24)), 8);
   }
 }
 

@@ -52,11 +52,6 @@ using Tail = FaultInjectionEnv::UnsyncedTail;
 
 constexpr char kDB[] = "/db";
 
-uint64_t EnvNumber(const char* name, uint64_t def) {
-  const char* s = std::getenv(name);
-  return s && *s ? std::strtoull(s, nullptr, 10) : def;
-}
-
 // Sanitizers slow this test down ~20x: their CI slice is a fifth as large.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr uint64_t kSliceStride = 15;
@@ -158,14 +153,6 @@ Outcome RunWorkload(Env* env) {
   return out;
 }
 
-State ReadAll(DB* db, absl::Status* status) {
-  State m;
-  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
-  for (it->SeekToFirst(); it->Valid(); it->Next()) m.emplace(it->key(), it->value());
-  *status = it->status();
-  return m;
-}
-
 // Reopens with the default recovery options; the DB must open, hold a prefix
 // of out.history of at least `lo` batches, and take writes again.
 void CheckRecovered(Env* env, const Outcome& out, size_t lo) {
@@ -173,7 +160,7 @@ void CheckRecovered(Env* env, const Outcome& out, size_t lo) {
   ASSERT_TRUE(opened.ok()) << "reopen failed: " << opened.status();
   std::unique_ptr<DB> db = std::move(*opened);
   absl::Status s;
-  const State state = ReadAll(db.get(), &s);
+  const State state = testing::ReadState(db.get(), &s);
   ASSERT_TRUE(s.ok()) << s;
   const std::optional<size_t> k = out.history.MatchPrefix(state, lo, out.history.size());
   ASSERT_TRUE(k.has_value()) << "not a prefix of the history with >= " << lo << " of "
@@ -264,10 +251,11 @@ void CrashTheOpenThatFollows(const Disk& disk, const Outcome& out, size_t lo, ui
 
 TEST(RecoveryMatrixTest, EveryCrashPointReopensAsADurablePrefix) {
   const bool full = FullMatrix();
-  const uint64_t seed = EnvNumber("LSM_TEST_SEED", 1);
-  const uint64_t stride = std::max<uint64_t>(1, EnvNumber("LSM_RECOVERY_MATRIX_STRIDE", full ? 1 : kSliceStride));
+  const uint64_t seed = testing::EnvNumber("LSM_TEST_SEED", 1);
+  const uint64_t stride = std::max<uint64_t>(
+      1, testing::EnvNumber("LSM_RECOVERY_MATRIX_STRIDE", full ? 1 : kSliceStride));
   const uint64_t open_stride =
-      std::max<uint64_t>(1, EnvNumber("LSM_RECOVERY_MATRIX_OPEN_STRIDE", full ? 1 : 10));
+      std::max<uint64_t>(1, testing::EnvNumber("LSM_RECOVERY_MATRIX_OPEN_STRIDE", full ? 1 : 10));
   const uint64_t offset = seed % stride;
 
   // The reference run: how many operations the workload performs.

@@ -10,6 +10,9 @@
 #define LSM_TESTS_UTIL_HISTORY_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "lsm/db.h"
 #include "lsm/write_batch.h"
 
 namespace lsm::testing {
@@ -135,6 +139,21 @@ class History {
   std::set<std::string> keys_;
   std::set<std::pair<std::string, std::string>> written_;
 };
+
+// The whole state a DB shows through an iterator; *status is the iterator's.
+inline State ReadState(DB* db, absl::Status* status) {
+  State m;
+  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) m.emplace(it->key(), it->value());
+  *status = it->status();
+  return m;
+}
+
+// A test parameter from the environment ($LSM_TEST_SEED and the like), or def.
+inline uint64_t EnvNumber(const char* name, uint64_t def) {
+  const char* s = std::getenv(name);
+  return s != nullptr && *s != '\0' ? std::strtoull(s, nullptr, 10) : def;
+}
 
 // Describes how state differs from want, in at most max_lines lines.
 inline std::string DescribeDiff(const State& state, const State& want, int max_lines = 5) {
