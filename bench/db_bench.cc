@@ -64,6 +64,9 @@ ABSL_FLAG(uint64_t, cache_size, 8 << 20, "Block cache capacity in bytes");
 ABSL_FLAG(int32_t, bloom_bits, 10, "Bloom filter bits per key; 0 disables");
 ABSL_FLAG(std::string, compression, "snappy", "snappy or none");
 ABSL_FLAG(int32_t, max_background_jobs, 2, "Background threads (lsm, rocksdb)");
+ABSL_FLAG(bool, engine_defaults, false,
+          "Each engine with its own default options (only --bloom_bits applies to all); "
+          "the shape flags above are then ignored");
 ABSL_FLAG(int32_t, open_files, 1000, "max_open_files");
 
 namespace lsm {
@@ -132,13 +135,18 @@ void PrintHeader(const BenchConfig& config, const std::vector<std::string>& engi
   std::printf("RawSize:    %.1f MB (estimated)\n", entry * config.num / 1048576.0);
   std::printf("FileSize:   %.1f MB (estimated)\n", compressed * config.num / 1048576.0);
   const EngineOptions& o = config.engine_options;
-  std::printf(
-      "Options:    write buffer %zu KiB, tables %zu KiB, L1 %llu KiB, block %zu B, cache %zu KiB, "
-      "bloom %d bits/key, %s, %d background jobs\n",
-      o.write_buffer_size >> 10, o.target_file_size >> 10,
-      static_cast<unsigned long long>(o.max_bytes_for_level_base >> 10), o.block_size,
-      o.block_cache_bytes >> 10, o.bloom_bits_per_key,
-      o.compression ? "snappy" : "no compression", o.max_background_jobs);
+  if (o.engine_defaults) {
+    std::printf("Options:    each engine's own defaults; bloom %d bits/key\n",
+                o.bloom_bits_per_key);
+  } else {
+    std::printf(
+        "Options:    write buffer %zu KiB, tables %zu KiB, L1 %llu KiB, block %zu B, cache %zu "
+        "KiB, bloom %d bits/key, %s, %d background jobs\n",
+        o.write_buffer_size >> 10, o.target_file_size >> 10,
+        static_cast<unsigned long long>(o.max_bytes_for_level_base >> 10), o.block_size,
+        o.block_cache_bytes >> 10, o.bloom_bits_per_key,
+        o.compression ? "snappy" : "no compression", o.max_background_jobs);
+  }
   std::printf("CPU:        %d * %s (load average %.2f)\n", machine.nproc,
               machine.cpu_model.c_str(), machine.load_average);
   std::printf("Directory:  %s\n", dir.c_str());
@@ -179,6 +187,7 @@ int Main(int argc, char** argv) {
   o.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
   o.max_background_jobs = absl::GetFlag(FLAGS_max_background_jobs);
   o.max_open_files = absl::GetFlag(FLAGS_open_files);
+  o.engine_defaults = absl::GetFlag(FLAGS_engine_defaults);
   const std::string compression = absl::GetFlag(FLAGS_compression);
   if (compression != "snappy" && compression != "none") {
     return Fail(absl::InvalidArgumentError("--compression must be snappy or none"));
@@ -254,6 +263,7 @@ int Main(int argc, char** argv) {
                    {"bloom_bits", o.bloom_bits_per_key},
                    {"compression", compression},
                    {"max_background_jobs", o.max_background_jobs},
+                   {"engine_defaults", o.engine_defaults},
                    {"max_open_files", o.max_open_files}};
   doc["notes"] = nlohmann::json::array();
   doc["engines"] = nlohmann::json::array();

@@ -55,6 +55,10 @@ struct EngineOptions {
   int max_open_files = 1000;
   // Fail Open when the database does not exist yet (--use_existing_db).
   bool must_exist = false;
+  // Each engine keeps its own default options (what a user who changes
+  // nothing gets); of the fields above only bloom_bits_per_key and
+  // must_exist apply.
+  bool engine_defaults = false;
 };
 
 struct KeyValue {

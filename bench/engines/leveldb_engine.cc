@@ -46,19 +46,22 @@ class LevelDBEngine final : public Engine {
 
   absl::Status Open(const std::string& dir, const EngineOptions& options) override {
     if (db_ != nullptr) return absl::FailedPreconditionError("already open");
-    cache_.reset(leveldb::NewLRUCache(options.block_cache_bytes));
     if (options.bloom_bits_per_key > 0) {
       filter_.reset(leveldb::NewBloomFilterPolicy(options.bloom_bits_per_key));
     }
     leveldb::Options opts;
     opts.create_if_missing = !options.must_exist;
-    opts.write_buffer_size = options.write_buffer_size;
-    opts.max_file_size = options.target_file_size;
-    opts.block_size = options.block_size;
-    opts.block_cache = cache_.get();
     opts.filter_policy = filter_.get();
-    opts.compression = options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
-    opts.max_open_files = options.max_open_files;
+    if (!options.engine_defaults) {
+      cache_.reset(leveldb::NewLRUCache(options.block_cache_bytes));
+      opts.write_buffer_size = options.write_buffer_size;
+      opts.max_file_size = options.target_file_size;
+      opts.block_size = options.block_size;
+      opts.block_cache = cache_.get();
+      opts.compression =
+          options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
+      opts.max_open_files = options.max_open_files;
+    }
     leveldb::DB* db = nullptr;
     absl::Status s = FromLevelDB(leveldb::DB::Open(opts, dir, &db));
     if (!s.ok()) return s;

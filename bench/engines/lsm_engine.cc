@@ -41,20 +41,25 @@ class LsmEngine final : public Engine {
     if (db_ != nullptr) return absl::FailedPreconditionError("already open");
     lsm::Options opts;
     opts.create_if_missing = !options.must_exist;
+    opts.bloom_bits_per_key = options.bloom_bits_per_key;
+    if (!options.engine_defaults) SetSharedShape(options, &opts);
+    absl::StatusOr<std::unique_ptr<lsm::DB>> db = lsm::DB::Open(opts, dir);
+    if (!db.ok()) return db.status();
+    db_ = std::move(*db);
+    return absl::OkStatus();
+  }
+
+  static void SetSharedShape(const EngineOptions& options, lsm::Options* o) {
+    lsm::Options& opts = *o;
     opts.write_buffer_size = options.write_buffer_size;
     opts.target_file_size = options.target_file_size;
     opts.max_bytes_for_level_base = options.max_bytes_for_level_base;
     opts.level_size_multiplier = 10;
     opts.block_size = options.block_size;
     opts.block_cache_capacity = options.block_cache_bytes;
-    opts.bloom_bits_per_key = options.bloom_bits_per_key;
     opts.compression = options.compression ? Compression::kSnappy : Compression::kNone;
     opts.max_background_jobs = options.max_background_jobs;
     opts.max_open_files = options.max_open_files;
-    absl::StatusOr<std::unique_ptr<lsm::DB>> db = lsm::DB::Open(opts, dir);
-    if (!db.ok()) return db.status();
-    db_ = std::move(*db);
-    return absl::OkStatus();
   }
 
   absl::Status Close() override {

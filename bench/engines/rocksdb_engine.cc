@@ -53,21 +53,23 @@ class RocksDBEngine final : public Engine {
   absl::Status Open(const std::string& dir, const EngineOptions& options) override {
     if (db_ != nullptr) return absl::FailedPreconditionError("already open");
     rocksdb::BlockBasedTableOptions table;
-    table.block_size = options.block_size;
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
     if (options.bloom_bits_per_key > 0) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
     }
     rocksdb::Options opts;
     opts.create_if_missing = !options.must_exist;
-    opts.write_buffer_size = options.write_buffer_size;
-    opts.target_file_size_base = options.target_file_size;
-    opts.max_bytes_for_level_base = options.max_bytes_for_level_base;
-    opts.max_bytes_for_level_multiplier = 10;
-    opts.compression =
-        options.compression ? rocksdb::kSnappyCompression : rocksdb::kNoCompression;
-    opts.max_background_jobs = options.max_background_jobs;
-    opts.max_open_files = options.max_open_files;
+    if (!options.engine_defaults) {
+      table.block_size = options.block_size;
+      table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+      opts.write_buffer_size = options.write_buffer_size;
+      opts.target_file_size_base = options.target_file_size;
+      opts.max_bytes_for_level_base = options.max_bytes_for_level_base;
+      opts.max_bytes_for_level_multiplier = 10;
+      opts.compression =
+          options.compression ? rocksdb::kSnappyCompression : rocksdb::kNoCompression;
+      opts.max_background_jobs = options.max_background_jobs;
+      opts.max_open_files = options.max_open_files;
+    }
     opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     rocksdb::DB* db = nullptr;
     absl::Status s = FromRocksDB(rocksdb::DB::Open(opts, dir, &db));

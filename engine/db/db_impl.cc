@@ -28,6 +28,7 @@ Options SanitizeOptions(const Options& in) {
   Options o = in;
   if (o.env == nullptr) o.env = Env::Default();
   o.write_buffer_size = std::max<size_t>(o.write_buffer_size, 64 << 10);
+  o.max_write_buffer_number = std::clamp(o.max_write_buffer_number, 2, 64);
   o.block_size = std::clamp<size_t>(o.block_size, 1 << 10, 4 << 20);
   o.block_restart_interval = std::max(o.block_restart_interval, 1);
   o.bloom_bits_per_key = std::clamp(o.bloom_bits_per_key, 0, 64);
@@ -134,12 +135,11 @@ absl::Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
   return s;
 }
 
-absl::Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
+absl::Status DBImpl::WriteLevel0Table(std::unique_ptr<Iterator> iter, VersionEdit* edit) {
   const uint64_t start = options_.env->NowMicros();
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
-  std::unique_ptr<Iterator> iter = mem->NewIterator();
   mutex_.Unlock();
   absl::Status s = BuildTable(iter.get(), &meta);
   // The new file's directory entry must be durable before the MANIFEST names it.
@@ -373,8 +373,8 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
       allow_delay = false;
     } else if (!force && mem_->ApproximateMemoryUsage() <= options_.write_buffer_size) {
       return absl::OkStatus();
-    } else if (imm_ != nullptr) {
-      // The previous memtable is still being flushed: wait.
+    } else if (static_cast<int>(imm_.size()) + 1 >= options_.max_write_buffer_number) {
+      // Every memtable allowed in memory is full: wait for a flush.
       const uint64_t start = options_.env->NowMicros();
       background_cv_.Wait();
       stop_micros_ += options_.env->NowMicros() - start;
@@ -385,18 +385,29 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
       stop_micros_ += options_.env->NowMicros() - start;
     } else {
       // Switch to a new memtable and log; flush the old one in the background.
+      const uint64_t old_log = logfile_number_;
       absl::Status s = NewLogFile();
       if (!s.ok()) {
         RecordBackgroundError(s);
         return s;
       }
-      imm_ = std::move(mem_);
-      has_imm_.store(true, std::memory_order_release);
+      imm_.push_back(ImmutableMemTable{std::move(mem_), old_log});
+      ImmutableMemTablesChanged();
       mem_ = std::make_shared<MemTable>();
       force = false;
       MaybeScheduleWork();
     }
   }
+}
+
+void DBImpl::ImmutableMemTablesChanged() {
+  if (imm_.empty()) {
+    imm_for_reads_.reset();
+    return;
+  }
+  auto list = std::make_shared<MemTableList>();
+  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it) list->push_back(it->mem);
+  imm_for_reads_ = std::move(list);
 }
 
 void DBImpl::RecordBackgroundError(const absl::Status& s) {
@@ -412,7 +423,7 @@ void DBImpl::RecordBackgroundError(const absl::Status& s) {
 
 void DBImpl::MaybeScheduleWork() {
   if (shutting_down_.load(std::memory_order_acquire) || !bg_error_.ok()) return;
-  if (imm_ != nullptr && !flush_scheduled_) {
+  if (!imm_.empty() && !flush_scheduled_) {
     flush_scheduled_ = true;
     options_.env->Schedule([this] { BackgroundFlush(); });
   }
@@ -446,7 +457,7 @@ void DBImpl::ReleaseInputs(Compaction* c) {
 
 void DBImpl::BackgroundFlush() {
   MutexLock l(&mutex_);
-  if (!shutting_down_.load(std::memory_order_acquire) && bg_error_.ok() && imm_ != nullptr) {
+  if (!shutting_down_.load(std::memory_order_acquire) && bg_error_.ok() && !imm_.empty()) {
     absl::Status s = FlushImmutableMemTable();
     if (!s.ok()) RecordBackgroundError(s);
   }
@@ -456,18 +467,23 @@ void DBImpl::BackgroundFlush() {
 }
 
 absl::Status DBImpl::FlushImmutableMemTable() {
+  // Every memtable frozen so far goes into one table; later ones wait for the
+  // next flush.
+  const size_t n = imm_.size();
+  std::vector<std::unique_ptr<Iterator>> children;
+  for (size_t i = 0; i < n; ++i) children.push_back(imm_[i].mem->NewIterator());
   VersionEdit edit;
-  std::shared_ptr<MemTable> imm = imm_;
-  absl::Status s = WriteLevel0Table(imm.get(), &edit);
+  absl::Status s = WriteLevel0Table(NewMergingIterator(std::move(children)), &edit);
   if (s.ok()) {
-    // Logs older than the current one hold only what this flush persisted.
-    edit.SetLogNumber(logfile_number_);
+    // Logs older than the one of the oldest memtable left hold only what
+    // this flush persisted.
+    edit.SetLogNumber(imm_.size() > n ? imm_[n].log_number : logfile_number_);
     s = versions_->LogAndApply(&edit, &mutex_);
   }
   ReleasePendingOutputs(edit);
   if (s.ok()) {
-    imm_.reset();
-    has_imm_.store(false, std::memory_order_release);
+    imm_.erase(imm_.begin(), imm_.begin() + static_cast<std::ptrdiff_t>(n));
+    ImmutableMemTablesChanged();
     DeleteObsoleteFiles();
   }
   return s;
@@ -697,7 +713,7 @@ DBImpl::ReadState DBImpl::AcquireReadState(const ReadOptions& options) {
   ReadState rs;
   rs.sequence = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
   rs.mem = mem_;
-  rs.imm = imm_;
+  rs.imm = imm_for_reads_;
   rs.version = versions_->current();
   return rs;
 }
@@ -708,7 +724,11 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   if (!s.ok()) return s;
   const ReadState rs = AcquireReadState(options);
   MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value);
-  if (r == MemTable::GetResult::kNotPresent && rs.imm) r = rs.imm->Get(key, rs.sequence, value);
+  if (rs.imm != nullptr) {
+    for (size_t i = 0; r == MemTable::GetResult::kNotPresent && i < rs.imm->size(); ++i) {
+      r = (*rs.imm)[i]->Get(key, rs.sequence, value);
+    }
+  }
   if (r == MemTable::GetResult::kFound) return absl::OkStatus();
   if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
   Version::FileRef seek_charge;
@@ -727,7 +747,9 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   const ReadState rs = AcquireReadState(options);
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(rs.mem->NewIterator());
-  if (rs.imm) children.push_back(rs.imm->NewIterator());
+  if (rs.imm != nullptr) {
+    for (const auto& imm : *rs.imm) children.push_back(imm->NewIterator());
+  }
   rs.version->AddIterators(options, &children);
   std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
   // The cleanup keeps the memtables and the version alive as long as the
@@ -757,7 +779,7 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
 
 absl::Status DBImpl::Flush() {
   MutexLock l(&mutex_);
-  if (mem_->NumEntries() == 0 && imm_ == nullptr) return bg_error_;
+  if (mem_->NumEntries() == 0 && imm_.empty()) return bg_error_;
   // An empty write that forces a memtable switch, through the writer queue so
   // it is ordered with concurrent writes.
   Writer w(&mutex_);
@@ -767,7 +789,7 @@ absl::Status DBImpl::Flush() {
   writers_.pop_front();
   if (!writers_.empty()) writers_.front()->cv.Signal();
   if (!s.ok()) return s;
-  while (imm_ != nullptr && bg_error_.ok()) background_cv_.Wait();
+  while (!imm_.empty() && bg_error_.ok()) background_cv_.Wait();
   return bg_error_;
 }
 
@@ -810,7 +832,7 @@ absl::Status DBImpl::CompactRange(const std::string_view* begin, const std::stri
 
 absl::Status DBImpl::TEST_WaitForBackgroundWork() {
   MutexLock l(&mutex_);
-  while ((flush_scheduled_ || compactions_scheduled_ > 0 || imm_ != nullptr) && bg_error_.ok()) {
+  while ((flush_scheduled_ || compactions_scheduled_ > 0 || !imm_.empty()) && bg_error_.ok()) {
     background_cv_.Wait();
   }
   return bg_error_;
@@ -851,7 +873,7 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   }
   if (name == "lsm.approximate-memory-usage") {
     size_t total = mem_->ApproximateMemoryUsage();
-    if (imm_) total += imm_->ApproximateMemoryUsage();
+    for (const ImmutableMemTable& imm : imm_) total += imm.mem->ApproximateMemoryUsage();
     if (block_cache_) total += block_cache_->TotalCharge();
     return absl::StrCat(total);
   }
@@ -896,7 +918,7 @@ std::string DBImpl::StatsString() {
                         seek_compactions_);
   absl::StrAppendFormat(&r, "write amplification: %.2f\n", wamp);
   absl::StrAppendFormat(&r, "read amplification: %d (sorted runs a point read may probe)\n",
-                        sorted_runs + 1 + (imm_ ? 1 : 0));
+                        sorted_runs + 1 + static_cast<int>(imm_.size()));
   absl::StrAppendFormat(&r, "stalls: slowdown %.3f s, stop %.3f s\n", slowdown_micros_ / 1e6,
                         stop_micros_ / 1e6);
   if (block_cache_) {

@@ -63,11 +63,18 @@ class DBImpl final : public DB {
     uint64_t micros = 0;
     uint64_t count = 0;
   };
+  using MemTableList = std::vector<std::shared_ptr<MemTable>>;
   // What a read pins: the memtables and Version it reads, at one sequence.
   struct ReadState {
     SequenceNumber sequence = 0;
-    std::shared_ptr<MemTable> mem, imm;
+    std::shared_ptr<MemTable> mem;
+    std::shared_ptr<const MemTableList> imm;  // newest first
     std::shared_ptr<const Version> version;
+  };
+  // A frozen memtable waiting for its flush, and the log holding its writes.
+  struct ImmutableMemTable {
+    std::shared_ptr<MemTable> mem;
+    uint64_t log_number;
   };
   ReadState AcquireReadState(const ReadOptions& options);
 
@@ -90,8 +97,9 @@ class DBImpl final : public DB {
   // runs without mutex_. REQUIRES: the caller is the write leader, or Open.
   absl::Status NewLogFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  // Writes mem to a new table at level 0 and records it in edit.
-  absl::Status WriteLevel0Table(MemTable* mem, VersionEdit* edit)
+  // Writes the entries of iter (memtables) to a new table at level 0 and
+  // records it in edit.
+  absl::Status WriteLevel0Table(std::unique_ptr<Iterator> iter, VersionEdit* edit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Builds a table file from iter; sets meta (number must be set). Empty
   // input leaves meta->file_size 0 and no file.
@@ -141,8 +149,11 @@ class DBImpl final : public DB {
   CondVar background_cv_;  // signalled when background work finishes
   std::unique_ptr<VersionSet> versions_ ABSL_GUARDED_BY(mutex_);
   std::shared_ptr<MemTable> mem_ ABSL_GUARDED_BY(mutex_);
-  std::shared_ptr<MemTable> imm_ ABSL_GUARDED_BY(mutex_);
-  std::atomic<bool> has_imm_{false};
+  std::vector<ImmutableMemTable> imm_ ABSL_GUARDED_BY(mutex_);  // oldest first
+  // imm_'s memtables newest first, as readers take them (one shared_ptr copy
+  // per read); rebuilt whenever imm_ changes.
+  std::shared_ptr<const MemTableList> imm_for_reads_ ABSL_GUARDED_BY(mutex_);
+  void ImmutableMemTablesChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   std::unique_ptr<WritableFile> logfile_ ABSL_GUARDED_BY(mutex_);
   uint64_t logfile_number_ ABSL_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<log::Writer> log_ ABSL_GUARDED_BY(mutex_);

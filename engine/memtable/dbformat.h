@@ -10,6 +10,7 @@
 #define LSM_ENGINE_MEMTABLE_DBFORMAT_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -75,12 +76,31 @@ inline bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out) {
   return true;
 }
 
-// Bytewise comparison of user keys.
-inline int CompareUserKeys(std::string_view a, std::string_view b) { return a.compare(b); }
+// Bytewise comparison of user keys. Short keys (the common case) are compared
+// eight bytes at a time as big-endian integers, inline: a memtable search
+// makes a few dozen comparisons, and a call into memcmp for each cost about a
+// tenth of a random insert. Longer keys go to memcmp, which is faster there.
+inline int CompareUserKeys(std::string_view a, std::string_view b) {
+  const size_t n = a.size() < b.size() ? a.size() : b.size();
+  if (n > 32) return a.compare(b);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  }
+  for (; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
 // <0, 0, >0 as a sorts before, with, after b.
 inline int CompareInternalKeys(std::string_view a, std::string_view b) {
-  const int r = ExtractUserKey(a).compare(ExtractUserKey(b));
+  const int r = CompareUserKeys(ExtractUserKey(a), ExtractUserKey(b));
   if (r != 0) return r;
   const uint64_t ta = ExtractTrailer(a);
   const uint64_t tb = ExtractTrailer(b);

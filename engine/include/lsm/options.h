@@ -45,8 +45,15 @@ struct Options {
   Env* env = nullptr;
 
   // ---- Performance ----
-  // Memtable size that triggers a flush to an L0 table.
-  size_t write_buffer_size = 64 << 20;
+  // Size at which the memtable being written is frozen and a new one (with a
+  // new log) takes the writes; frozen memtables are flushed to L0 tables in
+  // the background. Smaller memtables take random inserts faster (a search
+  // touches fewer cache lines that are not in the CPU caches).
+  size_t write_buffer_size = 16 << 20;
+  // Memtables kept in memory at most, the one being written included: while
+  // that many are full, writers wait for a flush. A flush writes every frozen
+  // memtable it finds into one L0 table. At least 2.
+  int max_write_buffer_number = 4;
   // Uncompressed size of a data block.
   size_t block_size = 4096;
   int block_restart_interval = 16;
