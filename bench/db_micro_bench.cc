@@ -2,6 +2,8 @@
 //   - BM_SyncPutThreads: Put with sync from 1, 2 and 8 threads, where group
 //     commit shares one fdatasync among the writers queued together; counter
 //     writes_per_sync from lsm.stats.
+//   - BM_PointReads: 100 random keys of a 200k-key DB (flushed and compacted,
+//     all in the block cache) read by 100 Gets, and by one MultiGet.
 //   - BM_Compaction: throughput of compacting a fixed input shape (four
 //     overlapping 4 MiB L0 files of 16-byte keys and 100-byte values, half
 //     compressible) into L1, in MB/s of input table bytes.
@@ -86,6 +88,53 @@ void BM_SyncPutThreads(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SyncPutThreads)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
+// A DB of 200k keys in tables, opened once for the point-read benchmarks.
+DB* PointReadDB() {
+  static DB* db = [] {
+    Options o;
+    o.create_if_missing = true;
+    std::unique_ptr<DB> d = OpenFresh(BenchPath("db_micro_bench_reads"), o);
+    if (d == nullptr) return static_cast<DB*>(nullptr);
+    Random rnd(11);
+    for (uint64_t i = 0; i < 200000; ++i) {
+      if (!d->Put(WriteOptions(), Key(i), Value(&rnd)).ok()) return static_cast<DB*>(nullptr);
+    }
+    if (!d->CompactRange(nullptr, nullptr).ok()) return static_cast<DB*>(nullptr);
+    return d.release();  // lives for the process
+  }();
+  return db;
+}
+
+// Argument 0: 100 Gets; 1: one MultiGet of the same 100 keys.
+void BM_PointReads(benchmark::State& state) {
+  DB* db = PointReadDB();
+  if (db == nullptr) {
+    state.SkipWithError("cannot build the DB");
+    return;
+  }
+  Random rnd(state.range(0) + 5);
+  std::vector<std::string> keys(100);
+  std::vector<std::string_view> views(keys.size());
+  std::string value;
+  uint64_t found = 0;
+  for (auto _ : state) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      keys[i] = Key(rnd.Uniform(200000));
+      views[i] = keys[i];
+    }
+    if (state.range(0) == 0) {
+      for (std::string_view k : views) found += db->Get(ReadOptions(), k, &value).ok();
+    } else {
+      for (const auto& r : db->MultiGet(ReadOptions(), views)) found += r.ok();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+  state.counters["found_pct"] =
+      state.iterations() == 0 ? 0 : 100.0 * found / (state.iterations() * 100.0);
+  state.SetLabel(state.range(0) == 0 ? "100 Gets" : "MultiGet of 100");
+}
+BENCHMARK(BM_PointReads)->Arg(0)->Arg(1);
 
 void BM_Compaction(benchmark::State& state) {
   const std::string path = BenchPath("db_micro_bench_compaction");

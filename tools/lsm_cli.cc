@@ -42,6 +42,8 @@ Usage:
 Commands:
   put K V                      set K to V
   get K                        print the value of K; "(not found)" on stderr
+  mget K...                    print "key => value" (or "key (not found)") for each K,
+                               read as of one sequence number
   del K                        delete K
   scan [FROM] [TO] [--limit N] [--reverse]
                                print "key => value" for FROM <= key < TO
@@ -50,8 +52,11 @@ Commands:
   snapshot | release           hold a snapshot (get and scan read it) | drop it
   flush                        write the memtable to a table
   compact [FROM] [TO]          compact the key range [FROM, TO] (all when omitted)
+  checkpoint DIR               write a consistent copy of the DB into the new directory
+                               DIR (tables hard-linked when on the same file system)
+  size FROM TO                 about how many bytes the keys in [FROM, TO) take
   stats                        print the lsm.stats property
-  property NAME                print a DB property (lsm.sstables,
+  property NAME                print a DB property (lsm.sstables, lsm.estimate-num-keys,
                                lsm.num-files-at-level<N>, lsm.approximate-memory-usage)
   help | quit
 
@@ -81,6 +86,9 @@ struct CommandSpec {
 constexpr CommandSpec kCommands[] = {
     {"put", 2, 2, "put K V"},
     {"get", 1, 1, "get K"},
+    {"mget", 1, 1 << 20, "mget K..."},
+    {"checkpoint", 1, 1, "checkpoint DIR"},
+    {"size", 2, 2, "size FROM TO"},
     {"del", 1, 1, "del K"},
     {"delete", 1, 1, "delete K"},
     {"scan", 0, -1, "scan [FROM] [TO] [--limit N] [--reverse]"},
@@ -223,6 +231,29 @@ class Session {
       if (!s.ok()) return Check(s);
       std::cout << EscapeBytes(value) << "\n";
       return Outcome::kOk;
+    }
+    if (cmd == "mget") {
+      std::vector<std::string_view> keys;
+      for (size_t i = 1; i < tokens.size(); ++i) keys.push_back(arg(i));
+      const std::vector<absl::StatusOr<std::string>> values = db_->MultiGet(ReadOpts(), keys);
+      Outcome outcome = Outcome::kOk;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (values[i].ok()) {
+          std::cout << EscapeBytes(keys[i]) << " => " << EscapeBytes(*values[i]) << "\n";
+        } else if (absl::IsNotFound(values[i].status())) {
+          std::cout << EscapeBytes(keys[i]) << " (not found)\n";
+          outcome = Outcome::kFailed;
+        } else {
+          return Check(values[i].status());
+        }
+      }
+      return outcome;
+    }
+    if (cmd == "checkpoint") return Check(db_->CreateCheckpoint(arg(1)));
+    if (cmd == "size") {
+      absl::StatusOr<uint64_t> bytes = db_->GetApproximateSize(arg(1), arg(2));
+      if (!bytes.ok()) return Check(bytes.status());
+      return Ok(absl::StrCat(*bytes));
     }
     if (cmd == "scan") return Scan(*ParseScanArgs(tokens));
     if (cmd == "batch") {

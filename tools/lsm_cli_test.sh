@@ -47,6 +47,24 @@ expect_exit 0 "$CLI" --db "$DB" compact a z
 expect_exit 0 "$CLI" --db "$DB" get z
 expect_out_is "26"
 
+# mget: one line per key, as of one sequence number; an absent key fails the command.
+expect_exit 1 "$CLI" --db "$DB" mget z nothere z
+expect_out_is $'z => 26\nnothere (not found)\nz => 26'
+expect_exit 0 "$CLI" --db "$DB" mget z
+# checkpoint: a consistent copy that lsm-cli opens; never over an existing directory.
+expect_exit 0 "$CLI" --db "$DB" checkpoint "$TMP/cp"
+expect_exit 0 "$CLI" --db "$TMP/cp" get z
+expect_out_is "26"
+expect_exit 1 "$CLI" --db "$DB" checkpoint "$TMP/cp"
+expect_one_line_err "exists"
+# size: bytes of a key range; a reversed range is an error.
+expect_exit 0 "$CLI" --db "$DB" size a zz
+grep -qE '^[1-9][0-9]*$' "$TMP/out" || fail "size printed $(shown "$TMP/out")"
+expect_exit 1 "$CLI" --db "$DB" size zz a
+expect_one_line_err "sorts after"
+expect_exit 0 "$CLI" --db "$DB" property lsm.estimate-num-keys
+grep -qE '^[0-9]+$' "$TMP/out" || fail "estimate-num-keys printed $(shown "$TMP/out")"
+
 # A script with --stop_on_error stops at the first failing line.
 printf 'get nothere\nput after stop\n' >"$TMP/stop.lsm"
 "$CLI" --db "$DB" --stop_on_error <"$TMP/stop.lsm" >"$TMP/out" 2>"$TMP/err"

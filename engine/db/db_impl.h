@@ -41,11 +41,16 @@ class DBImpl final : public DB {
   absl::Status Delete(const WriteOptions& options, std::string_view key) override;
   absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
   absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::vector<absl::StatusOr<std::string>> MultiGet(
+      const ReadOptions& options, const std::vector<std::string_view>& keys) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   absl::Status Flush() override;
   absl::Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  absl::Status CreateCheckpoint(const std::string& dir) override;
+  absl::StatusOr<uint64_t> GetApproximateSize(std::string_view begin,
+                                              std::string_view end) override;
   std::optional<std::string> GetProperty(std::string_view name) override;
 
   // ---- Test hooks ----
@@ -77,6 +82,9 @@ class DBImpl final : public DB {
     uint64_t log_number;
   };
   ReadState AcquireReadState(const ReadOptions& options);
+  // Looks key up in the memtables rs pins, newest first.
+  static MemTable::GetResult GetFromMemTables(const ReadState& rs, std::string_view key,
+                                              std::string* value);
 
   // ---- Recovery (db_open.cc) ----
   // Checks that the files the MANIFEST needs exist, replays the logs it does

@@ -139,14 +139,34 @@ TEST_P(ModelTest, RandomOperationsMatchAStdMap) {
       const Model& m = held ? held->model : model;
       ReadOptions ro;
       ro.snapshot = held ? held->snapshot : nullptr;
-      std::string v;
-      absl::Status s = db->Get(ro, k, &v);
-      auto it = m.find(k);
-      if (it == m.end()) {
-        ASSERT_TRUE(absl::IsNotFound(s)) << k << ": " << s;
+      if (rnd.OneIn(4)) {
+        // A MultiGet of k and more random keys (repeats included).
+        std::vector<std::string> keys = {k};
+        for (int i = 0, n = rnd.Uniform(30); i < n; ++i) {
+          keys.push_back(rnd.OneIn(5) ? keys[rnd.Uniform(keys.size())] : RandomKey(&rnd));
+        }
+        const std::vector<std::string_view> views(keys.begin(), keys.end());
+        const std::vector<absl::StatusOr<std::string>> got = db->MultiGet(ro, views);
+        ASSERT_EQ(got.size(), keys.size());
+        for (size_t i = 0; i < keys.size(); ++i) {
+          auto it = m.find(keys[i]);
+          if (it == m.end()) {
+            ASSERT_TRUE(absl::IsNotFound(got[i].status())) << keys[i] << ": " << got[i].status();
+          } else {
+            ASSERT_TRUE(got[i].ok()) << keys[i] << ": " << got[i].status();
+            ASSERT_EQ(*got[i], it->second) << keys[i];
+          }
+        }
       } else {
-        ASSERT_TRUE(s.ok()) << k << ": " << s;
-        ASSERT_EQ(v, it->second) << k;
+        std::string v;
+        absl::Status s = db->Get(ro, k, &v);
+        auto it = m.find(k);
+        if (it == m.end()) {
+          ASSERT_TRUE(absl::IsNotFound(s)) << k << ": " << s;
+        } else {
+          ASSERT_TRUE(s.ok()) << k << ": " << s;
+          ASSERT_EQ(v, it->second) << k;
+        }
       }
     } else if (choice < 880) {
       const HeldSnapshot* held =

@@ -356,6 +356,68 @@ TEST(DBMemTableQueueTest, FrozenMemTablesQueueAndFlushAsOneTable) {
   EXPECT_EQ(ReadAll(opened->get()).size(), static_cast<size_t>(kKeys));
 }
 
+TEST_F(DBTest, MultiGetAnswersEachKeyAsOfOneSnapshot) {
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(db_->Put(wo_, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->Delete(wo_, "k7").ok());
+  const Snapshot* snap = db_->GetSnapshot();
+  ASSERT_TRUE(db_->Put(wo_, "k8", "after").ok());
+  const std::string big(kMaxKeySize + 1, 'x');
+  const std::vector<std::string_view> keys = {"k9", "k7", "absent", "k8", big, "k9", "k2999"};
+  ReadOptions at_snap;
+  at_snap.snapshot = snap;
+  for (const ReadOptions& ro : {ReadOptions(), at_snap}) {
+    const auto got = db_->MultiGet(ro, keys);
+    ASSERT_EQ(got.size(), keys.size());
+    EXPECT_EQ(*got[0], "v9");
+    EXPECT_TRUE(absl::IsNotFound(got[1].status())) << got[1].status();
+    EXPECT_TRUE(absl::IsNotFound(got[2].status())) << got[2].status();
+    EXPECT_EQ(*got[3], ro.snapshot ? "v8" : "after");
+    EXPECT_TRUE(absl::IsInvalidArgument(got[4].status())) << got[4].status();
+    EXPECT_EQ(*got[5], "v9");
+    EXPECT_EQ(*got[6], "v2999");
+  }
+  EXPECT_TRUE(db_->MultiGet(ReadOptions(), {}).empty());
+  db_->ReleaseSnapshot(snap);
+}
+
+TEST_F(DBTest, ApproximateSizeGrowsWithTheRangeAndCountsMemtables) {
+  for (int i = 0; i < 4000; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "k%06d", i);
+    ASSERT_TRUE(db_->Put(wo_, key, std::string(200, 'v')).ok());
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  auto all = db_->GetApproximateSize("k", "l");
+  auto half = db_->GetApproximateSize("k", "k002000");
+  auto none = db_->GetApproximateSize("a", "b");
+  ASSERT_TRUE(all.ok() && half.ok() && none.ok());
+  EXPECT_EQ(*none, 0u);
+  // 4000 entries of ~210 bytes, compressible: somewhere between a tenth and twice.
+  EXPECT_GT(*all, 4000u * 210 / 10);
+  EXPECT_LT(*all, 4000u * 210 * 2);
+  EXPECT_GT(*half, *all / 4);
+  EXPECT_LT(*half, *all * 3 / 4);
+  // Unflushed writes count too.
+  ASSERT_TRUE(db_->Put(wo_, "m", std::string(5000, 'm')).ok());
+  auto mem = db_->GetApproximateSize("m", "n");
+  ASSERT_TRUE(mem.ok());
+  EXPECT_GE(*mem, 5000u);
+  auto reversed = db_->GetApproximateSize("b", "a");
+  EXPECT_TRUE(absl::IsInvalidArgument(reversed.status())) << reversed.status();
+}
+
+TEST_F(DBTest, EstimateNumKeysCountsLiveKeys) {
+  EXPECT_EQ(*db_->GetProperty("lsm.estimate-num-keys"), "0");
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db_->Put(wo_, "k" + std::to_string(i), "v").ok());
+  EXPECT_EQ(*db_->GetProperty("lsm.estimate-num-keys"), "1000");
+  ASSERT_TRUE(db_->Flush().ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Delete(wo_, "k" + std::to_string(i)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_EQ(*db_->GetProperty("lsm.estimate-num-keys"), "900");
+}
+
 TEST_F(DBTest, PropertiesDescribeTheTree) {
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(i), std::string(200, 'x')).ok());
   ASSERT_TRUE(db_->Flush().ok());

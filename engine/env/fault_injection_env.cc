@@ -422,6 +422,18 @@ absl::Status FaultInjectionEnv::RenameFile(const std::string& from, const std::s
   return absl::OkStatus();
 }
 
+absl::Status FaultInjectionEnv::LinkFile(const std::string& from, const std::string& to) {
+  absl::Status s = Check(Op::kNewWritableFile, to, /*writes=*/true);
+  if (!s.ok()) return s;
+  s = target()->LinkFile(from, to);
+  if (!s.ok()) return s;
+  // A new name: gone after a power cut unless its directory is synced. The
+  // contents are the linked file's, durable as far as that file's are.
+  MutexLock l(&mu_);
+  pending_.push_back(PendingChange{PendingChange::kCreate, to, "", std::nullopt});
+  return absl::OkStatus();
+}
+
 absl::Status FaultInjectionEnv::SyncDir(const std::string& dir) {
   absl::Status s = Check(Op::kSyncDir, dir, /*writes=*/true);
   if (!s.ok()) return s;

@@ -74,7 +74,7 @@ class FaultInjectionEnv : public EnvWrapper {
   // The operations that can be counted and failed. Each is matched against a
   // "subject": the path, or "<from> -> <to>" for kRename.
   enum class Op {
-    kNewWritableFile,  // NewWritableFile and NewAppendableFile
+    kNewWritableFile,  // NewWritableFile, NewAppendableFile and LinkFile (of `to`)
     kNewReadableFile,  // NewSequentialFile and NewRandomAccessFile
     kAppend,
     kFlush,
@@ -187,6 +187,7 @@ class FaultInjectionEnv : public EnvWrapper {
   absl::Status RemoveDir(const std::string& dir) override;
   absl::Status RenameFile(const std::string& from, const std::string& to) override;
   absl::Status SyncDir(const std::string& dir) override;
+  absl::Status LinkFile(const std::string& from, const std::string& to) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
   // UnlockFile is forwarded and never fails by injection, so tearing down a
   // "crashed" DB still releases its lock.

@@ -384,7 +384,9 @@ TEST_P(FaultInjectionEnvTest, PowerLossLeavesTornTails) {
       } else {
         // ...then filler up to a page boundary.
         EXPECT_EQ(left.size() % 4096, 0u) << left.size();
-        if (tail == Tail::kZeroFilled) EXPECT_EQ(rest, std::string(rest.size(), '\0'));
+        if (tail == Tail::kZeroFilled) {
+          EXPECT_EQ(rest, std::string(rest.size(), '\0'));
+        }
       }
       ASSERT_TRUE(env_->RemoveFile(Path("f")).ok());
     }

@@ -219,6 +219,19 @@ class MemEnv final : public EnvWrapper {
     return (*file)->Size();
   }
 
+  absl::Status LinkFile(const std::string& from, const std::string& to) override {
+    const std::string f = NormalizePath(from);
+    const std::string t = NormalizePath(to);
+    const std::string context = from + " -> " + to;
+    MutexLock l(&mu_);
+    if (!DirExistsLocked(ParentDir(t))) return PosixError(context, ENOENT);
+    auto it = files_.find(f);
+    if (it == files_.end()) return PosixError(context, ENOENT);
+    if (files_.count(t) > 0 || DirExistsLocked(t)) return PosixError(context, EEXIST);
+    files_[t] = it->second;  // one file, two names
+    return absl::OkStatus();
+  }
+
   absl::Status RenameFile(const std::string& from, const std::string& to) override {
     const std::string f = NormalizePath(from);
     const std::string t = NormalizePath(to);

@@ -408,6 +408,15 @@ class PosixEnv final : public Env {
     return static_cast<uint64_t>(st.st_size);
   }
 
+  absl::Status LinkFile(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) == 0) return absl::OkStatus();
+    const int err = errno;
+    if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK) {
+      return absl::UnimplementedError(PosixError(from + " -> " + to, err).message());
+    }
+    return PosixError(from + " -> " + to, err);
+  }
+
   absl::Status RenameFile(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return PosixError(from + " -> " + to, errno);
     return absl::OkStatus();

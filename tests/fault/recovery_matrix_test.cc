@@ -200,7 +200,9 @@ Crash PowerLossFor(uint64_t point, uint64_t seed) {
 void GoDown(FaultInjectionEnv* env, const Crash& crash) {
   env->CrashAfterWrites(-1);  // a crash point the run did not reach
   env->SetFilesystemActive(false);
-  if (crash.power_loss) ASSERT_TRUE(env->SimulatePowerLoss(crash.how).ok());
+  if (crash.power_loss) {
+    ASSERT_TRUE(env->SimulatePowerLoss(crash.how).ok());
+  }
   env->SetFilesystemActive(true);
   env->ClearFaults();
 }
@@ -304,7 +306,9 @@ TEST(RecoveryMatrixTest, EveryCrashPointReopensAsADurablePrefix) {
       }
       ++tally.crash_points;
       ++tally.reopens;
-      if (nested) ASSERT_NO_FATAL_FAILURE(CrashTheOpenThatFollows(disk, out, lo, seed, &tally));
+      if (nested) {
+        ASSERT_NO_FATAL_FAILURE(CrashTheOpenThatFollows(disk, out, lo, seed, &tally));
+      }
     }
   }
   std::printf("  covered: %d crash points in the workload, %d crash and fault points in the "

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,6 +45,13 @@ class DB {
   // OK and *value set when found; NotFound when absent.
   virtual absl::Status Get(const ReadOptions& options, std::string_view key,
                            std::string* value) = 0;
+  // Looks up every key as of one sequence number (options.snapshot, or the
+  // latest): result i is keys[i]'s value, NotFound when it is absent,
+  // InvalidArgument when it is over kMaxKeySize. The keys are looked up in
+  // sorted order under one read state, so a batch costs less than as many
+  // Gets.
+  virtual std::vector<absl::StatusOr<std::string>> MultiGet(
+      const ReadOptions& options, const std::vector<std::string_view>& keys) = 0;
   // The iterator keeps what it reads alive until it is destroyed; destroy it
   // before the DB.
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
@@ -58,8 +66,24 @@ class DB {
   virtual absl::Status CompactRange(const std::string_view* begin,
                                     const std::string_view* end) = 0;
 
+  // Writes a consistent copy of the DB into directory dir, which must not
+  // exist (AlreadyExists otherwise): a DB that DB::Open opens, holding every
+  // write acknowledged before the call and nothing written after the one
+  // sequence number it is taken at. Tables are hard-linked when dir is on
+  // the same file system, copied otherwise. Writes, flushes and compactions
+  // go on meanwhile.
+  virtual absl::Status CreateCheckpoint(const std::string& dir) = 0;
+
+  // About how many bytes the keys in [begin, end) take: their share of the
+  // tables on disk (compressed) plus their entries in the memtables.
+  // InvalidArgument when begin > end.
+  virtual absl::StatusOr<uint64_t> GetApproximateSize(std::string_view begin,
+                                                       std::string_view end) = 0;
+
   // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sstables",
-  // "lsm.approximate-memory-usage"; std::nullopt for an unknown name.
+  // "lsm.approximate-memory-usage", "lsm.estimate-num-keys" (live keys,
+  // estimated: entries minus deletions, over tables and memtables);
+  // std::nullopt for an unknown name.
   virtual std::optional<std::string> GetProperty(std::string_view name) = 0;
 };
 

@@ -98,6 +98,12 @@ class Env {
   virtual absl::Status RenameFile(const std::string& from, const std::string& to) = 0;
   // fsync of a directory: makes creations, renames and removals in it durable.
   virtual absl::Status SyncDir(const std::string& dir) = 0;
+  // Gives the existing file `from` a second name `to` (a hard link; `to` must
+  // not exist). Unimplemented when this Env or the file system cannot (two
+  // file systems, no hard links): the caller copies instead.
+  virtual absl::Status LinkFile(const std::string& from, const std::string& to) {
+    return absl::UnimplementedError(from + " -> " + to + ": hard links not supported");
+  }
 
   // Takes an exclusive advisory lock (flock) on path, creating the file.
   // FailedPrecondition when another process (or this one) holds it.
@@ -149,6 +155,9 @@ class EnvWrapper : public Env {
     return target_->RenameFile(f, t);
   }
   absl::Status SyncDir(const std::string& d) override { return target_->SyncDir(d); }
+  absl::Status LinkFile(const std::string& f, const std::string& t) override {
+    return target_->LinkFile(f, t);
+  }
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
     return target_->LockFile(p);
   }
