@@ -53,7 +53,7 @@ def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_ent
     ]
     if srcs:
         cmds.append(
-            "{javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {cp} -d \"$work/classes\" {srcs}".format(
+            "mkdir -p \"$work/gen\" && {javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {cp} -d \"$work/classes\" -s \"$work/gen\" {srcs}".format(
                 javac = java_home + "/bin/javac",
                 cp = ("-cp " + cp) if cp else "",
                 srcs = " ".join([f.path for f in srcs]),

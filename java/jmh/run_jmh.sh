@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# run_jmh.sh: the JMH benchmarks of io.lsmstore beside RocksJava, and their report.
+#
+#   java/jmh/run_jmh.sh [--quick] [-- JMH options...]
+#
+#   (default)  every case, both shapes; point cases on 100 000 keys, scans on
+#              1 000 000; 2 warm-up and 3 measured iterations of 2 s, one fork each
+#              (about 15 minutes on 2 cores). Report: bench/reports/jvm/.
+#   --quick    the shared shape only, 100 000 keys everywhere, 1 iteration of 1 s
+#              after 1 s of warm-up (about 2 minutes; CI). Report: bench/reports/quick/jmh/.
+#
+# Builds //java/jmh:jmh with --config=opt, runs JMH with -prof gc and JSON output,
+# then writes README.md (table) and ratio.svg (chart) with make_jmh_report.py,
+# beside results.json and console.txt. Stores go under $LSM_JMH_DIR (default: a
+# temporary directory, deleted at the end).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+quick=0
+extra=()
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: $0 [--quick] [-- JMH options...]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if pgrep -f 'db_bench|run_comparison|_bench |org.openjdk.jmh.Main' >/dev/null; then
+  echo "run_jmh: another benchmark is running; wait for it (pgrep -fa 'db_bench|jmh|_bench')" >&2
+  exit 1
+fi
+
+if ((quick)); then
+  out="$root/bench/reports/quick/jmh"
+  title="JMH: lsm beside RocksJava (quick)"
+  args=(-f 1 -wi 1 -w 1s -i 1 -r 1s -p shape=SHARED -p entries=100000)
+else
+  out="$root/bench/reports/jvm"
+  title="JMH: lsm beside RocksJava"
+  args=(-f 1 -wi 2 -w 2s -i 3 -r 2s)
+fi
+
+cd "$root"
+./bazelw build --config=opt //java/jmh:jmh >&2
+jmh="$(./bazelw info --config=opt bazel-bin 2>/dev/null)/java/jmh/jmh"
+
+scratch="${LSM_JMH_DIR:-}"
+if [[ -z "$scratch" ]]; then
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+fi
+mkdir -p "$out"
+"$jmh" -jvmArgs "-Dlsmstore.jmh.dir=$scratch -Xms1g -Xmx1g" -prof gc \
+  -rf json -rff "$out/results.json" "${args[@]}" "${extra[@]}" 2>&1 | tee "$out/console.txt"
+python3 "$root/java/jmh/make_jmh_report.py" "$out/results.json" "$out" "$title"
+echo "report: $out/README.md"
