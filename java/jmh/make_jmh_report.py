@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Turns JMH's JSON results (lsm beside RocksJava) into README.md and ratio.svg.
 
-    make_jmh_report.py RESULTS_JSON OUT_DIR TITLE
+    make_jmh_report.py RESULTS_JSON OUT_DIR TITLE [CPP_JSON]
 
 Every benchmark runs in SampleTime mode, so each result has a mean time per
 operation (turned into operations per second, times the thread count), its
 percentiles (p99) and, with -prof gc, gc.alloc.rate.norm (bytes allocated per
 operation). The ratio column is lsm's throughput over RocksJava's: above 1.0
-lsm is faster.
+lsm is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
+adds the JNI cost: each C++ call beside the same Java call (shared shape).
 """
 import json
 import sys
@@ -90,6 +91,25 @@ def svg(rows, path):
     open(path, "w").write("\n".join(out) + "\n")
 
 
+def jni_cost(rows, cpp_path):
+    """The JNI cost table: //bench:jni_cost_bench beside PointBench on lsm."""
+    cpp = {b["name"]: b["real_time"] * UNIT_NS[b["time_unit"] + "/op"]
+           for b in json.load(open(cpp_path))["benchmarks"]}
+    out = ["## JNI cost", "",
+           "The same call on the same data (100 000 keys, shared shape) from C++ "
+           "(`//bench:jni_cost_bench`, straight on `lsm::DB`) and from Java "
+           "(`PointBench`, `byte[]` arguments), in this run. The goal is Java within 1.3× of C++.",
+           "", "| call | C++ | Java | Java / C++ |", "|---|---:|---:|---:|"]
+    for name, case in (("BM_Get", "PointBench.getBytes"), ("BM_Put", "PointBench.putBytes")):
+        java = rows.get((case, "SHARED"), {}).get("lsm")
+        if name in cpp and java:
+            out.append("| %s | %s | %s | %.2f |" % (
+                name[3:].lower(), fmt_time(cpp[name]), fmt_time(java["mean_ns"]),
+                java["mean_ns"] / cpp[name]))
+    out.append("")
+    return out
+
+
 def main():
     results, out_dir, title = sys.argv[1], sys.argv[2], sys.argv[3]
     rows = load(results)
@@ -120,6 +140,8 @@ def main():
             fmt_time(lsm["p99_ns"]) if lsm else "—", fmt_time(rocks["p99_ns"]) if rocks else "—",
             fmt_alloc(lsm["alloc"]) if lsm else "—", fmt_alloc(rocks["alloc"]) if rocks else "—"))
     lines.append("")
+    if len(sys.argv) > 4:
+        lines += jni_cost(rows, sys.argv[4])
     open(out_dir + "/README.md", "w").write("\n".join(lines))
     svg(rows, out_dir + "/ratio.svg")
 

@@ -9,10 +9,12 @@
 #   --quick    the shared shape only, 100 000 keys everywhere, 1 iteration of 1 s
 #              after 1 s of warm-up (about 2 minutes; CI). Report: bench/reports/quick/jmh/.
 #
-# Builds //java/jmh:jmh with --config=opt, runs JMH with -prof gc and JSON output,
-# then writes README.md (table) and ratio.svg (chart) with make_jmh_report.py,
-# beside results.json and console.txt. Stores go under $LSM_JMH_DIR (default: a
-# temporary directory, deleted at the end).
+# Builds //java/jmh:jmh and //bench:jni_cost_bench with --config=opt; runs the
+# C++ get/put of jni_cost_bench (the same calls on the same data, straight on
+# lsm::DB), then JMH with -prof gc and JSON output; then writes README.md
+# (tables, with the Java/C++ ratio) and ratio.svg (chart) with
+# make_jmh_report.py, beside results.json, cpp.json and console.txt. Stores go
+# under $LSM_JMH_DIR (default: a temporary directory, deleted at the end).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,15 +38,17 @@ if ((quick)); then
   out="$root/bench/reports/quick/jmh"
   title="JMH: lsm beside RocksJava (quick)"
   args=(-f 1 -wi 1 -w 1s -i 1 -r 1s -p shape=SHARED -p entries=100000)
+  cpp_time=0.5
 else
   out="$root/bench/reports/jvm"
   title="JMH: lsm beside RocksJava"
   args=(-f 1 -wi 2 -w 2s -i 3 -r 2s)
+  cpp_time=3
 fi
 
 cd "$root"
-./bazelw build --config=opt //java/jmh:jmh >&2
-jmh="$(./bazelw info --config=opt bazel-bin 2>/dev/null)/java/jmh/jmh"
+./bazelw build --config=opt //java/jmh:jmh //bench:jni_cost_bench >&2
+bin="$(./bazelw info --config=opt bazel-bin 2>/dev/null)"
 
 scratch="${LSM_JMH_DIR:-}"
 if [[ -z "$scratch" ]]; then
@@ -52,7 +56,9 @@ if [[ -z "$scratch" ]]; then
   trap 'rm -rf "$scratch"' EXIT
 fi
 mkdir -p "$out"
-"$jmh" -jvmArgs "-Dlsmstore.jmh.dir=$scratch -Xms1g -Xmx1g" -prof gc \
-  -rf json -rff "$out/results.json" "${args[@]}" "${extra[@]}" 2>&1 | tee "$out/console.txt"
-python3 "$root/java/jmh/make_jmh_report.py" "$out/results.json" "$out" "$title"
+LSM_BENCH_DIR="$scratch" "$bin/bench/jni_cost_bench" --benchmark_min_time="$cpp_time" \
+  --benchmark_out="$out/cpp.json" --benchmark_out_format=json 2>&1 | tee "$out/console.txt"
+"$bin/java/jmh/jmh" -jvmArgs "-Dlsmstore.jmh.dir=$scratch -Xms1g -Xmx1g" -prof gc \
+  -rf json -rff "$out/results.json" "${args[@]}" "${extra[@]}" 2>&1 | tee -a "$out/console.txt"
+python3 "$root/java/jmh/make_jmh_report.py" "$out/results.json" "$out" "$title" "$out/cpp.json"
 echo "report: $out/README.md"
