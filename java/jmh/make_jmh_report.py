@@ -28,12 +28,14 @@ def load(path):
         scale = UNIT_NS[pm["scoreUnit"]]
         mean_ns = pm["score"] * scale
         p99_ns = pm["scorePercentiles"]["99.0"] * scale
+        p50_ns = pm["scorePercentiles"]["50.0"] * scale
         alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
         entries = params.get("entries", "")
         rows.setdefault((case, shape), {})[engine] = {
             "ops": r["threads"] * 1e9 / mean_ns,
             "mean_ns": mean_ns,
             "p99_ns": p99_ns,
+            "p50_ns": p50_ns,
             "alloc": alloc,
             "threads": r["threads"],
             "entries": entries,
@@ -98,14 +100,18 @@ def jni_cost(rows, cpp_path):
     out = ["## JNI cost", "",
            "The same call on the same data (100 000 keys, shared shape) from C++ "
            "(`//bench:jni_cost_bench`, straight on `lsm::DB`) and from Java "
-           "(`PointBench`, `byte[]` arguments), in this run. The goal is Java within 1.3× of C++.",
-           "", "| call | C++ | Java | Java / C++ |", "|---|---:|---:|---:|"]
+           "(`PointBench`, `byte[]` arguments), in this run. The goal is Java within 1.3× of C++. "
+           "C++ is Google Benchmark's mean; for Java both the mean and the median of JMH's "
+           "samples (a few preempted calls of milliseconds move the mean on a busy machine).",
+           "", "| call | C++ mean | Java mean | Java median | Java mean / C++ | Java median / C++ |",
+           "|---|---:|---:|---:|---:|---:|"]
     for name, case in (("BM_Get", "PointBench.getBytes"), ("BM_Put", "PointBench.putBytes")):
         java = rows.get((case, "SHARED"), {}).get("lsm")
         if name in cpp and java:
-            out.append("| %s | %s | %s | %.2f |" % (
+            out.append("| %s | %s | %s | %s | %.2f | %.2f |" % (
                 name[3:].lower(), fmt_time(cpp[name]), fmt_time(java["mean_ns"]),
-                java["mean_ns"] / cpp[name]))
+                fmt_time(java["p50_ns"]), java["mean_ns"] / cpp[name],
+                java["p50_ns"] / cpp[name]))
     out.append("")
     return out
 
