@@ -245,6 +245,52 @@ class NativeLibraryTest {
   }
 
   @Test
+  void anotherAbseilInTheProcessNeitherClashesWithNorInterposesOnOurs() throws Exception {
+    // A second native library of the JVM brings Debian's shared abseil (same version, other
+    // build) before lsmstore loads: ours must still work, and the dynamic linker must bind no
+    // symbol of liblsmjni.so to that abseil.
+    Path systemAbseil = Path.of("/usr/lib/x86_64-linux-gnu/libabsl_status.so.20220623");
+    assertTrue(Files.exists(systemAbseil), systemAbseil + " (Debian's libabsl, ./bazelw installs it)");
+    Path probe = tmp.resolve("Probe.java");
+    Files.writeString(probe, String.join("\n",
+        "import io.lsmstore.LsmStore;",
+        "import java.nio.file.Path;",
+        "public class Probe {",
+        "  public static void main(String[] args) {",
+        "    System.load(args[1]);",
+        "    try (LsmStore s = LsmStore.open(Path.of(args[0]))) {",
+        "      s.put(new byte[] {1}, new byte[] {2});",
+        "      System.out.println(s.get(new byte[] {1})[0] == 2 ? \"OK\" : \"WRONG\");",
+        "    }",
+        "  }",
+        "}",
+        ""));
+    Path extractDir = Files.createDirectory(tmp.resolve("extract"));
+    Result r = runJava(Map.of("LD_DEBUG", "bindings,libs"), List.of(
+        "-Djava.io.tmpdir=" + extractDir, "-cp", location(LsmStore.class), probe.toString(),
+        tmp.resolve("db").toString(), systemAbseil.toString()));
+    assertEquals(0, r.exitCode, () -> r.stdout + r.stderr.substring(
+        Math.max(0, r.stderr.length() - 4000)));
+    assertEquals("OK", r.stdout.trim());
+    assertTrue(r.stderr.contains("calling init: " + systemAbseil), "the other abseil was loaded");
+    // "binding file A [0] to B [0]: normal symbol `S'" for every symbol A takes from B.
+    List<String> ours = Arrays.stream(r.stderr.split("\n"))
+        .filter(l -> l.contains("binding file " + extractDir))
+        .collect(Collectors.toList());
+    assertTrue(ours.stream().anyMatch(l -> l.contains("libc.so.6")),
+        "liblsmjni.so's bindings to libc appear in the log");
+    List<String> toAbseil = ours.stream()
+        .filter(l -> l.contains("libabsl_"))
+        .collect(Collectors.toList());
+    assertEquals(List.of(), toAbseil, "liblsmjni.so bound to another abseil");
+    List<String> intoOurs = Arrays.stream(r.stderr.split("\n"))
+        .filter(l -> l.contains("binding file") && l.contains("libabsl_")
+            && l.contains(" to " + extractDir))
+        .collect(Collectors.toList());
+    assertEquals(List.of(), intoOurs, "the other abseil bound to liblsmjni.so");
+  }
+
+  @Test
   void anUnsupportedPlatformIsAOneLineErrorNamingItAndTheSupportedOnes() throws Exception {
     Result r = runChild("-Dos.name=Mac OS X", "-Dos.arch=aarch64");
     assertNotEquals(0, r.exitCode);
