@@ -11,6 +11,8 @@ lsm is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
 adds the JNI cost: each C++ call beside the same Java call (shared shape).
 """
 import json
+import os
+import re
 import sys
 from collections import OrderedDict
 
@@ -116,10 +118,24 @@ def jni_cost(rows, cpp_path):
     return out
 
 
+def versions(results):
+    """JMH, JDK and RocksJava versions: from the results and third_party/maven/pom.xml."""
+    first = json.load(open(results))[0]
+    rocks = "?"
+    pom = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "third_party",
+                       "maven", "pom.xml")
+    m = re.search(r"<artifactId>rocksdbjni</artifactId>\s*<version>([^<]+)</version>",
+                  open(pom).read())
+    if m:
+        rocks = m.group(1)
+    return "JMH %s, JDK %s (%s), rocksdbjni %s." % (
+        first["jmhVersion"], first["jdkVersion"], first["vmName"], rocks)
+
+
 def main():
     results, out_dir, title = sys.argv[1], sys.argv[2], sys.argv[3]
     rows = load(results)
-    lines = ["# " + title, ""]
+    lines = ["# " + title, "", versions(results), ""]
     lines.append("JMH (`java/jmh`), every case on lsm (`io.lsmstore`) and on RocksJava "
                  "(`org.rocksdb:rocksdbjni`, a release build of RocksDB) in the same run. "
                  "Shapes: **shared** = the same store shape on both (bloom filter 10 bits/key, "
@@ -146,6 +162,16 @@ def main():
             fmt_time(lsm["p99_ns"]) if lsm else "—", fmt_time(rocks["p99_ns"]) if rocks else "—",
             fmt_alloc(lsm["alloc"]) if lsm else "—", fmt_alloc(rocks["alloc"]) if rocks else "—"))
     lines.append("")
+    pairs = [(e["lsm"]["ops"], rows[(c, "DEFAULTS")]["lsm"]["ops"])
+             for (c, sh), e in rows.items()
+             if sh == "SHARED" and "lsm" in e and "lsm" in rows.get((c, "DEFAULTS"), {})]
+    if pairs:
+        spread = max(abs(a - b) / min(a, b) for a, b in pairs)
+        lines.append("lsm's defaults are the shared shape, so its two rows of a case run the same "
+                     "configuration: the largest gap between them in this run, %.0f%%, is the "
+                     "run's noise (other load on the machine, JIT and compaction timing); read "
+                     "ratios within that margin as even." % (100 * spread))
+        lines.append("")
     if len(sys.argv) > 4:
         lines += jni_cost(rows, sys.argv[4])
     open(out_dir + "/README.md", "w").write("\n".join(lines))

@@ -5,7 +5,7 @@
 #
 #   (default)  every case, both shapes; point cases on 100 000 keys, scans on
 #              1 000 000; 2 warm-up and 3 measured iterations of 2 s, one fork each
-#              (about 15 minutes on 2 cores). Report: bench/reports/jvm/.
+#              (about 10 minutes on 2 cores). Report: bench/reports/jvm/.
 #   --quick    the shared shape only, 100 000 keys everywhere, 1 iteration of 1 s
 #              after 1 s of warm-up (about 2 minutes; CI). Report: bench/reports/quick/jmh/.
 #
