@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Turns JMH's JSON results (lsm beside RocksJava) into README.md and ratio.svg.
 
-    make_jmh_report.py RESULTS_JSON OUT_DIR TITLE [CPP_JSON]
+    make_jmh_report.py RESULTS_JSON OUT_DIR TITLE [CPP_JSON JNI_JSON]
 
 Every benchmark runs in SampleTime mode, so each result has a mean time per
 operation (turned into operations per second, times the thread count), its
 percentiles (p99) and, with -prof gc, gc.alloc.rate.norm (bytes allocated per
 operation). The ratio column is lsm's throughput over RocksJava's: above 1.0
 lsm is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
-adds the JNI cost: each C++ call beside the same Java call (shared shape).
+and JNI_JSON, JMH's of the same calls through Java run right after it, add the
+JNI cost: each C++ call beside its Java call.
 """
 import json
 import os
@@ -96,13 +97,14 @@ def svg(rows, path):
 
 
 def jni_cost(rows, cpp_path):
-    """The JNI cost table: //bench:jni_cost_bench beside PointBench on lsm."""
+    """The JNI cost table: //bench:jni_cost_bench beside PointBench on lsm (rows)."""
     cpp = {b["name"]: b["real_time"] * UNIT_NS[b["time_unit"] + "/op"]
            for b in json.load(open(cpp_path))["benchmarks"]}
     out = ["## JNI cost", "",
            "The same call on the same data (100 000 keys, shared shape) from C++ "
            "(`//bench:jni_cost_bench`, straight on `lsm::DB`) and from Java "
-           "(`PointBench`, `byte[]` arguments), in this run. The goal is Java within 1.3× of C++. "
+           "(`PointBench`, `byte[]` arguments), one right after the other in this run. The goal "
+           "is Java within 1.3× of C++. "
            "C++ is Google Benchmark's mean; for Java both the mean and the median of JMH's "
            "samples (a few preempted calls of milliseconds move the mean on a busy machine).",
            "", "| call | C++ mean | Java mean | Java median | Java mean / C++ | Java median / C++ |",
@@ -172,8 +174,8 @@ def main():
                      "run's noise (other load on the machine, JIT and compaction timing); read "
                      "ratios within that margin as even." % (100 * spread))
         lines.append("")
-    if len(sys.argv) > 4:
-        lines += jni_cost(rows, sys.argv[4])
+    if len(sys.argv) > 5:
+        lines += jni_cost(load(sys.argv[5]), sys.argv[4])
     open(out_dir + "/README.md", "w").write("\n".join(lines))
     svg(rows, out_dir + "/ratio.svg")
 

@@ -11,10 +11,12 @@
 #
 # Builds //java/jmh:jmh and //bench:jni_cost_bench with --config=opt; runs the
 # C++ get/put of jni_cost_bench (the same calls on the same data, straight on
-# lsm::DB), then JMH with -prof gc and JSON output; then writes README.md
-# (tables, with the Java/C++ ratio) and ratio.svg (chart) with
-# make_jmh_report.py, beside results.json, cpp.json and console.txt. Stores go
-# under $LSM_JMH_DIR (default: a temporary directory, deleted at the end).
+# lsm::DB) and right after it the same two calls through Java (PointBench
+# getBytes/putBytes on lsm, shared shape), so the JNI cost compares neighbours
+# in time; then the whole comparison, JMH with -prof gc and JSON output; then
+# writes README.md (tables, with the Java/C++ ratio) and ratio.svg (chart) with
+# make_jmh_report.py, beside results.json, cpp.json, jni.json and console.txt.
+# Stores go under $LSM_JMH_DIR (default: a temporary directory, deleted at the end).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,12 +39,14 @@ fi
 if ((quick)); then
   out="$root/bench/reports/quick/jmh"
   title="JMH: lsm beside RocksJava (quick)"
-  args=(-f 1 -wi 1 -w 1s -i 1 -r 1s -p shape=SHARED -p entries=100000)
+  timing=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+  params=(-p shape=SHARED -p entries=100000)
   cpp_time=0.5
 else
   out="$root/bench/reports/jvm"
   title="JMH: lsm beside RocksJava"
-  args=(-f 1 -wi 2 -w 2s -i 3 -r 2s)
+  timing=(-f 1 -wi 2 -w 2s -i 3 -r 2s)
+  params=()
   cpp_time=3
 fi
 
@@ -58,7 +62,11 @@ fi
 mkdir -p "$out"
 LSM_BENCH_DIR="$scratch" "$bin/bench/jni_cost_bench" --benchmark_min_time="$cpp_time" \
   --benchmark_out="$out/cpp.json" --benchmark_out_format=json 2>&1 | tee "$out/console.txt"
-"$bin/java/jmh/jmh" -jvmArgs "-Dlsmstore.jmh.dir=$scratch -Xms1g -Xmx1g" -prof gc \
-  -rf json -rff "$out/results.json" "${args[@]}" "${extra[@]}" 2>&1 | tee -a "$out/console.txt"
-python3 "$root/java/jmh/make_jmh_report.py" "$out/results.json" "$out" "$title" "$out/cpp.json"
+jvm_args="-Dlsmstore.jmh.dir=$scratch -Xms1g -Xmx1g"
+"$bin/java/jmh/jmh" 'PointBench\.(get|put)Bytes$' -p engine=lsm -p shape=SHARED -jvmArgs "$jvm_args" \
+  -rf json -rff "$out/jni.json" "${timing[@]}" 2>&1 | tee -a "$out/console.txt"
+"$bin/java/jmh/jmh" -jvmArgs "$jvm_args" -prof gc -rf json -rff "$out/results.json" \
+  "${timing[@]}" "${params[@]}" "${extra[@]}" 2>&1 | tee -a "$out/console.txt"
+python3 "$root/java/jmh/make_jmh_report.py" "$out/results.json" "$out" "$title" "$out/cpp.json" \
+  "$out/jni.json"
 echo "report: $out/README.md"
