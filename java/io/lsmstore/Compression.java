@@ -5,8 +5,11 @@ package io.lsmstore;
  * in every block trailer and are frozen.
  */
 public enum Compression {
+  /** Blocks are stored as they are. */
   NONE(0),
+  /** Snappy: fast, a moderate ratio (the default). */
   SNAPPY(1),
+  /** Zstandard: a better ratio for more CPU. */
   ZSTD(2);
 
   private final int value;

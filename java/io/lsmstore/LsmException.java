@@ -16,8 +16,14 @@ import java.util.Objects;
 public class LsmException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The engine's error: its code and message. */
   private final Status status;
 
+  /**
+   * An exception carrying an engine status.
+   *
+   * @param status the error; its text becomes the message
+   */
   public LsmException(Status status) {
     super(Objects.requireNonNull(status, "status").toString());
     this.status = status;
@@ -28,10 +34,20 @@ public class LsmException extends RuntimeException {
     this(new Status(code, message));
   }
 
+  /**
+   * The engine's status.
+   *
+   * @return the code and message
+   */
   public Status status() {
     return status;
   }
 
+  /**
+   * The canonical code, {@code status().code()}.
+   *
+   * @return the code
+   */
   public Status.Code code() {
     return status.code();
   }

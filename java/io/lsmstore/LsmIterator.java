@@ -61,7 +61,11 @@ public final class LsmIterator implements AutoCloseable {
     this.cleanable = state.registerCleaner(this);
   }
 
-  /** The store this iterator reads. */
+  /**
+   * The store this iterator reads.
+   *
+   * @return the store
+   */
   public LsmStore store() {
     return store;
   }
@@ -82,7 +86,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** Whether the iterator is positioned at an entry. */
+  /**
+   * Whether the iterator is positioned at an entry.
+   *
+   * @return true when {@link #key()} and {@link #value()} may be called
+   */
   public boolean isValid() {
     synchronized (state) {
       checkOpen();
@@ -90,6 +98,7 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
+  /** Positions at the first entry, if any. */
   public void seekToFirst() {
     synchronized (state) {
       checkOpen();
@@ -98,6 +107,7 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
+  /** Positions at the last entry, if any. */
   public void seekToLast() {
     synchronized (state) {
       checkOpen();
@@ -106,7 +116,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** Positions at the first entry whose key is at or after {@code target}. */
+  /**
+   * Positions at the first entry whose key is at or after {@code target}.
+   *
+   * @param target the key to seek
+   */
   public void seek(byte[] target) {
     Objects.requireNonNull(target, "target");
     synchronized (state) {
@@ -116,7 +130,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** {@link #seek(byte[])} with the remaining bytes of {@code target} (position unchanged). */
+  /**
+   * {@link #seek(byte[])} with the remaining bytes of {@code target} (position unchanged).
+   *
+   * @param target the key to seek, from position to limit
+   */
   public void seek(ByteBuffer target) {
     Objects.requireNonNull(target, "target");
     synchronized (state) {
@@ -132,7 +150,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** Positions at the last entry whose key is at or before {@code target}. */
+  /**
+   * Positions at the last entry whose key is at or before {@code target}.
+   *
+   * @param target the key to seek
+   */
   public void seekForPrev(byte[] target) {
     Objects.requireNonNull(target, "target");
     synchronized (state) {
@@ -142,7 +164,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** {@link #seekForPrev(byte[])} with the remaining bytes of {@code target}. */
+  /**
+   * {@link #seekForPrev(byte[])} with the remaining bytes of {@code target} (position unchanged).
+   *
+   * @param target the key to seek, from position to limit
+   */
   public void seekForPrev(ByteBuffer target) {
     Objects.requireNonNull(target, "target");
     synchronized (state) {
@@ -176,7 +202,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** A copy of the current key. Requires {@link #isValid()}. */
+  /**
+   * A copy of the current key. Requires {@link #isValid()}.
+   *
+   * @return a new array holding the key
+   */
   public byte[] key() {
     synchronized (state) {
       checkPositioned();
@@ -184,7 +214,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** A copy of the current value. Requires {@link #isValid()}. */
+  /**
+   * A copy of the current value. Requires {@link #isValid()}.
+   *
+   * @return a new array holding the value
+   */
   public byte[] value() {
     synchronized (state) {
       checkPositioned();
@@ -193,15 +227,25 @@ public final class LsmIterator implements AutoCloseable {
   }
 
   /**
-   * Copies the current key's first {@code min(keyLength, out.length)} bytes into {@code out} and
-   * returns the key's full length. Requires {@link #isValid()}.
+   * Copies the current key's first {@code min(keyLength, out.length)} bytes into {@code out}.
+   * Requires {@link #isValid()}.
+   *
+   * @param out receives the key
+   * @return the key's full length (larger than {@code out.length} when it did not fit)
    */
   public int keyInto(byte[] out) {
     Objects.requireNonNull(out, "out");
     return keyInto(out, 0, out.length);
   }
 
-  /** As {@link #keyInto(byte[])}, into {@code out[offset, offset + length)}. */
+  /**
+   * As {@link #keyInto(byte[])}, into {@code out[offset, offset + length)}.
+   *
+   * @param out receives the key
+   * @param offset where the key goes in {@code out}
+   * @param length the room for it
+   * @return the key's full length (larger than {@code length} when it did not fit)
+   */
   public int keyInto(byte[] out, int offset, int length) {
     Objects.requireNonNull(out, "out");
     Objects.checkFromIndexSize(offset, length, out.length);
@@ -213,19 +257,34 @@ public final class LsmIterator implements AutoCloseable {
 
   /**
    * Copies the current key into {@code out} at its position, as much as fits its remaining
-   * space, advances its position by the bytes written, and returns the key's full length.
+   * space, and advances its position by the bytes written. Requires {@link #isValid()}.
+   *
+   * @param out receives the key
+   * @return the key's full length (larger than what was written when it did not fit)
    */
   public int keyInto(ByteBuffer out) {
     return bytesInto(out, false);
   }
 
-  /** As {@link #keyInto(byte[])} for the current value. */
+  /**
+   * As {@link #keyInto(byte[])} for the current value.
+   *
+   * @param out receives the value
+   * @return the value's full length
+   */
   public int valueInto(byte[] out) {
     Objects.requireNonNull(out, "out");
     return valueInto(out, 0, out.length);
   }
 
-  /** As {@link #keyInto(byte[], int, int)} for the current value. */
+  /**
+   * As {@link #keyInto(byte[], int, int)} for the current value.
+   *
+   * @param out receives the value
+   * @param offset where the value goes in {@code out}
+   * @param length the room for it
+   * @return the value's full length
+   */
   public int valueInto(byte[] out, int offset, int length) {
     Objects.requireNonNull(out, "out");
     Objects.checkFromIndexSize(offset, length, out.length);
@@ -235,7 +294,12 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
-  /** As {@link #keyInto(ByteBuffer)} for the current value. */
+  /**
+   * As {@link #keyInto(ByteBuffer)} for the current value.
+   *
+   * @param out receives the value
+   * @return the value's full length
+   */
   public int valueInto(ByteBuffer out) {
     return bytesInto(out, true);
   }
@@ -261,6 +325,11 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the iterator was closed, by {@link #close()} or by closing its store.
+   *
+   * @return true once closed
+   */
   public boolean isClosed() {
     return state.isClosed();
   }

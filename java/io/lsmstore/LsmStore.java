@@ -99,7 +99,13 @@ public final class LsmStore implements AutoCloseable {
   // Opening and closing
   // ------------------------------------------------------------------------------------------
 
-  /** Opens (or creates) the store in directory {@code path} with default options. */
+  /**
+   * Opens (or creates) the store in directory {@code path} with default options.
+   *
+   * @param path the store's directory
+   * @return the open store
+   * @throws LsmException as {@link #open(Path, Options)} says
+   */
   public static LsmStore open(Path path) {
     return open(path, Options.defaults());
   }
@@ -107,6 +113,9 @@ public final class LsmStore implements AutoCloseable {
   /**
    * Opens the store in directory {@code path}.
    *
+   * @param path the store's directory
+   * @param options how to open and tune it
+   * @return the open store
    * @throws LsmException FAILED_PRECONDITION when another process, or an open LsmStore in this
    *     one, holds the directory, or it exists and {@code errorIfExists} is set; DATA_LOSS when
    *     it is damaged beyond what the recovery options allow; INVALID_ARGUMENT for bad options.
@@ -120,7 +129,13 @@ public final class LsmStore implements AutoCloseable {
     return new LsmStore(absolute, handle);
   }
 
-  /** Deletes every file of the (closed) store in {@code path}, then the directory. */
+  /**
+   * Deletes every file of the (closed) store in {@code path}, then the directory.
+   *
+   * @param path the store's directory
+   * @param options the options the store is opened with
+   * @throws LsmException FAILED_PRECONDITION when the store is open, or an I/O error
+   */
   public static void destroy(Path path, Options options) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(options, "options");
@@ -128,11 +143,20 @@ public final class LsmStore implements AutoCloseable {
     NativeMethods.destroy(pathBytes(path.toAbsolutePath()), options.toNativeArray());
   }
 
-  /** The directory of this store. */
+  /**
+   * The directory of this store.
+   *
+   * @return the directory it was opened in
+   */
   public Path path() {
     return path;
   }
 
+  /**
+   * Whether {@link #close()} was called.
+   *
+   * @return true once closing has begun
+   */
   public boolean isClosed() {
     return state.isClosed();
   }
@@ -151,11 +175,23 @@ public final class LsmStore implements AutoCloseable {
   // Writes
   // ------------------------------------------------------------------------------------------
 
+  /**
+   * Sets {@code key} to {@code value}, with {@link WriteOptions#DEFAULT}.
+   *
+   * @param key the key
+   * @param value the value
+   */
   public void put(byte[] key, byte[] value) {
     put(WriteOptions.DEFAULT, key, value);
   }
 
-  /** Sets {@code key} to {@code value}. */
+  /**
+   * Sets {@code key} to {@code value}.
+   *
+   * @param options whether to sync
+   * @param key the key
+   * @param value the value
+   */
   public void put(WriteOptions options, byte[] key, byte[] value) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -169,11 +205,24 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #put(WriteOptions, ByteBuffer, ByteBuffer)} with {@link WriteOptions#DEFAULT}.
+   *
+   * @param key the key, from position to limit
+   * @param value the value, from position to limit
+   */
   public void put(ByteBuffer key, ByteBuffer value) {
     put(WriteOptions.DEFAULT, key, value);
   }
 
-  /** Sets the remaining bytes of {@code key} to the remaining bytes of {@code value}. */
+  /**
+   * Sets the remaining bytes of {@code key} to the remaining bytes of {@code value}; their
+   * positions are left unchanged.
+   *
+   * @param options whether to sync
+   * @param key the key, from position to limit
+   * @param value the value, from position to limit
+   */
   public void put(WriteOptions options, ByteBuffer key, ByteBuffer value) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -195,11 +244,21 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes {@code key}, with {@link WriteOptions#DEFAULT}.
+   *
+   * @param key the key
+   */
   public void delete(byte[] key) {
     delete(WriteOptions.DEFAULT, key);
   }
 
-  /** Removes {@code key}; removing an absent key is not an error. */
+  /**
+   * Removes {@code key}; removing an absent key is not an error.
+   *
+   * @param options whether to sync
+   * @param key the key
+   */
   public void delete(WriteOptions options, byte[] key) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -212,11 +271,21 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #delete(WriteOptions, ByteBuffer)} with {@link WriteOptions#DEFAULT}.
+   *
+   * @param key the key, from position to limit
+   */
   public void delete(ByteBuffer key) {
     delete(WriteOptions.DEFAULT, key);
   }
 
-  /** Removes the key given by the remaining bytes of {@code key}. */
+  /**
+   * Removes the key given by the remaining bytes of {@code key} (position unchanged).
+   *
+   * @param options whether to sync
+   * @param key the key, from position to limit
+   */
   public void delete(WriteOptions options, ByteBuffer key) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -234,6 +303,11 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Applies {@code batch} atomically, with {@link WriteOptions#DEFAULT}.
+   *
+   * @param batch the updates
+   */
   public void write(WriteBatch batch) {
     write(WriteOptions.DEFAULT, batch);
   }
@@ -241,6 +315,9 @@ public final class LsmStore implements AutoCloseable {
   /**
    * Applies every update of {@code batch} atomically, in one native call. The batch is left as
    * it was and may be reused (after {@link WriteBatch#clear()}) or written again.
+   *
+   * @param options whether to sync
+   * @param batch the updates
    */
   public void write(WriteOptions options, WriteBatch batch) {
     Objects.requireNonNull(options, "options");
@@ -260,12 +337,23 @@ public final class LsmStore implements AutoCloseable {
   // Reads
   // ------------------------------------------------------------------------------------------
 
-  /** The value of {@code key}, or null when absent. */
+  /**
+   * The value of {@code key}.
+   *
+   * @param key the key
+   * @return a new array holding the value, or null when absent
+   */
   public byte[] get(byte[] key) {
     return get(ReadOptions.defaults(), key);
   }
 
-  /** The value of {@code key} as {@code options} sees it, or null when absent. */
+  /**
+   * The value of {@code key} as {@code options} sees it.
+   *
+   * @param options the snapshot to read and whether to verify checksums and fill the cache
+   * @param key the key
+   * @return a new array holding the value, or null when absent
+   */
   public byte[] get(ReadOptions options, byte[] key) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -286,15 +374,30 @@ public final class LsmStore implements AutoCloseable {
 
   /**
    * Looks {@code key} up and copies the value's first {@code min(valueLength, out.length)} bytes
-   * into {@code out}. Returns the value's full length (larger than {@code out.length} when it
-   * did not fit), or {@link #NOT_FOUND}.
+   * into {@code out}.
+   *
+   * @param key the key
+   * @param out receives the value
+   * @return the value's full length (larger than {@code out.length} when it did not fit), or
+   *     {@link #NOT_FOUND}
    */
   public int get(byte[] key, byte[] out) {
     Objects.requireNonNull(out, "out");
     return get(ReadOptions.defaults(), key, out, 0, out.length);
   }
 
-  /** As {@link #get(byte[], byte[])}, into {@code out[offset, offset + length)}. */
+  /**
+   * As {@link #get(byte[], byte[])}, as {@code options} sees it, into {@code out[offset, offset +
+   * length)}.
+   *
+   * @param options the snapshot to read and whether to verify checksums and fill the cache
+   * @param key the key
+   * @param out receives the value
+   * @param offset where the value goes in {@code out}
+   * @param length the room for it
+   * @return the value's full length (larger than {@code length} when it did not fit), or {@link
+   *     #NOT_FOUND}
+   */
   public int get(ReadOptions options, byte[] key, byte[] out, int offset, int length) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(key, "key");
@@ -315,16 +418,27 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #get(ReadOptions, ByteBuffer, ByteBuffer)} with {@link ReadOptions#defaults()}.
+   *
+   * @param key the key, from position to limit
+   * @param value receives the value at its position
+   * @return the value's full length, or {@link #NOT_FOUND}
+   */
   public int get(ByteBuffer key, ByteBuffer value) {
     return get(ReadOptions.defaults(), key, value);
   }
 
   /**
    * Looks up the remaining bytes of {@code key}; copies as much of the value as fits into {@code
-   * value} at its position and advances the position by that much. Returns the value's full
-   * length (larger than what was copied when it did not fit), or {@link #NOT_FOUND} (the buffer
-   * untouched). With direct buffers the value goes from the engine to the buffer with no Java
-   * array in between.
+   * value} at its position and advances the position by that much. With direct buffers the value
+   * goes from the engine to the buffer with no Java array in between.
+   *
+   * @param options the snapshot to read and whether to verify checksums and fill the cache
+   * @param key the key, from position to limit (position unchanged)
+   * @param value receives the value
+   * @return the value's full length (larger than what was copied when it did not fit), or {@link
+   *     #NOT_FOUND} (the buffer untouched)
    */
   public int get(ReadOptions options, ByteBuffer key, ByteBuffer value) {
     Objects.requireNonNull(options, "options");
@@ -368,6 +482,11 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A new, unpositioned iterator over the current state. Close it when done.
+   *
+   * @return the iterator
+   */
   public LsmIterator newIterator() {
     return newIterator(ReadOptions.defaults());
   }
@@ -375,6 +494,9 @@ public final class LsmStore implements AutoCloseable {
   /**
    * A new, unpositioned iterator over the store as {@code options} sees it (its snapshot and
    * bounds). Close it when done; closing the store closes it too.
+   *
+   * @param options the snapshot, bounds and read flags
+   * @return the iterator
    */
   public LsmIterator newIterator(ReadOptions options) {
     Objects.requireNonNull(options, "options");
@@ -396,7 +518,11 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
-  /** A snapshot of the current state; close it when done. */
+  /**
+   * A snapshot of the current state; close it when done.
+   *
+   * @return the snapshot
+   */
   public Snapshot getSnapshot() {
     State s = state;
     s.enter();
@@ -428,6 +554,9 @@ public final class LsmStore implements AutoCloseable {
   /**
    * Compacts the keys in {@code [from, to]} through every level; a null bound is an open end
    * ({@code compactRange(null, null)} compacts everything).
+   *
+   * @param from the first key, or null
+   * @param to the last key, or null
    */
   public void compactRange(byte[] from, byte[] to) {
     State s = state;
@@ -440,9 +569,11 @@ public final class LsmStore implements AutoCloseable {
   }
 
   /**
-   * The value of an engine property, or null for an unknown name: {@code "lsm.stats"}, {@code
-   * "lsm.num-files-at-level<N>"}, {@code "lsm.sstables"}, {@code
-   * "lsm.approximate-memory-usage"}.
+   * The value of an engine property: {@code "lsm.stats"}, {@code "lsm.num-files-at-level<N>"},
+   * {@code "lsm.sstables"}, {@code "lsm.approximate-memory-usage"}.
+   *
+   * @param name the property
+   * @return its value, or null for an unknown name
    */
   public String property(String name) {
     Objects.requireNonNull(name, "name");

@@ -3,6 +3,7 @@ package io.lsmstore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.zip.CRC32;
 
 /**
  * Finds and loads liblsmjni, once per class loader, in this order:
@@ -17,11 +20,19 @@ import java.util.List;
  * <ol>
  *   <li>the file named by the system property {@value #LIBRARY_PATH_PROPERTY}, if set (and
  *       nothing else: an explicit choice that fails is an error, not a reason to guess);
- *   <li>the copy inside this jar (resource {@value #RESOURCE} beside this class), extracted to a
- *       fresh directory readable only by this user, created under {@value #TMPDIR_PROPERTY} if
- *       set, else under {@code java.io.tmpdir}; the file and directory are deleted right after
- *       loading (Linux keeps the mapping), so nothing is left behind and no other user can swap
- *       the file between extraction and loading;
+ *   <li>on a platform the jar has no library for (it carries one for each of {@link #SUPPORTED}),
+ *       nothing more: a one-line UnsatisfiedLinkError names the platform and the supported ones;
+ *   <li>the copy inside this jar (resource {@code native/<platform>/liblsmjni.so} beside this
+ *       class, with its CRC-32 and size in {@code liblsmjni.so.crc32}), extracted to a fresh
+ *       directory readable only by this user, created under {@value #TMPDIR_PROPERTY} if set,
+ *       else under {@code java.io.tmpdir}. The extracted file is read back and its CRC-32 and size
+ *       checked before {@code System.load}, so a damaged jar or a short write (a full disk) is
+ *       reported, never loaded (a CRC, not a cryptographic digest: it catches damage, and the
+ *       private directory keeps others from swapping the file; a SHA-256 of a cold JVM costs
+ *       50-80 ms, the CRC 1 ms). The file and directory are deleted right after loading (Linux keeps the
+ *       mapping), so nothing is left behind and no other user can swap the file between
+ *       extraction and loading. Each class loader extracts its own copy, so the jar works when
+ *       loaded by several class loaders of one JVM (each gets its own library instance);
  *   <li>{@code System.loadLibrary("lsmjni")}, i.e. {@code liblsmjni.so} on {@code
  *       java.library.path}.
  * </ol>
@@ -43,9 +54,44 @@ final class NativeLibrary {
   static final String TMPDIR_PROPERTY = "io.lsmstore.tmpdir";
   static final String CLASS_PROPERTY = "lsmstore.jni.class";
   static final String LIBRARY_NAME = "lsmjni";
-  static final String RESOURCE = "native/liblsmjni.so";
+  /** The platforms the jar carries a library for, as {@link #platform()} names them. */
+  static final List<String> SUPPORTED = List.of("linux-x86_64");
 
   private NativeLibrary() {}
+
+  /**
+   * This JVM's platform as {@code os-arch}: {@code linux-x86_64}, {@code linux-aarch64},
+   * {@code mac-aarch64}, {@code windows-x86_64}, ...
+   */
+  static String platform() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    if (os.startsWith("mac") || os.startsWith("darwin")) {
+      os = "mac";
+    } else if (os.startsWith("windows")) {
+      os = "windows";
+    } else {
+      os = os.replace(' ', '_');
+    }
+    switch (arch) {
+      case "amd64":
+      case "x86_64":
+        arch = "x86_64";
+        break;
+      case "arm64":
+      case "aarch64":
+        arch = "aarch64";
+        break;
+      default:
+        break;
+    }
+    return os.concat("-").concat(arch);
+  }
+
+  /** The resource (relative to this class) of the library for {@code platform}. */
+  static String resource(String platform) {
+    return "native/".concat(platform).concat("/").concat(System.mapLibraryName(LIBRARY_NAME));
+  }
 
   /** Loads the library for {@code natives} (NativeMethods) or throws UnsatisfiedLinkError. */
   static void load(Class<?> natives) {
@@ -61,10 +107,19 @@ final class NativeLibrary {
       return;
     }
 
+    String platform = platform();
+    if (!SUPPORTED.contains(platform)) {
+      throw linkError("lsmstore has no native library for this platform, " + platform + " (os.name="
+          + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch")
+          + "); supported: " + String.join(", ", SUPPORTED) + " (or set -D" + LIBRARY_PATH_PROPERTY
+          + " to a liblsmjni built for it)", null);
+    }
     List<String> attempts = new ArrayList<>();
-    URL resource = NativeLibrary.class.getResource(RESOURCE);
-    if (resource == null) {
-      attempts.add("the jar has no resource " + RESOURCE);
+    String name = resource(platform);
+    URL resource = NativeLibrary.class.getResource(name);
+    URL check = NativeLibrary.class.getResource(name.concat(".crc32"));
+    if (resource == null || check == null) {
+      attempts.add("the jar has no resource " + name + (resource == null ? "" : ".crc32"));
     } else {
       List<String> bases = new ArrayList<>();
       String preferred = System.getProperty(TMPDIR_PROPERTY);
@@ -74,7 +129,7 @@ final class NativeLibrary {
       bases.add(System.getProperty("java.io.tmpdir"));
       for (String base : bases) {
         try {
-          loadExtracted(natives, resource, Path.of(base));
+          loadExtracted(natives, resource, readCheck(check), Path.of(base));
           return;
         } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
           if (e instanceof AbiMismatch) {
@@ -100,7 +155,33 @@ final class NativeLibrary {
         + " mounted noexec), or -D" + LIBRARY_PATH_PROPERTY + "=/path/to/liblsmjni.so.", null);
   }
 
-  private static void loadExtracted(Class<?> natives, URL resource, Path base) throws IOException {
+  /** The jar's "CRC SIZE" line for its library: the CRC-32 in hex and the size in bytes. */
+  private static String readCheck(URL check) throws IOException {
+    try (InputStream in = check.openStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+    }
+  }
+
+  /** The "CRC SIZE" line of {@code file}'s contents, as read back from the file system. */
+  private static String crc32(Path file) throws IOException {
+    CRC32 crc = new CRC32();
+    byte[] buf = new byte[1 << 16];
+    long size = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        crc.update(buf, 0, n);
+        size += n;
+      }
+    }
+    // Neither String.format nor '+': their first use (Formatter, or the invokedynamic
+    // bootstrap of string concatenation) costs tens of milliseconds in a fresh JVM, and this
+    // runs on every load.
+    String hex = Long.toHexString(crc.getValue());
+    return "0".repeat(8 - hex.length()).concat(hex).concat(" ").concat(Long.toString(size));
+  }
+
+  private static void loadExtracted(Class<?> natives, URL resource, String expectedCheck,
+      Path base) throws IOException {
     Path dir;
     if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
       dir = Files.createTempDirectory(base, "lsmjni",
@@ -112,6 +193,12 @@ final class NativeLibrary {
     try {
       try (InputStream in = resource.openStream()) {
         Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      String actual = crc32(file);
+      if (!actual.equals(expectedCheck)) {
+        throw new IOException("the extracted " + file.getFileName() + " has CRC-32 and size "
+            + actual + ", the jar says " + expectedCheck
+            + ": a damaged jar or an incomplete write (a full disk?); not loaded");
       }
       String path = file.toAbsolutePath().toString();
       loadAndVerify(natives, () -> System.load(path));

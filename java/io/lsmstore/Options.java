@@ -67,97 +67,193 @@ public final class Options {
     level0StopWritesTrigger = b.level0StopWritesTrigger;
   }
 
-  /** Every field at its default. */
+  /**
+   * Every field at its default.
+   *
+   * @return the default options
+   */
   public static Options defaults() {
     return DEFAULTS;
   }
 
+  /**
+   * A builder with every field at its default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder starting from this value. */
+  /**
+   * A builder starting from this value.
+   *
+   * @return a new builder holding these options
+   */
   public Builder toBuilder() {
     return new Builder(this);
   }
 
-  /** Create the directory and an empty store when there is none. Default true. */
+  /**
+   * Create the directory and an empty store when there is none. Default true.
+   *
+   * @return the value
+   */
   public boolean createIfMissing() {
     return createIfMissing;
   }
 
-  /** Fail with FAILED_PRECONDITION when the store already exists. Default false. */
+  /**
+   * Fail with FAILED_PRECONDITION when the store already exists. Default false.
+   *
+   * @return the value
+   */
   public boolean errorIfExists() {
     return errorIfExists;
   }
 
-  /** Fail open on any corruption instead of salvaging what can be read. Default false. */
+  /**
+   * Fail open on any corruption instead of salvaging what can be read. Default false.
+   *
+   * @return the value
+   */
   public boolean paranoidChecks() {
     return paranoidChecks;
   }
 
+  /**
+   * What replaying the write-ahead log does with damage. Default {@link
+   * WalRecoveryMode#TOLERATE_CORRUPTED_TAIL_RECORDS}.
+   *
+   * @return the value
+   */
   public WalRecoveryMode walRecovery() {
     return walRecovery;
   }
 
-  /** Memtable size that triggers a flush to an L0 table, bytes. Default 64 MiB. */
+  /**
+   * Memtable size that triggers a flush to an L0 table, bytes. Default 64 MiB.
+   *
+   * @return the value
+   */
   public long writeBufferSize() {
     return writeBufferSize;
   }
 
-  /** Uncompressed size of a data block, bytes. Default 4 KiB. */
+  /**
+   * Uncompressed size of a data block, bytes. Default 4 KiB.
+   *
+   * @return the value
+   */
   public long blockSize() {
     return blockSize;
   }
 
+  /**
+   * Keys between restart points (full keys) in a block. Default 16.
+   *
+   * @return the value
+   */
   public int blockRestartInterval() {
     return blockRestartInterval;
   }
 
-  /** Bloom filter bits per key; 0 disables filters. Default 10. */
+  /**
+   * Bloom filter bits per key; 0 disables filters. Default 10.
+   *
+   * @return the value
+   */
   public int bloomBitsPerKey() {
     return bloomBitsPerKey;
   }
 
+  /**
+   * How data blocks are compressed. Default {@link Compression#SNAPPY}.
+   *
+   * @return the value
+   */
   public Compression compression() {
     return compression;
   }
 
-  /** Block cache size, bytes. Default 64 MiB. */
+  /**
+   * Block cache size, bytes. Default 64 MiB.
+   *
+   * @return the value
+   */
   public long blockCacheCapacity() {
     return blockCacheCapacity;
   }
 
+  /**
+   * Most table files kept open at once. Default 1000.
+   *
+   * @return the value
+   */
   public int maxOpenFiles() {
     return maxOpenFiles;
   }
 
+  /**
+   * Background threads for flushes and compactions. Default 2.
+   *
+   * @return the value
+   */
   public int maxBackgroundJobs() {
     return maxBackgroundJobs;
   }
 
-  /** Target size of one SST written by flush or compaction, bytes. Default 64 MiB. */
+  /**
+   * Target size of one SST written by flush or compaction, bytes. Default 64 MiB.
+   *
+   * @return the value
+   */
   public long targetFileSize() {
     return targetFileSize;
   }
 
-  /** Target total size of L1, bytes; each deeper level is levelSizeMultiplier times larger. */
+  /**
+   * Target total size of L1, bytes; each deeper level is levelSizeMultiplier times larger.
+   * Default 256 MiB.
+   *
+   * @return the value
+   */
   public long maxBytesForLevelBase() {
     return maxBytesForLevelBase;
   }
 
+  /**
+   * How many times larger each level below L1 is than the one above. Default 10.
+   *
+   * @return the value
+   */
   public int levelSizeMultiplier() {
     return levelSizeMultiplier;
   }
 
+  /**
+   * Number of L0 files that starts a compaction. Default 4.
+   *
+   * @return the value
+   */
   public int level0CompactionTrigger() {
     return level0CompactionTrigger;
   }
 
+  /**
+   * Number of L0 files at which writers are slowed down. Default 20.
+   *
+   * @return the value
+   */
   public int level0SlowdownWritesTrigger() {
     return level0SlowdownWritesTrigger;
   }
 
+  /**
+   * Number of L0 files at which writers wait for compaction. Default 36.
+   *
+   * @return the value
+   */
   public int level0StopWritesTrigger() {
     return level0StopWritesTrigger;
   }
@@ -291,96 +387,209 @@ public final class Options {
       return v;
     }
 
+    /**
+     * Sets {@link Options#createIfMissing()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder createIfMissing(boolean v) {
       createIfMissing = v;
       return this;
     }
 
+    /**
+     * Sets {@link Options#errorIfExists()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder errorIfExists(boolean v) {
       errorIfExists = v;
       return this;
     }
 
+    /**
+     * Sets {@link Options#paranoidChecks()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder paranoidChecks(boolean v) {
       paranoidChecks = v;
       return this;
     }
 
+    /**
+     * Sets {@link Options#walRecovery()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder walRecovery(WalRecoveryMode v) {
       walRecovery = Objects.requireNonNull(v, "walRecovery");
       return this;
     }
 
+    /**
+     * Sets {@link Options#writeBufferSize()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder writeBufferSize(long v) {
       writeBufferSize = positive(v, "writeBufferSize");
       return this;
     }
 
+    /**
+     * Sets {@link Options#blockSize()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder blockSize(long v) {
       blockSize = positive(v, "blockSize");
       return this;
     }
 
+    /**
+     * Sets {@link Options#blockRestartInterval()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder blockRestartInterval(int v) {
       blockRestartInterval = positive(v, "blockRestartInterval");
       return this;
     }
 
+    /**
+     * Sets {@link Options#bloomBitsPerKey()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder bloomBitsPerKey(int v) {
       bloomBitsPerKey = nonNegative(v, "bloomBitsPerKey");
       return this;
     }
 
+    /**
+     * Sets {@link Options#compression()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder compression(Compression v) {
       compression = Objects.requireNonNull(v, "compression");
       return this;
     }
 
+    /**
+     * Sets {@link Options#blockCacheCapacity()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder blockCacheCapacity(long v) {
       blockCacheCapacity = nonNegative(v, "blockCacheCapacity");
       return this;
     }
 
+    /**
+     * Sets {@link Options#maxOpenFiles()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder maxOpenFiles(int v) {
       maxOpenFiles = positive(v, "maxOpenFiles");
       return this;
     }
 
+    /**
+     * Sets {@link Options#maxBackgroundJobs()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder maxBackgroundJobs(int v) {
       maxBackgroundJobs = positive(v, "maxBackgroundJobs");
       return this;
     }
 
+    /**
+     * Sets {@link Options#targetFileSize()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder targetFileSize(long v) {
       targetFileSize = positive(v, "targetFileSize");
       return this;
     }
 
+    /**
+     * Sets {@link Options#maxBytesForLevelBase()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder maxBytesForLevelBase(long v) {
       maxBytesForLevelBase = positive(v, "maxBytesForLevelBase");
       return this;
     }
 
+    /**
+     * Sets {@link Options#levelSizeMultiplier()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder levelSizeMultiplier(int v) {
       levelSizeMultiplier = positive(v, "levelSizeMultiplier");
       return this;
     }
 
+    /**
+     * Sets {@link Options#level0CompactionTrigger()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder level0CompactionTrigger(int v) {
       level0CompactionTrigger = positive(v, "level0CompactionTrigger");
       return this;
     }
 
+    /**
+     * Sets {@link Options#level0SlowdownWritesTrigger()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder level0SlowdownWritesTrigger(int v) {
       level0SlowdownWritesTrigger = positive(v, "level0SlowdownWritesTrigger");
       return this;
     }
 
+    /**
+     * Sets {@link Options#level0StopWritesTrigger()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder level0StopWritesTrigger(int v) {
       level0StopWritesTrigger = positive(v, "level0StopWritesTrigger");
       return this;
     }
 
+    /**
+     * The options set so far.
+     *
+     * @return an immutable Options
+     */
     public Options build() {
       return new Options(this);
     }

@@ -37,36 +37,74 @@ public final class ReadOptions {
     upperBound = b.upperBound;
   }
 
+  /**
+   * Every field at its default: the latest state, checksums verified, blocks cached, no bounds.
+   *
+   * @return the default options
+   */
   public static ReadOptions defaults() {
     return DEFAULTS;
   }
 
+  /**
+   * A builder with every field at its default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * A builder starting from this value.
+   *
+   * @return a new builder holding these options
+   */
   public Builder toBuilder() {
     return new Builder(this);
   }
 
+  /**
+   * The snapshot reads see.
+   *
+   * @return the snapshot, or null for the latest state
+   */
   public Snapshot snapshot() {
     return snapshot;
   }
 
+  /**
+   * Whether blocks read are checked against their checksums. Default true.
+   *
+   * @return the value
+   */
   public boolean verifyChecksums() {
     return verifyChecksums;
   }
 
+  /**
+   * Whether blocks read are added to the block cache. Default true.
+   *
+   * @return the value
+   */
   public boolean fillCache() {
     return fillCache;
   }
 
-  /** A copy of the inclusive lower bound, or null. */
+  /**
+   * The inclusive lower bound of iterators.
+   *
+   * @return a copy of the bound, or null
+   */
   public byte[] lowerBound() {
     return lowerBound == null ? null : lowerBound.clone();
   }
 
-  /** A copy of the exclusive upper bound, or null. */
+  /**
+   * The exclusive upper bound of iterators.
+   *
+   * @return a copy of the bound, or null
+   */
   public byte[] upperBound() {
     return upperBound == null ? null : upperBound.clone();
   }
@@ -111,34 +149,66 @@ public final class ReadOptions {
       upperBound = o.upperBound;
     }
 
-    /** Reads as of {@code snapshot}; null reads the latest state. */
+    /**
+     * Reads as of a snapshot.
+     *
+     * @param snapshot the snapshot; null reads the latest state
+     * @return this builder
+     */
     public Builder snapshot(Snapshot snapshot) {
       this.snapshot = snapshot;
       return this;
     }
 
+    /**
+     * Sets {@link ReadOptions#verifyChecksums()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder verifyChecksums(boolean v) {
       verifyChecksums = v;
       return this;
     }
 
+    /**
+     * Sets {@link ReadOptions#fillCache()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
     public Builder fillCache(boolean v) {
       fillCache = v;
       return this;
     }
 
-    /** Inclusive lower bound of iterators (copied); null for none. */
+    /**
+     * Sets the inclusive lower bound of iterators.
+     *
+     * @param bound the bound (copied); null for none
+     * @return this builder
+     */
     public Builder lowerBound(byte[] bound) {
       lowerBound = bound == null ? null : bound.clone();
       return this;
     }
 
-    /** Exclusive upper bound of iterators (copied); null for none. */
+    /**
+     * Sets the exclusive upper bound of iterators.
+     *
+     * @param bound the bound (copied); null for none
+     * @return this builder
+     */
     public Builder upperBound(byte[] bound) {
       upperBound = bound == null ? null : bound.clone();
       return this;
     }
 
+    /**
+     * The options set so far.
+     *
+     * @return an immutable ReadOptions
+     */
     public ReadOptions build() {
       return new ReadOptions(this);
     }

@@ -48,11 +48,20 @@ public final class Snapshot implements AutoCloseable {
     return store;
   }
 
-  /** The sequence number the snapshot reads at. Stays readable after close. */
+  /**
+   * The sequence number the snapshot reads at. Stays readable after close.
+   *
+   * @return the sequence number
+   */
   public long sequence() {
     return sequence;
   }
 
+  /**
+   * Whether {@link #close()} was called, or the store was closed.
+   *
+   * @return true once closed
+   */
   public boolean isClosed() {
     return state.isClosed();
   }

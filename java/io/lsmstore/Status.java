@@ -25,22 +25,39 @@ public final class Status {
    * </ul>
    */
   public enum Code {
+    /** Success (never carried by an exception). */
     OK(0),
+    /** The operation was cancelled. */
     CANCELLED(1),
+    /** An unknown error, or a code newer than this API. */
     UNKNOWN(2),
+    /** Bad input: an oversized key or value, a bad option, a bad path. */
     INVALID_ARGUMENT(3),
+    /** A deadline passed before the operation finished. */
     DEADLINE_EXCEEDED(4),
+    /** The key is absent. */
     NOT_FOUND(5),
+    /** What was to be created exists already. */
     ALREADY_EXISTS(6),
+    /** The caller may not do this (for instance, a file's permissions). */
     PERMISSION_DENIED(7),
+    /** A resource ran out: the disk is full. */
     RESOURCE_EXHAUSTED(8),
+    /** The store is locked, or exists and {@code errorIfExists} was set. */
     FAILED_PRECONDITION(9),
+    /** The operation was aborted. */
     ABORTED(10),
+    /** A value lies outside its valid range. */
     OUT_OF_RANGE(11),
+    /** The operation is not supported. */
     UNIMPLEMENTED(12),
+    /** An internal error: an I/O error or a broken invariant. */
     INTERNAL(13),
+    /** An I/O error the operation cannot get past. */
     UNAVAILABLE(14),
+    /** Corruption detected: a checksum, framing or format error. */
     DATA_LOSS(15),
+    /** The caller is not authenticated. */
     UNAUTHENTICATED(16);
 
     private static final Code[] BY_VALUE = values();
@@ -51,12 +68,21 @@ public final class Status {
       this.value = value;
     }
 
-    /** The absl::StatusCode number. */
+    /**
+     * The absl::StatusCode number.
+     *
+     * @return the number, frozen per code
+     */
     public int value() {
       return value;
     }
 
-    /** The code with this number; {@link #UNKNOWN} for a number this version does not know. */
+    /**
+     * The code with a number.
+     *
+     * @param value an absl::StatusCode number
+     * @return the code, or {@link #UNKNOWN} for a number this version does not know
+     */
     public static Code fromValue(int value) {
       if (value >= 0 && value < BY_VALUE.length && BY_VALUE[value].value == value) {
         return BY_VALUE[value];
@@ -69,6 +95,12 @@ public final class Status {
   private final int rawCode;
   private final String message;
 
+  /**
+   * A status with a code and a message.
+   *
+   * @param code the canonical code
+   * @param message what went wrong; null is taken as empty
+   */
   public Status(Code code, String message) {
     this(Objects.requireNonNull(code, "code").value(), message);
   }
@@ -79,20 +111,39 @@ public final class Status {
     this.message = message == null ? "" : message;
   }
 
+  /**
+   * The canonical code.
+   *
+   * @return the code ({@link Code#UNKNOWN} for a code newer than this API)
+   */
   public Code code() {
     return code;
   }
 
-  /** The numeric code as the engine reported it (differs from {@code code().value()} only for
-   * a code newer than this API, which maps to UNKNOWN). */
+  /**
+   * The numeric code as the engine reported it.
+   *
+   * @return the number; it differs from {@code code().value()} only for a code newer than this
+   *     API, which maps to UNKNOWN
+   */
   public int rawCode() {
     return rawCode;
   }
 
+  /**
+   * The engine's message.
+   *
+   * @return the message, never null (empty when there is none)
+   */
   public String message() {
     return message;
   }
 
+  /**
+   * Whether this is success.
+   *
+   * @return true for {@link Code#OK}
+   */
   public boolean isOk() {
     return code == Code.OK;
   }

@@ -42,11 +42,17 @@ public final class WriteBatch implements AutoCloseable {
   private int size;
   private int count;
 
+  /** An empty batch with room for 256 encoded bytes (it grows as needed). */
   public WriteBatch() {
     this(256);
   }
 
-  /** A batch whose buffer starts with room for {@code initialCapacity} encoded bytes. */
+  /**
+   * An empty batch.
+   *
+   * @param initialCapacity room for this many encoded bytes at first (it grows as needed)
+   * @throws IllegalArgumentException if {@code initialCapacity} is negative
+   */
   public WriteBatch(int initialCapacity) {
     if (initialCapacity < 0) {
       throw new IllegalArgumentException("negative capacity " + initialCapacity);
@@ -55,14 +61,31 @@ public final class WriteBatch implements AutoCloseable {
     size = HEADER_SIZE;
   }
 
-  /** Adds an update setting {@code key} to {@code value}. Returns this batch. */
+  /**
+   * Adds an update setting {@code key} to {@code value}.
+   *
+   * @param key the key (copied)
+   * @param value the value (copied)
+   * @return this batch
+   */
   public WriteBatch put(byte[] key, byte[] value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     return put(key, 0, key.length, value, 0, value.length);
   }
 
-  /** Adds an update from array slices. Returns this batch. */
+  /**
+   * Adds an update from array slices.
+   *
+   * @param key the array holding the key (copied)
+   * @param keyOffset where the key starts in {@code key}
+   * @param keyLength the key's length
+   * @param value the array holding the value (copied)
+   * @param valueOffset where the value starts in {@code value}
+   * @param valueLength the value's length
+   * @return this batch
+   * @throws IndexOutOfBoundsException if a slice lies outside its array
+   */
   public WriteBatch put(byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset,
       int valueLength) {
     Objects.requireNonNull(key, "key");
@@ -77,7 +100,11 @@ public final class WriteBatch implements AutoCloseable {
 
   /**
    * Adds an update from the remaining bytes of two buffers (any kind), leaving their positions
-   * unchanged. Returns this batch.
+   * unchanged.
+   *
+   * @param key the key, from position to limit (copied)
+   * @param value the value, from position to limit (copied)
+   * @return this batch
    */
   public WriteBatch put(ByteBuffer key, ByteBuffer value) {
     Objects.requireNonNull(key, "key");
@@ -90,13 +117,26 @@ public final class WriteBatch implements AutoCloseable {
     return this;
   }
 
-  /** Adds a deletion of {@code key}. Returns this batch. */
+  /**
+   * Adds a deletion of {@code key}.
+   *
+   * @param key the key (copied)
+   * @return this batch
+   */
   public WriteBatch delete(byte[] key) {
     Objects.requireNonNull(key, "key");
     return delete(key, 0, key.length);
   }
 
-  /** Adds a deletion of a key given as an array slice. Returns this batch. */
+  /**
+   * Adds a deletion of a key given as an array slice.
+   *
+   * @param key the array holding the key (copied)
+   * @param keyOffset where the key starts
+   * @param keyLength the key's length
+   * @return this batch
+   * @throws IndexOutOfBoundsException if the slice lies outside the array
+   */
   public WriteBatch delete(byte[] key, int keyOffset, int keyLength) {
     Objects.requireNonNull(key, "key");
     Objects.checkFromIndexSize(keyOffset, keyLength, key.length);
@@ -105,7 +145,12 @@ public final class WriteBatch implements AutoCloseable {
     return this;
   }
 
-  /** Adds a deletion of the remaining bytes of {@code key}, leaving its position unchanged. */
+  /**
+   * Adds a deletion of the remaining bytes of {@code key}, leaving its position unchanged.
+   *
+   * @param key the key, from position to limit (copied)
+   * @return this batch
+   */
   public WriteBatch delete(ByteBuffer key) {
     Objects.requireNonNull(key, "key");
     int keyLength = key.remaining();
@@ -114,7 +159,12 @@ public final class WriteBatch implements AutoCloseable {
     return this;
   }
 
-  /** Appends every entry of {@code other}, in order. Returns this batch. */
+  /**
+   * Appends every entry of {@code other}, in order.
+   *
+   * @param other the batch to copy the entries of (left unchanged)
+   * @return this batch
+   */
   public WriteBatch append(WriteBatch other) {
     Objects.requireNonNull(other, "other");
     other.checkOpen();
@@ -135,13 +185,21 @@ public final class WriteBatch implements AutoCloseable {
     count = 0;
   }
 
-  /** The number of entries. */
+  /**
+   * The number of entries.
+   *
+   * @return the entries added since creation or the last {@link #clear()}
+   */
   public int count() {
     checkOpen();
     return count;
   }
 
-  /** Bytes of the encoded batch, header included. */
+  /**
+   * Bytes of the encoded batch, header included.
+   *
+   * @return the encoded size
+   */
   public int approximateSize() {
     checkOpen();
     return size;

@@ -13,7 +13,10 @@ package io.lsmstore;
  * <p>Thread safety: immutable.
  */
 public final class WriteOptions {
+  /** Returns once the log record is handed to the OS: survives a crash of the process. */
   public static final WriteOptions DEFAULT = new WriteOptions(false);
+
+  /** Returns once the log record is on stable storage (fdatasync): survives a power loss. */
   public static final WriteOptions SYNC = new WriteOptions(true);
 
   private final boolean sync;
@@ -22,11 +25,21 @@ public final class WriteOptions {
     this.sync = sync;
   }
 
-  /** {@link #SYNC} or {@link #DEFAULT}. */
+  /**
+   * The options for a sync flag.
+   *
+   * @param sync whether a write waits for stable storage
+   * @return {@link #SYNC} or {@link #DEFAULT}
+   */
   public static WriteOptions of(boolean sync) {
     return sync ? SYNC : DEFAULT;
   }
 
+  /**
+   * Whether a write waits for stable storage.
+   *
+   * @return the sync flag
+   */
   public boolean sync() {
     return sync;
   }
