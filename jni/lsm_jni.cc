@@ -24,6 +24,7 @@
 // one iterator.
 #include <jni.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -31,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "jni/jni_support.h"
 #include "lsm/db.h"
@@ -46,7 +48,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 1;
+constexpr jint kAbiVersion = 2;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -504,6 +506,75 @@ jbyteArray Property(JNIEnv* env, jclass, jlong handle, jbyteArray jname) {
   });
 }
 
+// Values of keys (a byte[][]; no element null), as of one sequence number: a
+// byte[][] of the same length, null where a key is absent.
+jobjectArray MultiGet(JNIEnv* env, jclass, jlong handle, jlong snapshot, jint flags,
+                      jobjectArray jkeys) {
+  return Boundary(env, static_cast<jobjectArray>(nullptr), [&]() -> jobjectArray {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return nullptr;
+    const jsize n = env->GetArrayLength(jkeys);
+    std::vector<std::string> keys(static_cast<size_t>(n));
+    for (jsize i = 0; i < n; ++i) {
+      auto jkey = static_cast<jbyteArray>(env->GetObjectArrayElement(jkeys, i));
+      if (jkey == nullptr) {
+        if (!env->ExceptionCheck()) ThrowNullPointer(env, "multiGet: a key is null");
+        return nullptr;
+      }
+      const bool copied = CopyWholeArray(env, jkey, &keys[static_cast<size_t>(i)]);
+      env->DeleteLocalRef(jkey);
+      if (!copied) return nullptr;
+    }
+    const std::vector<std::string_view> views(keys.begin(), keys.end());
+    std::vector<absl::StatusOr<std::string>> values =
+        h->db->MultiGet(MakeReadOptions(snapshot, flags), views);
+    jclass byte_array = env->FindClass("[B");
+    if (byte_array == nullptr) return nullptr;
+    jobjectArray result = env->NewObjectArray(n, byte_array, nullptr);
+    env->DeleteLocalRef(byte_array);
+    if (result == nullptr) return nullptr;
+    for (jsize i = 0; i < n; ++i) {
+      const absl::StatusOr<std::string>& v = values[static_cast<size_t>(i)];
+      if (absl::IsNotFound(v.status())) continue;
+      if (!v.ok()) {
+        ThrowStatus(env, v.status());
+        return nullptr;
+      }
+      jbyteArray value = NewByteArray(env, *v);
+      if (value == nullptr) return nullptr;
+      env->SetObjectArrayElement(result, i, value);
+      env->DeleteLocalRef(value);
+    }
+    return result;
+  });
+}
+
+void Checkpoint(JNIEnv* env, jclass, jlong handle, jbyteArray jdir) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return;
+    std::string dir;
+    if (!CopyWholeArray(env, jdir, &dir)) return;
+    absl::Status st = h->db->CreateCheckpoint(dir);
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+jlong ApproximateSize(JNIEnv* env, jclass, jlong handle, jbyteArray jfrom, jbyteArray jto) {
+  return Boundary(env, jlong{-1}, [&]() -> jlong {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return -1;
+    std::string from, to;
+    if (!CopyWholeArray(env, jfrom, &from) || !CopyWholeArray(env, jto, &to)) return -1;
+    absl::StatusOr<uint64_t> bytes = h->db->GetApproximateSize(from, to);
+    if (!bytes.ok()) {
+      ThrowStatus(env, bytes.status());
+      return -1;
+    }
+    return static_cast<jlong>(std::min<uint64_t>(*bytes, INT64_MAX));
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Iterator
 // ---------------------------------------------------------------------------
@@ -666,6 +737,9 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("flush", "(J)V", Flush),
     LSM_NATIVE("compactRange", "(J[B[B)V", CompactRange),
     LSM_NATIVE("property", "(J[B)[B", Property),
+    LSM_NATIVE("multiGet", "(JJI[[B)[[B", MultiGet),
+    LSM_NATIVE("checkpoint", "(J[B)V", Checkpoint),
+    LSM_NATIVE("approximateSize", "(J[B[B)J", ApproximateSize),
     LSM_NATIVE("newIterator", "(JJI[B[B)J", NewIterator),
     LSM_NATIVE("iterSeekToFirst", "(J)Z", (IterMove<&Iterator::SeekToFirst, false>)),
     LSM_NATIVE("iterSeekToLast", "(J)Z", (IterMove<&Iterator::SeekToLast, false>)),

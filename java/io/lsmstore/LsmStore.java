@@ -536,9 +536,107 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The values of {@code keys}, all as of one sequence number, looked up in one native call.
+   *
+   * @param keys the keys (none null; repeats allowed)
+   * @return a new list of the same size: element i is a new array holding the value of key i,
+   *     or null when that key is absent
+   */
+  public List<byte[]> multiGet(List<byte[]> keys) {
+    return multiGet(ReadOptions.defaults(), keys);
+  }
+
+  /**
+   * The values of {@code keys} as {@code options} sees them, all as of one sequence number.
+   *
+   * @param options the snapshot to read and whether to verify checksums and fill the cache
+   * @param keys the keys (none null; repeats allowed)
+   * @return a new list of the same size: element i is the value of key i, or null when absent
+   */
+  public List<byte[]> multiGet(ReadOptions options, List<byte[]> keys) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(keys, "keys");
+    byte[][] array = new byte[keys.size()][];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = Objects.requireNonNull(keys.get(i), "keys[" + i + "]");
+    }
+    State s = state;
+    s.enter();
+    try {
+      Snapshot.State snapshot = enterSnapshot(options);
+      try {
+        byte[][] values =
+            NativeMethods.multiGet(s.handle, snapshotHandle(snapshot), options.nativeFlags(), array);
+        List<byte[]> result = new ArrayList<>(values.length);
+        for (byte[] v : values) {
+          result.add(v);
+        }
+        return result;
+      } finally {
+        exitSnapshot(snapshot);
+      }
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
+   * About how many bytes the keys in {@code [from, to)} take: their share of the tables on disk
+   * (compressed) plus their entries in memory.
+   *
+   * @param from the first key of the range
+   * @param to the key after the range
+   * @return the estimate in bytes
+   * @throws LsmException with INVALID_ARGUMENT when {@code from} sorts after {@code to}
+   */
+  public long approximateSize(byte[] from, byte[] to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    State s = state;
+    s.enter();
+    try {
+      return NativeMethods.approximateSize(s.handle, from, to);
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
+   * An estimate of the number of live keys: entries minus deletions over the tables and the
+   * memtables (overwrites make it high until compaction merges them).
+   *
+   * @return the estimate
+   */
+  public long estimateNumKeys() {
+    return Long.parseLong(property("lsm.estimate-num-keys"));
+  }
+
   // ------------------------------------------------------------------------------------------
   // Maintenance
   // ------------------------------------------------------------------------------------------
+
+  /**
+   * Writes a consistent copy of the store into the new directory {@code dir}: a store that
+   * {@link #open(Path)} opens, holding every write that returned before this call and nothing
+   * written after the one sequence number it is taken at. Tables are hard-linked when {@code
+   * dir} is on the same file system, copied otherwise. Writes, flushes and compactions go on
+   * meanwhile.
+   *
+   * @param dir the directory to create
+   * @throws LsmException with ALREADY_EXISTS when {@code dir} exists
+   */
+  public void checkpoint(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    byte[] dirBytes = dir.toString().getBytes(StandardCharsets.UTF_8);
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.checkpoint(s.handle, dirBytes);
+    } finally {
+      s.exit();
+    }
+  }
 
   /** Writes the memtable to an SST file and waits for it. */
   public void flush() {
@@ -570,7 +668,8 @@ public final class LsmStore implements AutoCloseable {
 
   /**
    * The value of an engine property: {@code "lsm.stats"}, {@code "lsm.num-files-at-level<N>"},
-   * {@code "lsm.sstables"}, {@code "lsm.approximate-memory-usage"}.
+   * {@code "lsm.sstables"}, {@code "lsm.approximate-memory-usage"}, {@code
+   * "lsm.estimate-num-keys"}.
    *
    * @param name the property
    * @return its value, or null for an unknown name

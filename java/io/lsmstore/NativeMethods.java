@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
-  static final int ABI_VERSION = 1;
+  static final int ABI_VERSION = 2;
 
   static {
     NativeLibrary.load(NativeMethods.class);
@@ -71,6 +71,12 @@ final class NativeMethods {
 
   /** The property's value as UTF-8, or null for an unknown name. */
   static native byte[] property(long store, byte[] name);
+
+  static native byte[][] multiGet(long store, long snapshot, int readFlags, byte[][] keys);
+
+  static native void checkpoint(long store, byte[] dir);
+
+  static native long approximateSize(long store, byte[] from, byte[] to);
 
   // ---- Iterator ----
   static native long newIterator(long store, long snapshot, int readFlags, byte[] lowerBound,

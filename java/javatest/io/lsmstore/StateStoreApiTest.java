@@ -1,0 +1,103 @@
+package io.lsmstore;
+
+import static io.lsmstore.StoreTestSupport.bytes;
+import static io.lsmstore.StoreTestSupport.open;
+import static io.lsmstore.StoreTestSupport.str;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** multiGet, checkpoint, approximateSize and estimateNumKeys, and their misuse. */
+class StateStoreApiTest {
+  @TempDir Path dir;
+
+  @Test
+  void multiGetAnswersEveryKeyInOrderAsOfOneSnapshot() {
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 500; i++) {
+        store.put(bytes("k" + i), bytes("v" + i));
+      }
+      store.flush();
+      store.delete(bytes("k3"));
+      List<byte[]> got =
+          store.multiGet(Arrays.asList(bytes("k7"), bytes("k3"), bytes("nope"), bytes("k7")));
+      assertEquals(4, got.size());
+      assertEquals("v7", str(got.get(0)));
+      assertNull(got.get(1));
+      assertNull(got.get(2));
+      assertEquals("v7", str(got.get(3)));
+      try (Snapshot snap = store.getSnapshot()) {
+        store.put(bytes("k7"), bytes("later"));
+        ReadOptions atSnap = ReadOptions.builder().snapshot(snap).build();
+        assertEquals("v7", str(store.multiGet(atSnap, List.of(bytes("k7"))).get(0)));
+      }
+      assertEquals("later", str(store.multiGet(List.of(bytes("k7"))).get(0)));
+      assertTrue(store.multiGet(new ArrayList<>()).isEmpty());
+      List<byte[]> withNull = Arrays.asList(bytes("k1"), null);
+      assertThrows(NullPointerException.class, () -> store.multiGet(withNull));
+      LsmException big =
+          assertThrows(LsmException.class, () -> store.multiGet(List.of(new byte[70_000])));
+      assertEquals(Status.Code.INVALID_ARGUMENT, big.status().code());
+    }
+  }
+
+  @Test
+  void checkpointIsAConsistentIndependentStore() {
+    Path cp = dir.resolve("cp");
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 2000; i++) {
+        store.put(bytes("k" + i), bytes("v" + i));
+      }
+      store.checkpoint(cp);
+      store.put(bytes("after"), bytes("x"));
+      LsmException exists = assertThrows(LsmException.class, () -> store.checkpoint(cp));
+      assertEquals(Status.Code.ALREADY_EXISTS, exists.status().code());
+      assertTrue(exists.getMessage().contains(cp.toString()), exists.getMessage());
+    }
+    assertTrue(Files.isDirectory(cp));
+    try (LsmStore copy = LsmStore.open(cp, StoreTestSupport.smallOptions())) {
+      assertEquals("v0", str(copy.get(bytes("k0"))));
+      assertEquals("v1999", str(copy.get(bytes("k1999"))));
+      assertNull(copy.get(bytes("after")));
+    }
+  }
+
+  @Test
+  void approximateSizeAndEstimatedKeys() {
+    try (LsmStore store = open(dir)) {
+      assertEquals(0, store.estimateNumKeys());
+      for (int i = 0; i < 3000; i++) {
+        store.put(bytes(String.format("k%06d", i)), new byte[100]);
+      }
+      assertEquals(3000, store.estimateNumKeys());
+      store.flush();
+      long all = store.approximateSize(bytes("k"), bytes("l"));
+      long none = store.approximateSize(bytes("a"), bytes("b"));
+      assertTrue(all > 3000 * 10, "all: " + all);
+      assertEquals(0, none);
+      LsmException reversed =
+          assertThrows(LsmException.class, () -> store.approximateSize(bytes("b"), bytes("a")));
+      assertEquals(Status.Code.INVALID_ARGUMENT, reversed.status().code());
+      assertThrows(NullPointerException.class, () -> store.approximateSize(null, bytes("a")));
+    }
+  }
+
+  @Test
+  void closedStoreRefusesEveryCall() {
+    LsmStore store = open(dir);
+    store.close();
+    assertThrows(IllegalStateException.class, () -> store.multiGet(List.of(bytes("a"))));
+    assertThrows(IllegalStateException.class, () -> store.checkpoint(dir.resolve("cp")));
+    assertThrows(IllegalStateException.class, () -> store.approximateSize(bytes("a"), bytes("b")));
+    assertThrows(IllegalStateException.class, store::estimateNumKeys);
+  }
+}
