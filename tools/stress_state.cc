@@ -189,16 +189,8 @@ absl::StatusOr<std::unique_ptr<ExpectedState>> ExpectedState::Open(const std::st
     }
   }
   const size_t size = kHeaderSize + actual.num_keys * 8;
-  // The mapping gets an open file of its own: a mapping keeps its file open
-  // until the address space is torn down, which the kernel may do after the
-  // killed process is already reaped. The flock, on fd alone, is released
-  // with the process's descriptors.
-  const int map_fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (map_fd < 0) return fail(ErrnoError(absl::StrCat("open ", path), errno));
-  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
-  const int map_err = errno;
-  close(map_fd);
-  if (base == MAP_FAILED) return fail(ErrnoError(absl::StrCat("mmap ", path), map_err));
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) return fail(ErrnoError(absl::StrCat("mmap ", path), errno));
   return std::unique_ptr<ExpectedState>(
       new ExpectedState(actual, path, fd, static_cast<char*>(base), size));
 }
