@@ -53,13 +53,17 @@ expect_exit 0 "$STRESS" --expected_state_dir "$STATE" --verify_only
 grep -q "^verify: verified 3,000 keys (.*): OK$" "$TMP/out" || fail "verify: $(cat "$TMP/out")"
 
 # A run killed with SIGKILL mid-flight; meanwhile the expected state is locked.
-timeout -s KILL 2 "$STRESS" --expected_state_dir "$STATE" --duration 60 --sync_pct 5 \
+# The test kills and reaps the run itself: timeout(1) would SIGKILL its own
+# process group too and could exit before the run is reaped, its lock released.
+"$STRESS" --expected_state_dir "$STATE" --duration 60 --sync_pct 5 \
   "${SMALL[@]}" >"$TMP/killed.out" 2>"$TMP/killed.err" &
 killed=$!
 sleep 1
 expect_exit 1 "$STRESS" --expected_state_dir "$STATE" --verify_only
 expect_err "in use by another lsm-stress process"
 expect_one_line_err
+sleep 1
+kill -KILL "$killed"
 wait "$killed"
 code=$?
 [[ $code == 137 ]] || fail "the killed run exited $code, expected 137 (SIGKILL)"
@@ -68,8 +72,11 @@ expect_exit 0 "$STRESS" --expected_state_dir "$STATE" --verify_only
 grep -q "^verify: verified 3,000 keys (.*): OK$" "$TMP/out" || fail "verify: $(cat "$TMP/out")"
 
 # A second kill, right after the start, then a resumed run that finishes.
-timeout -s KILL 0.7 "$STRESS" --expected_state_dir "$STATE" --duration 60 --threads 8 \
-  "${SMALL[@]}" >/dev/null 2>&1
+"$STRESS" --expected_state_dir "$STATE" --duration 60 --threads 8 "${SMALL[@]}" >/dev/null 2>&1 &
+killed=$!
+sleep 0.7
+kill -KILL "$killed"
+wait "$killed"
 expect_exit 0 "$STRESS" --expected_state_dir "$STATE" --ops 5000
 expect_out "resume: verified 3,000 keys"
 grep -q "final check.*: OK" "$TMP/out" || fail "resumed run: $(cat "$TMP/out")"
