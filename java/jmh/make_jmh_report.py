@@ -137,17 +137,23 @@ def versions(results):
 def main():
     results, out_dir, title = sys.argv[1], sys.argv[2], sys.argv[3]
     rows = load(results)
+    # LsmEngine prints whether lsm's defaults equal the shared shape into the console log.
+    console = open(os.path.join(out_dir, "console.txt")).read()
+    same_shapes = ("defaults equal the shared shape: true" in console
+                   and "defaults equal the shared shape: false" not in console)
     lines = ["# " + title, "", versions(results), ""]
     lines.append("JMH (`java/jmh`), every case on lsm (`io.lsmstore`) and on RocksJava "
                  "(`org.rocksdb:rocksdbjni`, a release build of RocksDB) in the same run. "
                  "Shapes: **shared** = the same store shape on both (bloom filter 10 bits/key, "
                  "64 MiB block cache, 64 MiB write buffer, 4 KiB blocks, snappy, 64 MiB files, "
                  "256 MiB L1, L0 triggers 4/20/36, 2 background jobs); **defaults** = each "
-                 "engine's own defaults (lsm's defaults are the shared shape; RocksDB's have no "
-                 "bloom filter and a 32 MiB block cache). Keys 16 bytes, values 100 bytes; "
+                 "engine's own defaults (%s RocksDB's have no bloom filter and a 32 MiB block "
+                 "cache). Keys 16 bytes, values 100 bytes; "
                  "writes not synced. Mode SampleTime: throughput is 1 / mean time per operation "
                  "(times the threads), p99 from the samples, allocation from `-prof gc` "
-                 "(`gc.alloc.rate.norm`, bytes per operation, Java heap only).")
+                 "(`gc.alloc.rate.norm`, bytes per operation, Java heap only)."
+                 % ("lsm's defaults are the shared shape;" if same_shapes
+                    else "lsm's defaults differ from the shared shape;"))
     lines.append("")
     lines.append("![lsm / RocksJava throughput](ratio.svg)")
     lines.append("")
@@ -167,7 +173,7 @@ def main():
     pairs = [(e["lsm"]["ops"], rows[(c, "DEFAULTS")]["lsm"]["ops"])
              for (c, sh), e in rows.items()
              if sh == "SHARED" and "lsm" in e and "lsm" in rows.get((c, "DEFAULTS"), {})]
-    if pairs:
+    if pairs and same_shapes:
         spread = max(abs(a - b) / min(a, b) for a, b in pairs)
         lines.append("lsm's defaults are the shared shape, so its two rows of a case run the same "
                      "configuration: the largest gap between them in this run, %.0f%%, is the "
