@@ -71,6 +71,8 @@ enum OptionIndex {
   kLevel0CompactionTrigger,
   kLevel0SlowdownWritesTrigger,
   kLevel0StopWritesTrigger,
+  kMaxWriteBufferNumber,
+  kMaxManifestFileSize,
   kOptionCount,
 };
 
@@ -196,7 +198,7 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   constexpr jlong kIntMax = INT32_MAX;
   for (int i : {kBlockRestartInterval, kBloomBitsPerKey, kMaxOpenFiles, kMaxBackgroundJobs,
                 kLevelSizeMultiplier, kLevel0CompactionTrigger, kLevel0SlowdownWritesTrigger,
-                kLevel0StopWritesTrigger}) {
+                kLevel0StopWritesTrigger, kMaxWriteBufferNumber}) {
     if (v[i] > kIntMax) {
       ThrowStatus(env, absl::InvalidArgumentError("option value at index " + std::to_string(i) +
                                                   " does not fit an int"));
@@ -244,8 +246,56 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   o.level0_compaction_trigger = static_cast<int>(v[kLevel0CompactionTrigger]);
   o.level0_slowdown_writes_trigger = static_cast<int>(v[kLevel0SlowdownWritesTrigger]);
   o.level0_stop_writes_trigger = static_cast<int>(v[kLevel0StopWritesTrigger]);
+  o.max_write_buffer_number = static_cast<int>(v[kMaxWriteBufferNumber]);
+  o.max_manifest_file_size = static_cast<uint64_t>(v[kMaxManifestFileSize]);
   *out = o;
   return true;
+}
+
+// lsm::Options' defaults in the layout ParseOptions reads, so the Java side
+// can check that its own defaults are the same.
+jlongArray DefaultOptions(JNIEnv* env, jclass) {
+  return Boundary(env, static_cast<jlongArray>(nullptr), [&]() -> jlongArray {
+    const Options o;
+    jlong v[kOptionCount];
+    v[kCreateIfMissing] = o.create_if_missing;
+    v[kErrorIfExists] = o.error_if_exists;
+    v[kParanoidChecks] = o.paranoid_checks;
+    switch (o.wal_recovery) {
+      case WalRecoveryMode::kTolerateCorruptedTailRecords:
+        v[kWalRecovery] = 0;
+        break;
+      case WalRecoveryMode::kAbsoluteConsistency:
+        v[kWalRecovery] = 1;
+        break;
+      case WalRecoveryMode::kPointInTime:
+        v[kWalRecovery] = 2;
+        break;
+      case WalRecoveryMode::kSkipAnyCorruptedRecords:
+        v[kWalRecovery] = 3;
+        break;
+    }
+    v[kWriteBufferSize] = static_cast<jlong>(o.write_buffer_size);
+    v[kBlockSize] = static_cast<jlong>(o.block_size);
+    v[kBlockRestartInterval] = o.block_restart_interval;
+    v[kBloomBitsPerKey] = o.bloom_bits_per_key;
+    v[kCompression] = static_cast<jlong>(o.compression);
+    v[kBlockCacheCapacity] = static_cast<jlong>(o.block_cache_capacity);
+    v[kMaxOpenFiles] = o.max_open_files;
+    v[kMaxBackgroundJobs] = o.max_background_jobs;
+    v[kTargetFileSize] = static_cast<jlong>(o.target_file_size);
+    v[kMaxBytesForLevelBase] = static_cast<jlong>(o.max_bytes_for_level_base);
+    v[kLevelSizeMultiplier] = o.level_size_multiplier;
+    v[kLevel0CompactionTrigger] = o.level0_compaction_trigger;
+    v[kLevel0SlowdownWritesTrigger] = o.level0_slowdown_writes_trigger;
+    v[kLevel0StopWritesTrigger] = o.level0_stop_writes_trigger;
+    v[kMaxWriteBufferNumber] = o.max_write_buffer_number;
+    v[kMaxManifestFileSize] = static_cast<jlong>(o.max_manifest_file_size);
+    jlongArray result = env->NewLongArray(kOptionCount);
+    if (result == nullptr) return nullptr;
+    env->SetLongArrayRegion(result, 0, kOptionCount, v);
+    return result;
+  });
 }
 
 // A path passed as bytes in the platform's file name encoding.
@@ -721,6 +771,7 @@ void IterClose(JNIEnv* env, jclass, jlong handle) {
 const JNINativeMethod kMethods[] = {
     LSM_NATIVE("abiVersion", "()I", AbiVersion),
     LSM_NATIVE("open", "([B[J)J", Open),
+    LSM_NATIVE("defaultOptions", "()[J", DefaultOptions),
     LSM_NATIVE("closeStore", "(J)V", CloseStore),
     LSM_NATIVE("destroy", "([B[J)V", Destroy),
     LSM_NATIVE("put", "(JZ[BII[BII)V", Put),

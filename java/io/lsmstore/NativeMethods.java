@@ -30,6 +30,9 @@ final class NativeMethods {
   // ---- Store ----
   static native long open(byte[] path, long[] options);
 
+  /** lsm::Options' defaults, in the layout of {@code Options.toNativeArray()}. */
+  static native long[] defaultOptions();
+
   static native void closeStore(long store);
 
   static native void destroy(byte[] path, long[] options);

@@ -38,6 +38,8 @@ public final class Options {
   private final long blockCacheCapacity;
   private final int maxOpenFiles;
   private final int maxBackgroundJobs;
+  private final int maxWriteBufferNumber;
+  private final long maxManifestFileSize;
   // ---- Level shape and backpressure ----
   private final long targetFileSize;
   private final long maxBytesForLevelBase;
@@ -59,6 +61,8 @@ public final class Options {
     blockCacheCapacity = b.blockCacheCapacity;
     maxOpenFiles = b.maxOpenFiles;
     maxBackgroundJobs = b.maxBackgroundJobs;
+    maxWriteBufferNumber = b.maxWriteBufferNumber;
+    maxManifestFileSize = b.maxManifestFileSize;
     targetFileSize = b.targetFileSize;
     maxBytesForLevelBase = b.maxBytesForLevelBase;
     levelSizeMultiplier = b.levelSizeMultiplier;
@@ -132,7 +136,8 @@ public final class Options {
   }
 
   /**
-   * Memtable size that triggers a flush to an L0 table, bytes. Default 64 MiB.
+   * Size at which the memtable being written is frozen (and flushed to an L0 table in the
+   * background), bytes. Default 16 MiB.
    *
    * @return the value
    */
@@ -201,6 +206,25 @@ public final class Options {
    */
   public int maxBackgroundJobs() {
     return maxBackgroundJobs;
+  }
+
+  /**
+   * Memtables kept in memory at most, the one being written included; while that many are
+   * full, writers wait for a flush. Default 4; at least 2.
+   *
+   * @return the value
+   */
+  public int maxWriteBufferNumber() {
+    return maxWriteBufferNumber;
+  }
+
+  /**
+   * Size past which the next MANIFEST edit starts a new MANIFEST, bytes. Default 32 MiB.
+   *
+   * @return the value
+   */
+  public long maxManifestFileSize() {
+    return maxManifestFileSize;
   }
 
   /**
@@ -279,6 +303,8 @@ public final class Options {
       level0CompactionTrigger,
       level0SlowdownWritesTrigger,
       level0StopWritesTrigger,
+      maxWriteBufferNumber,
+      maxManifestFileSize,
     };
   }
 
@@ -315,6 +341,8 @@ public final class Options {
         + ", level0CompactionTrigger=" + level0CompactionTrigger
         + ", level0SlowdownWritesTrigger=" + level0SlowdownWritesTrigger
         + ", level0StopWritesTrigger=" + level0StopWritesTrigger
+        + ", maxWriteBufferNumber=" + maxWriteBufferNumber
+        + ", maxManifestFileSize=" + maxManifestFileSize
         + "}";
   }
 
@@ -324,7 +352,7 @@ public final class Options {
     private boolean errorIfExists = false;
     private boolean paranoidChecks = false;
     private WalRecoveryMode walRecovery = WalRecoveryMode.TOLERATE_CORRUPTED_TAIL_RECORDS;
-    private long writeBufferSize = 64L << 20;
+    private long writeBufferSize = 16L << 20;
     private long blockSize = 4096;
     private int blockRestartInterval = 16;
     private int bloomBitsPerKey = 10;
@@ -332,6 +360,8 @@ public final class Options {
     private long blockCacheCapacity = 64L << 20;
     private int maxOpenFiles = 1000;
     private int maxBackgroundJobs = 2;
+    private int maxWriteBufferNumber = 4;
+    private long maxManifestFileSize = 32L << 20;
     private long targetFileSize = 64L << 20;
     private long maxBytesForLevelBase = 256L << 20;
     private int levelSizeMultiplier = 10;
@@ -354,6 +384,8 @@ public final class Options {
       blockCacheCapacity = o.blockCacheCapacity;
       maxOpenFiles = o.maxOpenFiles;
       maxBackgroundJobs = o.maxBackgroundJobs;
+      maxWriteBufferNumber = o.maxWriteBufferNumber;
+      maxManifestFileSize = o.maxManifestFileSize;
       targetFileSize = o.targetFileSize;
       maxBytesForLevelBase = o.maxBytesForLevelBase;
       levelSizeMultiplier = o.levelSizeMultiplier;
@@ -516,6 +548,31 @@ public final class Options {
      */
     public Builder maxBackgroundJobs(int v) {
       maxBackgroundJobs = positive(v, "maxBackgroundJobs");
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#maxWriteBufferNumber()}.
+     *
+     * @param v the value, at least 2
+     * @return this builder
+     */
+    public Builder maxWriteBufferNumber(int v) {
+      if (v < 2) {
+        throw new IllegalArgumentException("maxWriteBufferNumber must be at least 2, got " + v);
+      }
+      maxWriteBufferNumber = v;
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#maxManifestFileSize()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder maxManifestFileSize(long v) {
+      maxManifestFileSize = positive(v, "maxManifestFileSize");
       return this;
     }
 

@@ -26,7 +26,7 @@ class OptionsTest {
     assertFalse(o.errorIfExists());
     assertFalse(o.paranoidChecks());
     assertEquals(WalRecoveryMode.TOLERATE_CORRUPTED_TAIL_RECORDS, o.walRecovery());
-    assertEquals(64L << 20, o.writeBufferSize());
+    assertEquals(16L << 20, o.writeBufferSize());
     assertEquals(4096, o.blockSize());
     assertEquals(16, o.blockRestartInterval());
     assertEquals(10, o.bloomBitsPerKey());
@@ -40,6 +40,10 @@ class OptionsTest {
     assertEquals(4, o.level0CompactionTrigger());
     assertEquals(20, o.level0SlowdownWritesTrigger());
     assertEquals(36, o.level0StopWritesTrigger());
+    assertEquals(4, o.maxWriteBufferNumber());
+    assertEquals(32L << 20, o.maxManifestFileSize());
+    // And every one of them is what lsm::Options has, field for field.
+    assertArrayEquals(NativeMethods.defaultOptions(), o.toNativeArray());
   }
 
   @Test
@@ -53,9 +57,9 @@ class OptionsTest {
     assertNotEquals(a, c);
     assertFalse(a.paranoidChecks()); // a is unchanged
     assertTrue(a.toString().contains("blockSize=8192"));
-    // The native layout: 18 fields in the order of jni/lsm_jni.cc's OptionIndex.
+    // The native layout: 20 fields in the order of jni/lsm_jni.cc's OptionIndex.
     long[] n = c.toNativeArray();
-    assertEquals(18, n.length);
+    assertEquals(20, n.length);
     assertEquals(1, n[2]); // paranoid_checks
     assertEquals(8192, n[5]); // block_size
     assertEquals(2, n[8]); // compression kZstd
