@@ -39,6 +39,7 @@
 #include "lsm/iterator.h"
 #include "lsm/options.h"
 #include "lsm/snapshot.h"
+#include "lsm/statistics.h"
 #include "lsm/status.h"
 #include "lsm/write_batch.h"
 
@@ -625,6 +626,46 @@ jlong ApproximateSize(JNIEnv* env, jclass, jlong handle, jbyteArray jfrom, jbyte
   });
 }
 
+// GetStatistics as a long[]: the counters in the order of Statistics.java's
+// fields, then for the Get and the write latencies: count, mean, p50, p99,
+// p99.9 and max in nanoseconds.
+jlongArray GetStatistics(JNIEnv* env, jclass, jlong handle) {
+  return Boundary(env, static_cast<jlongArray>(nullptr), [&]() -> jlongArray {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return nullptr;
+    const Statistics st = h->db->GetStatistics();
+    std::vector<jlong> v = {
+        static_cast<jlong>(st.gets),
+        static_cast<jlong>(st.gets_found),
+        static_cast<jlong>(st.bytes_read),
+        static_cast<jlong>(st.block_cache_hits),
+        static_cast<jlong>(st.block_cache_misses),
+        static_cast<jlong>(st.bloom_checks),
+        static_cast<jlong>(st.bloom_useful),
+        static_cast<jlong>(st.writes),
+        static_cast<jlong>(st.write_groups),
+        static_cast<jlong>(st.wal_syncs),
+        static_cast<jlong>(st.bytes_written),
+        static_cast<jlong>(st.flushes),
+        static_cast<jlong>(st.flush_bytes_written),
+        static_cast<jlong>(st.compactions),
+        static_cast<jlong>(st.compaction_bytes_read),
+        static_cast<jlong>(st.compaction_bytes_written),
+        static_cast<jlong>(st.stall_micros),
+    };
+    for (const LatencySummary& l : {st.get_micros, st.write_micros}) {
+      v.push_back(static_cast<jlong>(l.count));
+      for (double micros : {l.mean, l.p50, l.p99, l.p999, l.max}) {
+        v.push_back(static_cast<jlong>(micros * 1000.0 + 0.5));
+      }
+    }
+    jlongArray result = env->NewLongArray(static_cast<jsize>(v.size()));
+    if (result == nullptr) return nullptr;
+    env->SetLongArrayRegion(result, 0, static_cast<jsize>(v.size()), v.data());
+    return result;
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Iterator
 // ---------------------------------------------------------------------------
@@ -791,6 +832,7 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("multiGet", "(JJI[[B)[[B", MultiGet),
     LSM_NATIVE("checkpoint", "(J[B)V", Checkpoint),
     LSM_NATIVE("approximateSize", "(J[B[B)J", ApproximateSize),
+    LSM_NATIVE("statistics", "(J)[J", GetStatistics),
     LSM_NATIVE("newIterator", "(JJI[B[B)J", NewIterator),
     LSM_NATIVE("iterSeekToFirst", "(J)Z", (IterMove<&Iterator::SeekToFirst, false>)),
     LSM_NATIVE("iterSeekToLast", "(J)Z", (IterMove<&Iterator::SeekToLast, false>)),

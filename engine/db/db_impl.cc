@@ -45,6 +45,49 @@ Options SanitizeOptions(const Options& in) {
   return o;
 }
 
+// Records the duration of its scope into a histogram.
+class ScopedLatency {
+ public:
+  explicit ScopedLatency(LatencyHistogram* h) : h_(h), start_(LatencyHistogram::Now()) {}
+  ~ScopedLatency() { h_->Record(LatencyHistogram::Now() - start_); }
+
+ private:
+  LatencyHistogram* const h_;
+  const uint64_t start_;
+};
+
+// "name value" lines: counters, then each latency's count, mean, p50, p99,
+// p99.9 and max in microseconds.
+std::string StatisticsString(const Statistics& st) {
+  std::string r;
+  auto counter = [&r](const char* name, uint64_t v) { absl::StrAppend(&r, name, " ", v, "\n"); };
+  counter("gets", st.gets);
+  counter("gets.found", st.gets_found);
+  counter("bytes.read", st.bytes_read);
+  counter("block.cache.hits", st.block_cache_hits);
+  counter("block.cache.misses", st.block_cache_misses);
+  counter("bloom.checks", st.bloom_checks);
+  counter("bloom.useful", st.bloom_useful);
+  counter("writes", st.writes);
+  counter("write.groups", st.write_groups);
+  counter("wal.syncs", st.wal_syncs);
+  counter("bytes.written", st.bytes_written);
+  counter("flushes", st.flushes);
+  counter("flush.bytes.written", st.flush_bytes_written);
+  counter("compactions", st.compactions);
+  counter("compaction.bytes.read", st.compaction_bytes_read);
+  counter("compaction.bytes.written", st.compaction_bytes_written);
+  counter("stall.micros", st.stall_micros);
+  auto latency = [&r](const char* name, const LatencySummary& l) {
+    absl::StrAppendFormat(&r, "%s.count %d\n%s.mean %.3f\n%s.p50 %.3f\n%s.p99 %.3f\n",
+                          name, l.count, name, l.mean, name, l.p50, name, l.p99);
+    absl::StrAppendFormat(&r, "%s.p99.9 %.3f\n%s.max %.3f\n", name, l.p999, name, l.max);
+  };
+  latency("get.micros", st.get_micros);
+  latency("write.micros", st.write_micros);
+  return r;
+}
+
 }  // namespace
 
 struct DBImpl::Writer {
@@ -74,7 +117,8 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   if (options_.block_cache_capacity > 0) {
     block_cache_ = std::make_unique<BlockCache>(options_.block_cache_capacity);
   }
-  table_cache_ = std::make_unique<TableCache>(dbname_, options_, block_cache_.get());
+  table_cache_ = std::make_unique<TableCache>(dbname_, options_, block_cache_.get(),
+                                              &table_read_counters_);
   versions_ = std::make_unique<VersionSet>(dbname_, options_, table_cache_.get());
   options_.env->SetBackgroundThreads(options_.max_background_jobs);
 }
@@ -230,6 +274,7 @@ absl::Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
 }
 
 absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
+  ScopedLatency latency(&write_latency_);
   Writer w(&mutex_);
   w.batch = batch;
   w.sync = options.sync;
@@ -722,13 +767,22 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   if (value == nullptr) return absl::InvalidArgumentError("Get: value is null");
   absl::Status s = CheckKeyValue(key, {});
   if (!s.ok()) return s;
-  const ReadState rs = AcquireReadState(options);
-  const MemTable::GetResult r = GetFromMemTables(rs, key, value);
-  if (r == MemTable::GetResult::kFound) return absl::OkStatus();
-  if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
-  Version::FileRef seek_charge;
-  s = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
-  ChargeSeek(seek_charge);
+  ScopedLatency latency(&get_latency_);
+  s = [&]() -> absl::Status {
+    const ReadState rs = AcquireReadState(options);
+    const MemTable::GetResult r = GetFromMemTables(rs, key, value);
+    if (r == MemTable::GetResult::kFound) return absl::OkStatus();
+    if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
+    Version::FileRef seek_charge;
+    absl::Status found = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
+    ChargeSeek(seek_charge);
+    return found;
+  }();
+  gets_.fetch_add(1, std::memory_order_relaxed);
+  if (s.ok()) {
+    gets_found_.fetch_add(1, std::memory_order_relaxed);
+    bytes_read_.fetch_add(value->size(), std::memory_order_relaxed);
+  }
   return s;
 }
 
@@ -745,6 +799,7 @@ MemTable::GetResult DBImpl::GetFromMemTables(const ReadState& rs, std::string_vi
 
 std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
     const ReadOptions& options, const std::vector<std::string_view>& keys) {
+  ScopedLatency latency(&get_latency_);
   std::vector<absl::StatusOr<std::string>> results(keys.size(), absl::NotFoundError(""));
   std::vector<size_t> order;
   order.reserve(keys.size());
@@ -783,6 +838,16 @@ std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
       results[i] = s;
     }
   }
+  uint64_t found = 0, bytes = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++found;
+      bytes += r->size();
+    }
+  }
+  gets_.fetch_add(order.size(), std::memory_order_relaxed);
+  gets_found_.fetch_add(found, std::memory_order_relaxed);
+  bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
   return results;
 }
 
@@ -947,6 +1012,12 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     return absl::StrCat(versions_->current()->NumFiles(level));
   }
   if (name == "lsm.stats") return StatsString();
+  if (name == "lsm.statistics") {
+    mutex_.Unlock();  // GetStatistics takes it itself
+    const Statistics st = GetStatistics();
+    mutex_.Lock();
+    return StatisticsString(st);
+  }
   if (name == "lsm.sstables") {
     std::string r;
     auto v = versions_->current();
@@ -990,6 +1061,35 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   if (name == "lsm.last-sequence") return absl::StrCat(versions_->LastSequence());
   if (name == "lsm.background-error") return std::string(bg_error_.ToString());
   return std::nullopt;
+}
+
+Statistics DBImpl::GetStatistics() {
+  Statistics st;
+  st.gets = gets_.load(std::memory_order_relaxed);
+  st.gets_found = gets_found_.load(std::memory_order_relaxed);
+  st.bytes_read = bytes_read_.load(std::memory_order_relaxed);
+  if (block_cache_) {
+    st.block_cache_hits = block_cache_->hits();
+    st.block_cache_misses = block_cache_->misses();
+  }
+  st.bloom_checks = table_read_counters_.filter_checks.load(std::memory_order_relaxed);
+  st.bloom_useful = table_read_counters_.filter_negatives.load(std::memory_order_relaxed);
+  st.get_micros = get_latency_.Summarize();
+  st.write_micros = write_latency_.Summarize();
+  MutexLock l(&mutex_);
+  st.writes = writes_;
+  st.write_groups = write_groups_;
+  st.wal_syncs = wal_syncs_;
+  st.bytes_written = user_bytes_written_;
+  st.flushes = level_stats_[0].count;
+  st.flush_bytes_written = level_stats_[0].bytes_written;
+  for (int level = 1; level < kNumLevels; ++level) {
+    st.compactions += level_stats_[level].count;
+    st.compaction_bytes_read += level_stats_[level].bytes_read;
+    st.compaction_bytes_written += level_stats_[level].bytes_written;
+  }
+  st.stall_micros = slowdown_micros_ + stop_micros_;
+  return st;
 }
 
 std::string DBImpl::StatsString() {

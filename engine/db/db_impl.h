@@ -22,6 +22,7 @@
 #include "engine/memtable/memtable.h"
 #include "engine/table/cache.h"
 #include "engine/table/table_builder.h"
+#include "engine/util/latency_histogram.h"
 #include "engine/util/mutex.h"
 #include "engine/wal/log_writer.h"
 #include "lsm/db.h"
@@ -51,6 +52,7 @@ class DBImpl final : public DB {
   absl::Status CreateCheckpoint(const std::string& dir) override;
   absl::StatusOr<uint64_t> GetApproximateSize(std::string_view begin,
                                               std::string_view end) override;
+  Statistics GetStatistics() override;
   std::optional<std::string> GetProperty(std::string_view name) override;
 
   // ---- Test hooks ----
@@ -149,6 +151,7 @@ class DBImpl final : public DB {
   const Options options_;  // env filled in
   const std::string dbname_;
   std::unique_ptr<BlockCache> block_cache_;
+  TableReadCounters table_read_counters_;  // before table_cache_, which points at it
   std::unique_ptr<TableCache> table_cache_;
   std::unique_ptr<FileLock> db_lock_;
 
@@ -191,6 +194,12 @@ class DBImpl final : public DB {
   uint64_t stop_micros_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t trivial_moves_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t seek_compactions_ ABSL_GUARDED_BY(mutex_) = 0;  // picked for reads, not size
+  // Read-side statistics, counted without the mutex.
+  std::atomic<uint64_t> gets_{0};
+  std::atomic<uint64_t> gets_found_{0};
+  std::atomic<uint64_t> bytes_read_{0};
+  LatencyHistogram get_latency_;
+  LatencyHistogram write_latency_;
 };
 
 }  // namespace lsm

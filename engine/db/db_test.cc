@@ -418,6 +418,44 @@ TEST_F(DBTest, EstimateNumKeysCountsLiveKeys) {
   EXPECT_EQ(*db_->GetProperty("lsm.estimate-num-keys"), "900");
 }
 
+TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
+  const Statistics zero = db_->GetStatistics();
+  EXPECT_EQ(zero.gets, 0u);
+  EXPECT_EQ(zero.writes, 0u);
+  EXPECT_EQ(zero.get_micros.count, 0u);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(db_->Put(wo_, "k" + std::to_string(i), "value").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(Impl(db_.get())->TEST_WaitForBackgroundWork().ok());
+  std::string v;
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db_->Get(ReadOptions(), "k" + std::to_string(i), &v).ok());
+  for (int i = 0; i < 200; ++i) {
+    // Inside the tables' key range, so the filters are asked.
+    ASSERT_TRUE(absl::IsNotFound(db_->Get(ReadOptions(), "k" + std::to_string(i) + "x", &v)));
+  }
+  const auto got = db_->MultiGet(ReadOptions(), {"k1", "k2", "nope"});
+  const Statistics st = db_->GetStatistics();
+  EXPECT_EQ(st.gets, 503u);
+  EXPECT_EQ(st.gets_found, 302u);
+  EXPECT_EQ(st.bytes_read, 302u * 5);
+  EXPECT_EQ(st.get_micros.count, 501u);  // 500 Gets, one MultiGet
+  EXPECT_GT(st.get_micros.max, 0.0);
+  EXPECT_LE(st.get_micros.p50, st.get_micros.p99);
+  EXPECT_LE(st.get_micros.p99, st.get_micros.max);
+  EXPECT_EQ(st.writes, 1000u);
+  EXPECT_EQ(st.write_micros.count, 1000u);
+  EXPECT_GT(st.bytes_written, 1000u * 10);
+  EXPECT_GE(st.flushes, 1u);
+  EXPECT_GT(st.flush_bytes_written, 0u);
+  EXPECT_GT(st.bloom_checks, 0u);
+  EXPECT_GT(st.bloom_useful, 0u);  // most absent keys stop at a filter
+  EXPECT_LE(st.bloom_useful, st.bloom_checks);
+  EXPECT_GT(st.block_cache_hits + st.block_cache_misses, 0u);
+  const std::string text = *db_->GetProperty("lsm.statistics");
+  EXPECT_NE(text.find("gets 503\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("writes 1000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("get.micros.p99 "), std::string::npos) << text;
+}
+
 TEST_F(DBTest, PropertiesDescribeTheTree) {
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(i), std::string(200, 'x')).ok());
   ASSERT_TRUE(db_->Flush().ok());

@@ -8,12 +8,15 @@
 
 namespace lsm {
 
-TableCache::TableCache(std::string dbname, const Options& options, BlockCache* block_cache)
+TableCache::TableCache(std::string dbname, const Options& options, BlockCache* block_cache,
+                       TableReadCounters* read_counters)
     : dbname_(std::move(dbname)),
       env_(options.env),
       table_options_(FromOptions(options)),
       block_cache_(block_cache),
-      capacity_(options.max_open_files > 10 ? options.max_open_files - 10 : 1) {}
+      capacity_(options.max_open_files > 10 ? options.max_open_files - 10 : 1) {
+  table_options_.read_counters = read_counters;
+}
 
 absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_number,
                                                              uint64_t file_size) {

@@ -25,7 +25,9 @@ namespace lsm {
 class TableCache {
  public:
   // block_cache may be nullptr (no block caching).
-  TableCache(std::string dbname, const Options& options, BlockCache* block_cache);
+  // read_counters may be nullptr; else it outlives the cache.
+  TableCache(std::string dbname, const Options& options, BlockCache* block_cache,
+             TableReadCounters* read_counters = nullptr);
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
 
@@ -54,7 +56,7 @@ class TableCache {
 
   const std::string dbname_;
   Env* const env_;
-  const TableOptions table_options_;
+  TableOptions table_options_;  // constant after construction
   BlockCache* const block_cache_;
   const size_t capacity_;
 

@@ -166,8 +166,11 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
                         const FoundFn& found) const {
   if (filter_ != nullptr) {
     filter_checks_.fetch_add(1, std::memory_order_relaxed);
+    TableReadCounters* const shared = options_.read_counters;
+    if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
     if (!filter_->MayMatch(ExtractUserKey(internal_key))) {
       filter_negatives_.fetch_add(1, std::memory_order_relaxed);
+      if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
       return absl::OkStatus();
     }
   }

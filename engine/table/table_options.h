@@ -5,11 +5,18 @@
 #ifndef LSM_ENGINE_TABLE_TABLE_OPTIONS_H_
 #define LSM_ENGINE_TABLE_TABLE_OPTIONS_H_
 
+#include <atomic>
 #include <cstddef>
 
 #include "lsm/options.h"
 
 namespace lsm {
+
+// Counters of point lookups that tables of one DB share (its statistics).
+struct TableReadCounters {
+  std::atomic<uint64_t> filter_checks{0};     // lookups a filter was asked about
+  std::atomic<uint64_t> filter_negatives{0};  // ... that it answered "absent"
+};
 
 struct TableOptions {
   // Target uncompressed size of a data block.
@@ -19,6 +26,8 @@ struct TableOptions {
   // 0: no filter block.
   int bloom_bits_per_key = 10;
   Compression compression = Compression::kSnappy;
+  // Where readers count their filter checks too; nullptr: nowhere.
+  TableReadCounters* read_counters = nullptr;
 };
 
 inline TableOptions FromOptions(const Options& options) {

@@ -19,6 +19,7 @@
 #include "lsm/iterator.h"
 #include "lsm/options.h"
 #include "lsm/snapshot.h"
+#include "lsm/statistics.h"
 #include "lsm/write_batch.h"
 
 namespace lsm {
@@ -80,7 +81,12 @@ class DB {
   virtual absl::StatusOr<uint64_t> GetApproximateSize(std::string_view begin,
                                                        std::string_view end) = 0;
 
+  // Counters and latency percentiles since the DB was opened (always kept:
+  // they cost a few relaxed atomic adds and two clock reads per call).
+  virtual Statistics GetStatistics() = 0;
+
   // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sstables",
+  // "lsm.statistics" (GetStatistics as "name value" lines),
   // "lsm.approximate-memory-usage", "lsm.estimate-num-keys" (live keys,
   // estimated: entries minus deletions, over tables and memtables);
   // std::nullopt for an unknown name.

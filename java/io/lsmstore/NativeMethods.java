@@ -81,6 +81,9 @@ final class NativeMethods {
 
   static native long approximateSize(long store, byte[] from, byte[] to);
 
+  /** See Statistics(long[]) for the layout. */
+  static native long[] statistics(long store);
+
   // ---- Iterator ----
   static native long newIterator(long store, long snapshot, int readFlags, byte[] lowerBound,
       byte[] upperBound);

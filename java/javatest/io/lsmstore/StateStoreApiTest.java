@@ -92,6 +92,33 @@ class StateStoreApiTest {
   }
 
   @Test
+  void statisticsCountWhatTheStoreDid() {
+    try (LsmStore store = open(dir)) {
+      Statistics zero = store.statistics();
+      assertEquals(0, zero.gets());
+      assertEquals(0, zero.getLatency().count());
+      for (int i = 0; i < 200; i++) {
+        store.put(bytes("k" + i), bytes("value"));
+      }
+      for (int i = 0; i < 150; i++) {
+        store.get(bytes("k" + i));
+      }
+      store.get(bytes("absent"));
+      store.multiGet(List.of(bytes("k1"), bytes("nope")));
+      Statistics st = store.statistics();
+      assertEquals(153, st.gets());
+      assertEquals(151, st.getsFound());
+      assertEquals(151 * 5, st.bytesRead());
+      assertEquals(152, st.getLatency().count());
+      assertEquals(200, st.writes());
+      assertEquals(200, st.writeLatency().count());
+      assertTrue(st.getLatency().max().compareTo(st.getLatency().p50()) >= 0, st.toString());
+      assertTrue(st.writeLatency().max().toNanos() > 0, st.toString());
+      assertTrue(st.toString().contains("gets=153"), st.toString());
+    }
+  }
+
+  @Test
   void closedStoreRefusesEveryCall() {
     LsmStore store = open(dir);
     store.close();
@@ -99,5 +126,6 @@ class StateStoreApiTest {
     assertThrows(IllegalStateException.class, () -> store.checkpoint(dir.resolve("cp")));
     assertThrows(IllegalStateException.class, () -> store.approximateSize(bytes("a"), bytes("b")));
     assertThrows(IllegalStateException.class, store::estimateNumKeys);
+    assertThrows(IllegalStateException.class, store::statistics);
   }
 }
