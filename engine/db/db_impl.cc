@@ -1036,6 +1036,19 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     }
     return r;
   }
+  if (name == "lsm.memory") {
+    // What the DB holds in memory, by part, in bytes.
+    size_t frozen = 0;
+    for (const ImmutableMemTable& imm : imm_) frozen += imm.mem->ApproximateMemoryUsage();
+    const size_t active = mem_->ApproximateMemoryUsage();
+    const size_t cache = block_cache_ ? block_cache_->TotalCharge() : 0;
+    const size_t readers = table_cache_->TableReaderBytes();
+    return absl::StrFormat(
+        "memtable.active %d\nmemtable.frozen %d\nblock.cache %d\nblock.cache.capacity %d\n"
+        "table.readers %d\ntotal %d\n",
+        active, frozen, cache, block_cache_ ? block_cache_->Capacity() : 0, readers,
+        active + frozen + cache + readers);
+  }
   if (name == "lsm.approximate-memory-usage") {
     size_t total = mem_->ApproximateMemoryUsage();
     for (const ImmutableMemTable& imm : imm_) total += imm.mem->ApproximateMemoryUsage();

@@ -456,6 +456,26 @@ TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
   EXPECT_NE(text.find("get.micros.p99 "), std::string::npos) << text;
 }
 
+TEST_F(DBTest, MemoryPropertyBreaksDownWhatIsHeld) {
+  auto number = [&](const std::string& text, const std::string& name) {
+    const size_t at = text.find(name + " ");
+    EXPECT_NE(at, std::string::npos) << name << " in " << text;
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 1));
+  };
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(db_->Put(wo_, "k" + std::to_string(i), std::string(100, 'v')).ok());
+  std::string text = *db_->GetProperty("lsm.memory");
+  EXPECT_GT(number(text, "memtable.active"), 0u);
+  ASSERT_TRUE(db_->Flush().ok());
+  std::string v;
+  for (int i = 0; i < 3000; i += 10) ASSERT_TRUE(db_->Get(ReadOptions(), "k" + std::to_string(i), &v).ok());
+  text = *db_->GetProperty("lsm.memory");
+  EXPECT_GT(number(text, "block.cache"), 0u) << text;
+  EXPECT_LE(number(text, "block.cache"), number(text, "block.cache.capacity")) << text;
+  EXPECT_GT(number(text, "table.readers"), 0u) << text;
+  EXPECT_EQ(number(text, "total"), number(text, "memtable.active") + number(text, "memtable.frozen") +
+                                       number(text, "block.cache") + number(text, "table.readers"));
+}
+
 TEST_F(DBTest, PropertiesDescribeTheTree) {
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(i), std::string(200, 'x')).ok());
   ASSERT_TRUE(db_->Flush().ok());

@@ -93,6 +93,13 @@ void TableCache::Evict(uint64_t file_number) {
   if (block_cache_ != nullptr) block_cache_->EraseFile(file_number);
 }
 
+size_t TableCache::TableReaderBytes() const {
+  MutexLock l(&mu_);
+  size_t n = 0;
+  for (const auto& [number, e] : tables_) n += e.table->PinnedMemoryUsage();
+  return n;
+}
+
 size_t TableCache::OpenTables() const {
   MutexLock l(&mu_);
   return tables_.size();

@@ -47,6 +47,9 @@ class TableCache {
   void Evict(uint64_t file_number);
 
   size_t OpenTables() const;
+  // Memory the open tables hold outside the block cache: index and filter
+  // blocks, and the readers themselves.
+  size_t TableReaderBytes() const;
 
  private:
   struct Entry {

@@ -86,7 +86,9 @@ class DB {
   virtual Statistics GetStatistics() = 0;
 
   // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sstables",
-  // "lsm.statistics" (GetStatistics as "name value" lines),
+  // "lsm.statistics" (GetStatistics as "name value" lines), "lsm.memory"
+  // (bytes held by the memtables, the block cache and the table readers'
+  // index and filter blocks, as "name value" lines),
   // "lsm.approximate-memory-usage", "lsm.estimate-num-keys" (live keys,
   // estimated: entries minus deletions, over tables and memtables);
   // std::nullopt for an unknown name.

@@ -619,6 +619,15 @@ public final class LsmStore implements AutoCloseable {
   }
 
   /**
+   * The memory the store holds, by part: memtables, block cache, table readers.
+   *
+   * @return an immutable snapshot
+   */
+  public MemoryUsage memoryUsage() {
+    return MemoryUsage.parse(property("lsm.memory"));
+  }
+
+  /**
    * An estimate of the number of live keys: entries minus deletions over the tables and the
    * memtables (overwrites make it high until compaction merges them).
    *

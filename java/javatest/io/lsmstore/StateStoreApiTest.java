@@ -119,6 +119,27 @@ class StateStoreApiTest {
   }
 
   @Test
+  void memoryUsageAddsUp() {
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 2000; i++) {
+        store.put(bytes("k" + i), new byte[100]);
+      }
+      MemoryUsage before = store.memoryUsage();
+      assertTrue(before.activeMemtable() + before.frozenMemtables() > 0, before.toString());
+      store.flush();
+      for (int i = 0; i < 2000; i += 7) {
+        store.get(bytes("k" + i));
+      }
+      MemoryUsage m = store.memoryUsage();
+      assertTrue(m.blockCache() > 0, m.toString());
+      assertTrue(m.tableReaders() > 0, m.toString());
+      assertTrue(m.blockCache() <= m.blockCacheCapacity(), m.toString());
+      assertEquals(
+          m.activeMemtable() + m.frozenMemtables() + m.blockCache() + m.tableReaders(), m.total());
+    }
+  }
+
+  @Test
   void closedStoreRefusesEveryCall() {
     LsmStore store = open(dir);
     store.close();
@@ -127,5 +148,6 @@ class StateStoreApiTest {
     assertThrows(IllegalStateException.class, () -> store.approximateSize(bytes("a"), bytes("b")));
     assertThrows(IllegalStateException.class, store::estimateNumKeys);
     assertThrows(IllegalStateException.class, store::statistics);
+    assertThrows(IllegalStateException.class, store::memoryUsage);
   }
 }
