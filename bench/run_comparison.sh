@@ -44,7 +44,7 @@ done
 
 if ((quick)); then
   num=200000
-  benchmarks="fillseq,fillsync,fillsync:8,fillrandom,overwrite,readrandom,readmissing,readseq,seekrandom,readwhilewriting"
+  benchmarks="fillseq,fillsync,fillsync:8,fillrandom,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom,readwhilewriting"
   name="${name:-quick}"
   title="lsm vs LevelDB vs RocksDB — quick comparison (200k keys)"
 else
