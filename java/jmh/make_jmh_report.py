@@ -10,6 +10,10 @@ operation). The ratio column is lsm's throughput over RocksJava's: above 1.0
 lsm is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
 and JNI_JSON, JMH's of the same calls through Java run right after it, add the
 JNI cost: each C++ call beside its Java call.
+
+RESULTS_JSON and JNI_JSON are rewritten without JMH's raw sample histograms
+(megabytes per run; the percentiles stay), so the report folder stays small
+enough to commit.
 """
 import json
 import os
@@ -134,6 +138,20 @@ def versions(results):
         first["jmhVersion"], first["jdkVersion"], first["vmName"], rocks)
 
 
+def drop_raw_samples(path):
+    """Rewrites JMH's JSON at path without rawData/rawDataHistogram."""
+    results = json.load(open(path))
+    for r in results:
+        for metric in [r["primaryMetric"]] + list(r.get("secondaryMetrics", {}).values()):
+            metric.pop("rawData", None)
+            metric.pop("rawDataHistogram", None)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def main():
     results, out_dir, title = sys.argv[1], sys.argv[2], sys.argv[3]
     rows = load(results)
@@ -184,6 +202,9 @@ def main():
         lines += jni_cost(load(sys.argv[5]), sys.argv[4])
     open(out_dir + "/README.md", "w").write("\n".join(lines))
     svg(rows, out_dir + "/ratio.svg")
+    drop_raw_samples(results)
+    if len(sys.argv) > 5:
+        drop_raw_samples(sys.argv[5])
 
 
 if __name__ == "__main__":
