@@ -1,4 +1,4 @@
-set terminal svg size 1100,480 dynamic enhanced font 'sans,11' background rgb 'white'
+set terminal svg size 1190,480 dynamic enhanced font 'sans,11' background rgb 'white'
 set output 'ops_per_sec.svg'
 set title 'Throughput per workload (higher is better)'
 set datafile missing '?'
@@ -12,5 +12,5 @@ set key top right
 set format y '%.0s%c'
 set ylabel 'ops/s (log scale)'
 set logscale y
-set yrange [2032.28:8.81737e+06]
+set yrange [2480.11:1.45e+07]
 plot 'ops_per_sec.dat' using 2:xtic(1) title 'lsm' lc rgb '#1f77b4', '' using 3 title 'leveldb' lc rgb '#ff7f0e', '' using 4 title 'rocksdb' lc rgb '#2ca02c'

@@ -1,4 +1,4 @@
-set terminal svg size 1100,480 dynamic enhanced font 'sans,11' background rgb 'white'
+set terminal svg size 1190,480 dynamic enhanced font 'sans,11' background rgb 'white'
 set output 'p99_latency.svg'
 set title 'p99 latency per workload (lower is better)'
 set datafile missing '?'
@@ -12,5 +12,5 @@ set key top right
 set format y '%.0s%c'
 set ylabel 'p99 latency (µs) (log scale)'
 set logscale y
-set yrange [0.961965:2955.01]
+set yrange [0.532114:1391.44]
 plot 'p99_latency.dat' using 2:xtic(1) title 'lsm' lc rgb '#1f77b4', '' using 3 title 'leveldb' lc rgb '#ff7f0e', '' using 4 title 'rocksdb' lc rgb '#2ca02c'
