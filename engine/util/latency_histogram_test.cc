@@ -19,7 +19,9 @@ TEST(LatencyHistogramTest, EveryDurationFallsInsideItsBucket) {
     ASSERT_LT(b, LatencyHistogram::kBuckets);
     if (b == LatencyHistogram::kBuckets - 1) continue;  // the overflow bucket
     ASSERT_LE(n, LatencyHistogram::BucketUpperBound(b)) << n;
-    if (b > 0) ASSERT_GT(n, LatencyHistogram::BucketUpperBound(b - 1)) << n;
+    if (b > 0) {
+      ASSERT_GT(n, LatencyHistogram::BucketUpperBound(b - 1)) << n;
+    }
   }
   // Buckets are at most a quarter of their lower bound wide (above 8 ns).
   for (int b = 8; b < LatencyHistogram::kBuckets; ++b) {
