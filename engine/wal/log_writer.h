@@ -3,13 +3,13 @@
 //
 // Durability: AddRecord hands the whole record (every fragment, and the zero
 // trailer of a block it leaves) to the file in one Append followed by one
-// Flush, i.e. one write(2) with the POSIX Env: once AddRecord returns OK the
-// record survives a crash of the process. Sync() makes it survive a power
-// loss.
+// Flush, i.e. one writev(2) with the POSIX Env (split only by a short write:
+// a full disk, a signal): once AddRecord returns OK the record survives a
+// crash of the process. Sync() makes it survive a power loss.
 //
-// Errors are sticky: after an Append or Flush fails the file may end in a
-// partial record, so every later AddRecord returns the first error; the
-// caller starts a new log.
+// Errors are sticky: after an Append or Flush fails, every later AddRecord
+// returns the first error. The file cuts the failed bytes off (lsm/env.h);
+// the DB takes no more writes until it is reopened.
 //
 // Thread safety: not thread-safe; one writer at a time (the DB's write leader).
 #ifndef LSM_ENGINE_WAL_LOG_WRITER_H_
