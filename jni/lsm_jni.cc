@@ -627,7 +627,7 @@ jlong ApproximateSize(JNIEnv* env, jclass, jlong handle, jbyteArray jfrom, jbyte
 }
 
 // GetStatistics as a long[]: the counters in the order of Statistics.java's
-// fields, then for the Get and the write latencies: count, mean, p50, p99,
+// fields, then for the Get, write and seek latencies: count, mean, p50, p99,
 // p99.9 and max in nanoseconds.
 jlongArray GetStatistics(JNIEnv* env, jclass, jlong handle) {
   return Boundary(env, static_cast<jlongArray>(nullptr), [&]() -> jlongArray {
@@ -653,7 +653,7 @@ jlongArray GetStatistics(JNIEnv* env, jclass, jlong handle) {
         static_cast<jlong>(st.compaction_bytes_written),
         static_cast<jlong>(st.stall_micros),
     };
-    for (const LatencySummary& l : {st.get_micros, st.write_micros}) {
+    for (const LatencySummary& l : {st.get_micros, st.write_micros, st.seek_micros}) {
       v.push_back(static_cast<jlong>(l.count));
       for (double micros : {l.mean, l.p50, l.p99, l.p999, l.max}) {
         v.push_back(static_cast<jlong>(micros * 1000.0 + 0.5));

@@ -886,7 +886,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
       std::move(merged), rs.sequence, options.lower_bound, options.upper_bound, [rs]() {},
       [this, version](std::string_view internal_key) {
         ChargeSeek(version->SampleRead(internal_key));
-      });
+      },
+      &seek_latency_);
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

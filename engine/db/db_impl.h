@@ -200,6 +200,7 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> bytes_read_{0};
   LatencyHistogram get_latency_;
   LatencyHistogram write_latency_;
+  LatencyHistogram seek_latency_;  // DB iterators' positioning calls
 };
 
 }  // namespace lsm

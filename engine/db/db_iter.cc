@@ -17,13 +17,15 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(std::unique_ptr<Iterator> iter, SequenceNumber seq, std::optional<std::string> lower,
-         std::optional<std::string> upper, std::function<void()> cleanup, ReadSampler sample)
+         std::optional<std::string> upper, std::function<void()> cleanup, ReadSampler sample,
+         LatencyHistogram* seek_latency)
       : iter_(std::move(iter)),
         sequence_(seq),
         lower_(std::move(lower)),
         upper_(std::move(upper)),
         cleanup_(std::move(cleanup)),
         sample_(std::move(sample)),
+        seek_latency_(seek_latency),
         rnd_(reinterpret_cast<uintptr_t>(this) ^ seq) {
     bytes_until_sample_ = NextSamplePeriod();
   }
@@ -42,15 +44,47 @@ class DBIter final : public Iterator {
   }
   absl::Status status() const override { return status_.ok() ? iter_->status() : status_; }
 
+  // Positioning calls are timed into seek_latency_ (one sample per call).
   void SeekToFirst() override {
-    if (lower_) return Seek(*lower_);
+    const Timed t(seek_latency_);
+    DoSeekToFirst();
+  }
+  void SeekToLast() override {
+    const Timed t(seek_latency_);
+    DoSeekToLast();
+  }
+  void Seek(std::string_view target) override {
+    const Timed t(seek_latency_);
+    DoSeek(target);
+  }
+  void SeekForPrev(std::string_view target) override {
+    const Timed t(seek_latency_);
+    DoSeekForPrev(target);
+  }
+
+ private:
+  // Records the duration of its scope, if there is a histogram.
+  class Timed {
+   public:
+    explicit Timed(LatencyHistogram* h) : h_(h), start_(h ? LatencyHistogram::Now() : 0) {}
+    ~Timed() {
+      if (h_ != nullptr) h_->Record(LatencyHistogram::Now() - start_);
+    }
+
+   private:
+    LatencyHistogram* const h_;
+    const uint64_t start_;
+  };
+
+  void DoSeekToFirst() {
+    if (lower_) return DoSeek(*lower_);
     direction_ = kForward;
     ClearSaved();
     iter_->SeekToFirst();
     FindNextUserEntry();
   }
 
-  void SeekToLast() override {
+  void DoSeekToLast() {
     if (upper_) {
       // Last key < upper: position before every entry of upper itself.
       direction_ = kReverse;
@@ -70,7 +104,7 @@ class DBIter final : public Iterator {
     FindPrevUserEntry();
   }
 
-  void Seek(std::string_view target) override {
+  void DoSeek(std::string_view target) {
     direction_ = kForward;
     ClearSaved();
     if (lower_ && target < *lower_) target = *lower_;
@@ -78,8 +112,8 @@ class DBIter final : public Iterator {
     FindNextUserEntry();
   }
 
-  void SeekForPrev(std::string_view target) override {
-    if (upper_ && target >= *upper_) return SeekToLast();
+  void DoSeekForPrev(std::string_view target) {
+    if (upper_ && target >= *upper_) return DoSeekToLast();
     direction_ = kReverse;
     ClearSaved();
     // The oldest possible entry of target: everything <= it is target's or before.
@@ -87,6 +121,8 @@ class DBIter final : public Iterator {
     FindPrevUserEntry();
   }
 
+
+ public:
   void Next() override {
     if (direction_ == kReverse) {
       // The internal iterator is before key()'s entries: step onto them, then
@@ -218,6 +254,7 @@ class DBIter final : public Iterator {
   const std::optional<std::string> lower_, upper_;
   std::function<void()> cleanup_;
   const ReadSampler sample_;
+  LatencyHistogram* const seek_latency_;  // may be nullptr
   Random rnd_;
   int64_t bytes_until_sample_ = 0;
   Direction direction_ = kForward;
@@ -233,9 +270,11 @@ std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::function<void()> cleanup, ReadSampler sample) {
+                                        std::function<void()> cleanup, ReadSampler sample,
+                                        LatencyHistogram* seek_latency) {
   return std::make_unique<DBIter>(std::move(internal), sequence, std::move(lower_bound),
-                                  std::move(upper_bound), std::move(cleanup), std::move(sample));
+                                  std::move(upper_bound), std::move(cleanup), std::move(sample),
+                                  seek_latency);
 }
 
 }  // namespace lsm

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/memtable/dbformat.h"
+#include "engine/util/latency_histogram.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
@@ -27,12 +28,15 @@ inline constexpr int64_t kReadSamplePeriod = int64_t{1} << 20;
 
 // internal: a merged iterator over internal keys. `cleanup` runs after the
 // internal iterator is destroyed (it releases the memtables and the Version).
-// `sample` may be empty (no sampling).
+// `sample` may be empty (no sampling). Each positioning call (Seek*,
+// SeekTo*) is timed into `seek_latency` unless it is nullptr; it must
+// outlive the iterator.
 std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::function<void()> cleanup, ReadSampler sample);
+                                        std::function<void()> cleanup, ReadSampler sample,
+                                        LatencyHistogram* seek_latency = nullptr);
 
 }  // namespace lsm
 

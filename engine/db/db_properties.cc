@@ -40,6 +40,7 @@ std::string StatisticsString(const Statistics& st) {
   };
   latency("get.micros", st.get_micros);
   latency("write.micros", st.write_micros);
+  latency("seek.micros", st.seek_micros);
   return r;
 }
 
@@ -134,6 +135,7 @@ Statistics DBImpl::GetStatistics() {
   st.bloom_useful = table_read_counters_.filter_negatives.load(std::memory_order_relaxed);
   st.get_micros = get_latency_.Summarize();
   st.write_micros = write_latency_.Summarize();
+  st.seek_micros = seek_latency_.Summarize();
   MutexLock l(&mutex_);
   st.writes = writes_;
   st.write_groups = write_groups_;

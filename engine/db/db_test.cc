@@ -433,6 +433,14 @@ TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
     ASSERT_TRUE(absl::IsNotFound(db_->Get(ReadOptions(), "k" + std::to_string(i) + "x", &v)));
   }
   const auto got = db_->MultiGet(ReadOptions(), {"k1", "k2", "nope"});
+  {
+    std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+    it->SeekToFirst();
+    it->Seek("k5");
+    it->SeekForPrev("k7");
+    it->SeekToLast();
+    for (int i = 0; i < 10 && it->Valid(); ++i) it->Prev();  // moves are not seeks
+  }
   const Statistics st = db_->GetStatistics();
   EXPECT_EQ(st.gets, 503u);
   EXPECT_EQ(st.gets_found, 302u);
@@ -443,6 +451,7 @@ TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
   EXPECT_LE(st.get_micros.p99, st.get_micros.max);
   EXPECT_EQ(st.writes, 1000u);
   EXPECT_EQ(st.write_micros.count, 1000u);
+  EXPECT_EQ(st.seek_micros.count, 4u);
   EXPECT_GT(st.bytes_written, 1000u * 10);
   EXPECT_GE(st.flushes, 1u);
   EXPECT_GT(st.flush_bytes_written, 0u);
@@ -454,6 +463,7 @@ TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
   EXPECT_NE(text.find("gets 503\n"), std::string::npos) << text;
   EXPECT_NE(text.find("writes 1000\n"), std::string::npos) << text;
   EXPECT_NE(text.find("get.micros.p99 "), std::string::npos) << text;
+  EXPECT_NE(text.find("seek.micros.count 4\n"), std::string::npos) << text;
 }
 
 TEST_F(DBTest, MemoryPropertyBreaksDownWhatIsHeld) {

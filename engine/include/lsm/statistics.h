@@ -44,6 +44,7 @@ struct Statistics {
   // ---- Latencies (wall time inside the call) ----
   LatencySummary get_micros;    // one per Get, one per MultiGet
   LatencySummary write_micros;  // one per Put, Delete or Write
+  LatencySummary seek_micros;   // one per Seek, SeekForPrev, SeekToFirst or SeekToLast
 };
 
 }  // namespace lsm

@@ -87,11 +87,12 @@ public final class Statistics {
   }
 
   private static final int COUNTERS = 17;
-  private static final int LENGTH = COUNTERS + 2 * 6;
+  private static final int LENGTH = COUNTERS + 3 * 6;
 
   private final long[] v;
   private final Latency getLatency;
   private final Latency writeLatency;
+  private final Latency seekLatency;
 
   /** From the native layout (GetStatistics in jni/lsm_jni.cc). */
   Statistics(long[] v) {
@@ -102,6 +103,7 @@ public final class Statistics {
     this.v = v.clone();
     getLatency = new Latency(this.v, COUNTERS);
     writeLatency = new Latency(this.v, COUNTERS + 6);
+    seekLatency = new Latency(this.v, COUNTERS + 12);
   }
 
   /** @return keys looked up by get and multiGet */
@@ -199,6 +201,11 @@ public final class Statistics {
     return writeLatency;
   }
 
+  /** @return latencies of the iterators' seeks (seek, seekForPrev, seekToFirst, seekToLast) */
+  public Latency seekLatency() {
+    return seekLatency;
+  }
+
   @Override
   public String toString() {
     return "Statistics{gets=" + gets() + ", getsFound=" + getsFound() + ", bytesRead=" + bytesRead()
@@ -209,6 +216,7 @@ public final class Statistics {
         + ", flushBytesWritten=" + flushBytesWritten() + ", compactions=" + compactions()
         + ", compactionBytesRead=" + compactionBytesRead()
         + ", compactionBytesWritten=" + compactionBytesWritten() + ", stall=" + stall()
-        + ", getLatency=" + getLatency + ", writeLatency=" + writeLatency + "}";
+        + ", getLatency=" + getLatency + ", writeLatency=" + writeLatency
+        + ", seekLatency=" + seekLatency + "}";
   }
 }

@@ -105,6 +105,10 @@ class StateStoreApiTest {
       }
       store.get(bytes("absent"));
       store.multiGet(List.of(bytes("k1"), bytes("nope")));
+      try (LsmIterator it = store.newIterator()) {
+        it.seekToFirst();
+        it.seek(bytes("k5"));
+      }
       Statistics st = store.statistics();
       assertEquals(153, st.gets());
       assertEquals(151, st.getsFound());
@@ -112,6 +116,7 @@ class StateStoreApiTest {
       assertEquals(152, st.getLatency().count());
       assertEquals(200, st.writes());
       assertEquals(200, st.writeLatency().count());
+      assertEquals(2, st.seekLatency().count());
       assertTrue(st.getLatency().max().compareTo(st.getLatency().p50()) >= 0, st.toString());
       assertTrue(st.writeLatency().max().toNanos() > 0, st.toString());
       assertTrue(st.toString().contains("gets=153"), st.toString());
