@@ -45,17 +45,6 @@ Options SanitizeOptions(const Options& in) {
   return o;
 }
 
-// Records the duration of its scope into a histogram.
-class ScopedLatency {
- public:
-  explicit ScopedLatency(LatencyHistogram* h) : h_(h), start_(LatencyHistogram::Now()) {}
-  ~ScopedLatency() { h_->Record(LatencyHistogram::Now() - start_); }
-
- private:
-  LatencyHistogram* const h_;
-  const uint64_t start_;
-};
-
 }  // namespace
 
 struct DBImpl::Writer {

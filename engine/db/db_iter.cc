@@ -46,36 +46,23 @@ class DBIter final : public Iterator {
 
   // Positioning calls are timed into seek_latency_ (one sample per call).
   void SeekToFirst() override {
-    const Timed t(seek_latency_);
+    const ScopedLatency t(seek_latency_);
     DoSeekToFirst();
   }
   void SeekToLast() override {
-    const Timed t(seek_latency_);
+    const ScopedLatency t(seek_latency_);
     DoSeekToLast();
   }
   void Seek(std::string_view target) override {
-    const Timed t(seek_latency_);
+    const ScopedLatency t(seek_latency_);
     DoSeek(target);
   }
   void SeekForPrev(std::string_view target) override {
-    const Timed t(seek_latency_);
+    const ScopedLatency t(seek_latency_);
     DoSeekForPrev(target);
   }
 
  private:
-  // Records the duration of its scope, if there is a histogram.
-  class Timed {
-   public:
-    explicit Timed(LatencyHistogram* h) : h_(h), start_(h ? LatencyHistogram::Now() : 0) {}
-    ~Timed() {
-      if (h_ != nullptr) h_->Record(LatencyHistogram::Now() - start_);
-    }
-
-   private:
-    LatencyHistogram* const h_;
-    const uint64_t start_;
-  };
-
   void DoSeekToFirst() {
     if (lower_) return DoSeek(*lower_);
     direction_ = kForward;

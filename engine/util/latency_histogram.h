@@ -76,6 +76,23 @@ class LatencyHistogram {
   const std::chrono::steady_clock::time_point origin_time_;
 };
 
+// Records the duration of its scope into a histogram; nothing when it is
+// nullptr.
+class ScopedLatency {
+ public:
+  explicit ScopedLatency(LatencyHistogram* h)
+      : h_(h), start_(h != nullptr ? LatencyHistogram::Now() : 0) {}
+  ~ScopedLatency() {
+    if (h_ != nullptr) h_->Record(LatencyHistogram::Now() - start_);
+  }
+  ScopedLatency(const ScopedLatency&) = delete;
+  ScopedLatency& operator=(const ScopedLatency&) = delete;
+
+ private:
+  LatencyHistogram* const h_;
+  const uint64_t start_;
+};
+
 }  // namespace lsm
 
 #endif  // LSM_ENGINE_UTIL_LATENCY_HISTOGRAM_H_
