@@ -58,18 +58,6 @@ absl::Status CheckNoDatabaseWithoutCurrent(Env* env, const std::string& dbname) 
                             newest_manifest, newest_manifest)));
 }
 
-class LogReporter final : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
-    if (count++ == 0) {
-      first = absl::StrFormat("offset %d, %d bytes: %s", offset, bytes,
-                              std::string(reason.message()));
-    }
-  }
-  int count = 0;
-  std::string first;
-};
-
 constexpr char kWalSalvageHint[] =
     " (to open anyway: wal_recovery = kPointInTime keeps the writes before the damage, "
     "kSkipAnyCorruptedRecords every intact record)";
@@ -232,7 +220,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
   const std::string path = LogFileName(dbname_, log_number);
   auto file = options_.env->NewSequentialFile(path);
   if (!file.ok()) return file.status();
-  LogReporter reporter;
+  log::Reader::FirstDamageReporter reporter;
   const WalRecoveryMode mode = options_.wal_recovery;
   log::Reader reader(file->get(), &reporter, mode);
   std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
@@ -267,12 +255,12 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
                         absl::StrCat(path, ": ", reader.status().message(),
                                      absl::IsDataLoss(reader.status()) ? kWalSalvageHint : ""));
   }
-  if (mode == WalRecoveryMode::kPointInTime && reporter.count > 0) replay->stopped = true;
-  if (reporter.count > 0 && mode == WalRecoveryMode::kAbsoluteConsistency) {
-    return absl::DataLossError(absl::StrCat(path, ": ", reporter.first, kWalSalvageHint));
+  if (mode == WalRecoveryMode::kPointInTime && reporter.count() > 0) replay->stopped = true;
+  if (reporter.count() > 0 && mode == WalRecoveryMode::kAbsoluteConsistency) {
+    return absl::DataLossError(absl::StrCat(path, ": ", reporter.first(), kWalSalvageHint));
   }
   if (reader.dropped_tail() && mode == WalRecoveryMode::kTolerateCorruptedTailRecords) {
-    replay->torn_tail = absl::StrCat(path, " ends in a torn tail at ", reporter.first);
+    replay->torn_tail = absl::StrCat(path, " ends in a torn tail at ", reporter.first());
   }
   if (mem->NumEntries() > 0) {
     s = WriteLevel0Table(mem->NewIterator(), edit);

@@ -437,23 +437,6 @@ absl::Status VersionSet::CreateNew() {
   return SetCurrentFile(env_, dbname_, 1);
 }
 
-namespace {
-
-// Remembers the first region the MANIFEST reader dropped, for messages.
-class ManifestReporter final : public log::Reader::Reporter {
- public:
-  void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override {
-    if (count++ == 0) {
-      first = absl::StrFormat("offset %d (%d bytes): %s", offset, bytes,
-                              std::string(reason.message()));
-    }
-  }
-  int count = 0;
-  std::string first;
-};
-
-}  // namespace
-
 absl::Status VersionSet::Recover() {
   auto current = ReadCurrentFile(env_, dbname_);
   if (!current.ok()) return current.status();
@@ -470,7 +453,7 @@ absl::Status VersionSet::Recover() {
   // deleted) only after it is synced; if a dropped edit had been, a file the
   // older state needs is gone, and DBImpl::Open reports that as DataLoss.
   // Any other damage is DataLoss here.
-  ManifestReporter reporter;
+  log::Reader::FirstDamageReporter reporter;
   log::Reader reader(file->get(), &reporter, WalRecoveryMode::kTolerateCorruptedTailRecords);
   std::shared_ptr<Version> v = std::make_shared<Version>(table_cache_);
   std::optional<uint64_t> log_number, next_file, last_seq;
@@ -502,7 +485,7 @@ absl::Status VersionSet::Recover() {
   }
   dropped_manifest_tail_.clear();
   if (reader.dropped_tail()) {
-    dropped_manifest_tail_ = absl::StrCat(manifest, ": torn tail dropped at ", reporter.first);
+    dropped_manifest_tail_ = absl::StrCat(manifest, ": torn tail dropped at ", reporter.first());
   }
   if (!log_number || !next_file || !last_seq) {
     return absl::DataLossError(absl::StrFormat(

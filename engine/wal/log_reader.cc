@@ -9,6 +9,13 @@
 #include "lsm/status.h"
 
 namespace lsm::log {
+
+void Reader::FirstDamageReporter::Corruption(uint64_t offset, size_t bytes,
+                                             const absl::Status& reason) {
+  if (count_++ == 0) {
+    first_ = absl::StrCat("offset ", offset, " (", bytes, " bytes): ", reason.message());
+  }
+}
 namespace {
 
 const char* TypeName(uint8_t type) {

@@ -47,6 +47,19 @@ class Reader {
     virtual void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) = 0;
   };
 
+  // A Reporter that counts the dropped regions and describes the first one
+  // ("offset N (M bytes): reason"), for the messages of the DB's recovery.
+  class FirstDamageReporter final : public Reporter {
+   public:
+    void Corruption(uint64_t offset, size_t bytes, const absl::Status& reason) override;
+    int count() const { return count_; }
+    const std::string& first() const { return first_; }
+
+   private:
+    int count_ = 0;
+    std::string first_;
+  };
+
   // Reads *file from its current position, which must be the start of the
   // log. file and reporter (may be nullptr) are not owned and must outlive
   // the Reader. block_size: see log::Writer.
