@@ -91,6 +91,7 @@ constexpr CommandSpec kCommands[] = {
     {"size", 2, 2, "size FROM TO"},
     {"del", 1, 1, "del K"},
     {"delete", 1, 1, "delete K"},
+    {"delrange", 2, 2, "delrange FROM TO"},
     {"scan", 0, -1, "scan [FROM] [TO] [--limit N] [--reverse]"},
     {"batch", 0, 0, "batch"},
     {"commit", 0, 0, "commit"},
@@ -219,6 +220,17 @@ class Session {
         return Ok("(batched)");
       }
       return Check(db_->Delete(write_options_, arg(1)));
+    }
+    if (cmd == "delrange") {
+      if (in_batch_) {
+        if (arg(1) > arg(2)) {
+          return Fail(absl::StrCat("delrange: FROM '", EscapeBytes(arg(1)), "' sorts after TO '",
+                                   EscapeBytes(arg(2)), "'"));
+        }
+        batch_.DeleteRange(arg(1), arg(2));
+        return Ok("(batched)");
+      }
+      return Check(db_->DeleteRange(write_options_, arg(1), arg(2)));
     }
     if (cmd == "get") {
       std::string value;

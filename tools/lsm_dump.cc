@@ -129,10 +129,28 @@ class Dumper {
                     Escape(it->value(), kValueWidth).c_str());
       }
     }
+    // Range tombstones follow the point entries, as DELRANGE rows whose
+    // value is the range's (exclusive) end.
+    const auto& tombstones = table_->range_tombstones();
+    for (const RangeTombstone& t : tombstones) {
+      if (json_) {
+        entries.push_back({{"key", Escape(t.begin)},
+                           {"seq", t.sequence},
+                           {"type", "DELRANGE"},
+                           {"end", Escape(t.end)}});
+      } else {
+        std::printf("%-32s %12llu  %-4s  %s\n", Escape(t.begin).c_str(),
+                    static_cast<unsigned long long>(t.sequence), "DELRANGE",
+                    Escape(t.end, kValueWidth).c_str());
+      }
+    }
     if (json_) {
       out_["entries"] = std::move(entries);
-    } else {
+    } else if (tombstones.empty()) {
       std::printf("(%llu entries)\n", static_cast<unsigned long long>(n));
+    } else {
+      std::printf("(%llu entries, %zu range tombstones)\n", static_cast<unsigned long long>(n),
+                  tombstones.size());
     }
     if (!it->status().ok()) return Failure{FailureCode(it->status()), Message(it->status())};
     return std::nullopt;

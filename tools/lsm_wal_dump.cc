@@ -63,6 +63,7 @@ struct Summary {
   uint64_t entries = 0;
   uint64_t puts = 0;
   uint64_t deletes = 0;
+  uint64_t range_deletes = 0;
   uint64_t min_seq = UINT64_MAX;
   uint64_t max_seq = 0;
   uint64_t damaged_regions = 0;
@@ -138,6 +139,11 @@ class EntryPrinter : public WriteBatch::Handler {
     ++summary_->deletes;
     Row("DEL", key, std::string_view());
   }
+  // Shown as begin | end: the range [begin, end).
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    ++summary_->range_deletes;
+    Row("DELRANGE", begin, end);
+  }
 
  private:
   void Row(const char* type, std::string_view key, std::string_view value) {
@@ -153,10 +159,13 @@ class EntryPrinter : public WriteBatch::Handler {
         j["value"] = EscapeBytes(value);
         j["value_size"] = value.size();
       }
+      if (std::string_view(type) == "DELRANGE") j["end"] = EscapeBytes(value);
       out_->Line(j.dump());
     } else {
       out_->Line(absl::StrFormat("%-20d %-4s %-43s | %s", seq, type, Shown(key),
-                                 type[0] == 'P' ? Shown(value) : std::string()));
+                                 type[0] == 'P' || std::string_view(type) == "DELRANGE"
+                                     ? Shown(value)
+                                     : std::string()));
     }
   }
 
@@ -226,6 +235,7 @@ int Run(const std::string& path, bool json) {
                         {"entries", summary.entries},
                         {"puts", summary.puts},
                         {"deletes", summary.deletes},
+                        {"range_deletes", summary.range_deletes},
                         {"damaged_regions", summary.damaged_regions},
                         {"damaged_bytes", summary.damaged_bytes}};
     if (summary.entries > 0) {
@@ -238,7 +248,11 @@ int Run(const std::string& path, bool json) {
                            ? absl::StrCat(", sequences ", summary.min_seq, "..", summary.max_seq)
                            : "";
     out.Line(absl::StrCat("--- ", summary.records, " records, ", summary.entries, " entries (",
-                          summary.puts, " puts, ", summary.deletes, " deletes)", seqs, ", ",
+                          summary.puts, " puts, ", summary.deletes, " deletes",
+                          summary.range_deletes > 0
+                              ? absl::StrCat(", ", summary.range_deletes, " range deletes")
+                              : "",
+                          ")", seqs, ", ",
                           summary.damaged_regions, " damaged regions (", summary.damaged_bytes,
                           " bytes) ---"));
   }

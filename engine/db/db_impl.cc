@@ -98,15 +98,36 @@ DBImpl::~DBImpl() {
 // ---------------------------------------------------------------------------
 // Building tables
 
-absl::Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
+namespace {
+
+// Widens a table's key and sequence range to its range tombstones: a
+// tombstone [b, e) @ s spans from b @ s up to just before every entry of e.
+void AddTombstonesToFileRange(const std::vector<RangeTombstone>& tombstones,
+                              FileMetaData* meta) {
+  for (const RangeTombstone& t : tombstones) {
+    const std::string lo = RangeTombstoneKey(t);
+    const std::string hi = RangeTombstoneEndKey(t.end);
+    if (meta->smallest.empty() || CompareInternalKeys(lo, meta->smallest) < 0) meta->smallest = lo;
+    if (meta->largest.empty() || CompareInternalKeys(hi, meta->largest) > 0) meta->largest = hi;
+    meta->smallest_seq = std::min(meta->smallest_seq, t.sequence);
+    meta->largest_seq = std::max(meta->largest_seq, t.sequence);
+  }
+  meta->num_range_deletions += tombstones.size();
+}
+
+}  // namespace
+
+absl::Status DBImpl::BuildTable(Iterator* iter, const std::vector<RangeTombstone>& tombstones,
+                                FileMetaData* meta) {
   meta->file_size = 0;
   iter->SeekToFirst();
-  if (!iter->Valid()) return iter->status();
+  if (!iter->Valid() && tombstones.empty()) return iter->status();
   const std::string path = TableFileName(dbname_, meta->number);
   auto file = options_.env->NewWritableFile(path);
   if (!file.ok()) return file.status();
   TableBuilder builder(FromOptions(options_), file->get());
-  meta->smallest.assign(iter->key());
+  meta->smallest.clear();
+  meta->largest.clear();
   meta->smallest_seq = kMaxSequenceNumber;
   meta->largest_seq = 0;
   for (; iter->Valid(); iter->Next()) {
@@ -117,9 +138,12 @@ absl::Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
       meta->largest_seq = std::max(meta->largest_seq, p.sequence);
       if (p.type == ValueType::kDeletion) ++meta->num_deletions;
     }
+    if (meta->smallest.empty()) meta->smallest.assign(key);
     meta->largest.assign(key);
     builder.Add(key, iter->value());
   }
+  for (const RangeTombstone& t : tombstones) builder.AddRangeTombstone(t);
+  AddTombstonesToFileRange(tombstones, meta);
   absl::Status s = iter->status();
   if (s.ok()) s = builder.Finish();
   else builder.Abandon();
@@ -136,13 +160,25 @@ absl::Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
   return s;
 }
 
-absl::Status DBImpl::WriteLevel0Table(std::unique_ptr<Iterator> iter, VersionEdit* edit) {
+absl::Status DBImpl::WriteLevel0Table(const std::vector<std::shared_ptr<MemTable>>& mems,
+                                      VersionEdit* edit) {
   const uint64_t start = options_.env->NowMicros();
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
   mutex_.Unlock();
-  absl::Status s = BuildTable(iter.get(), &meta);
+  // The memtables are frozen (or private to recovery): no lock needed.
+  std::vector<std::unique_ptr<Iterator>> children;
+  std::vector<RangeTombstone> tombstones;
+  for (const auto& mem : mems) {
+    children.push_back(mem->NewIterator());
+    if (mem->NumRangeDeletions() > 0) {
+      std::vector<RangeTombstone> list = mem->RangeTombstoneList();
+      tombstones.insert(tombstones.end(), list.begin(), list.end());
+    }
+  }
+  std::unique_ptr<Iterator> iter = NewMergingIterator(std::move(children));
+  absl::Status s = BuildTable(iter.get(), tombstones, &meta);
   // The new file's directory entry must be durable before the MANIFEST names it.
   if (s.ok() && meta.file_size > 0) s = options_.env->SyncDir(dbname_);
   iter.reset();
@@ -180,6 +216,18 @@ absl::Status CheckKeyValue(std::string_view key, std::string_view value) {
   return absl::OkStatus();
 }
 
+// A range deletion's bounds: both keys within the limit, begin <= end.
+absl::Status CheckRange(std::string_view begin, std::string_view end) {
+  absl::Status s = CheckKeyValue(begin, {});
+  if (s.ok()) s = CheckKeyValue(end, {});
+  if (s.ok() && CompareUserKeys(begin, end) > 0) {
+    s = absl::InvalidArgumentError(
+        absl::StrFormat("DeleteRange: begin '%s' sorts after end '%s'",
+                        absl::CEscape(ToAbsl(begin)), absl::CEscape(ToAbsl(end))));
+  }
+  return s;
+}
+
 // Checks every entry of a batch against the limits; keeps the first failure.
 class LimitChecker final : public WriteBatch::Handler {
  public:
@@ -188,6 +236,9 @@ class LimitChecker final : public WriteBatch::Handler {
   }
   void Delete(std::string_view key) override {
     if (status.ok()) status = CheckKeyValue(key, {});
+  }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    if (status.ok()) status = CheckRange(begin, end);
   }
   absl::Status status;
 };
@@ -208,6 +259,16 @@ absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
   if (!s.ok()) return s;
   WriteBatch batch;
   batch.Delete(key);
+  return WriteInternal(options, &batch);
+}
+
+absl::Status DBImpl::DeleteRange(const WriteOptions& options, std::string_view begin,
+                                 std::string_view end) {
+  absl::Status s = CheckRange(begin, end);
+  if (!s.ok()) return s;
+  if (begin == end) return absl::OkStatus();  // an empty range
+  WriteBatch batch;
+  batch.DeleteRange(begin, end);
   return WriteInternal(options, &batch);
 }
 
@@ -472,10 +533,10 @@ absl::Status DBImpl::FlushImmutableMemTable() {
   // Every memtable frozen so far goes into one table; later ones wait for the
   // next flush.
   const size_t n = imm_.size();
-  std::vector<std::unique_ptr<Iterator>> children;
-  for (size_t i = 0; i < n; ++i) children.push_back(imm_[i].mem->NewIterator());
+  std::vector<std::shared_ptr<MemTable>> mems;
+  for (size_t i = 0; i < n; ++i) mems.push_back(imm_[i].mem);
   VersionEdit edit;
-  absl::Status s = WriteLevel0Table(NewMergingIterator(std::move(children)), &edit);
+  absl::Status s = WriteLevel0Table(mems, &edit);
   if (s.ok()) {
     // Logs older than the one of the oldest memtable left hold only what
     // this flush persisted.
@@ -566,6 +627,33 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
   std::unique_ptr<Iterator> input = NewMergingIterator(std::move(inputs));
 
   absl::Status s;
+  // Range tombstones of the inputs. A point entry one of them deletes for
+  // every reader is dropped; a tombstone is dropped once every reader sees it
+  // and nothing below the output level overlaps its range. The rest go to
+  // the outputs, each output taking the part inside its own key range.
+  std::vector<RangeTombstone> input_tombstones;
+  for (int which = 0; which < 2 && s.ok(); ++which) {
+    for (const auto& f : c->inputs(which)) {
+      if (f->num_range_deletions == 0) continue;
+      auto table = table_cache_->FindTable(f->number, f->file_size);
+      if (!table.ok()) {
+        s = table.status();
+        break;
+      }
+      const auto& list = (*table)->range_tombstones();
+      input_tombstones.insert(input_tombstones.end(), list.begin(), list.end());
+    }
+  }
+  const FragmentedRangeTombstones deleting(input_tombstones);
+  std::vector<RangeTombstone> kept_tombstones;
+  for (RangeTombstone& t : input_tombstones) {
+    if (t.sequence <= smallest_snapshot && c->IsBaseLevelForRange(t.begin, t.end)) continue;
+    kept_tombstones.push_back(std::move(t));
+  }
+  // Output files split the key space at user keys: [lower, upper).
+  std::string output_lower;
+  bool has_output_lower = false;
+
   std::unique_ptr<WritableFile> file;
   std::unique_ptr<TableBuilder> builder;
   FileMetaData meta;
@@ -575,14 +663,36 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
   std::string last_added_user_key;
   bool cut_pending = false;  // the output is full: cut at the next user key
 
-  auto finish_output = [&]() -> absl::Status {
+  auto open_output = [&]() -> absl::Status {
+    mutex_.Lock();
+    meta = FileMetaData();
+    meta.number = versions_->NewFileNumber();
+    pending_outputs_.insert(meta.number);
+    mutex_.Unlock();
+    auto created = options_.env->NewWritableFile(TableFileName(dbname_, meta.number));
+    if (!created.ok()) return created.status();
+    file = std::move(*created);
+    builder = std::make_unique<TableBuilder>(FromOptions(options_), file.get());
+    meta.smallest_seq = kMaxSequenceNumber;
+    return absl::OkStatus();
+  };
+  // upper: the first user key of the next output (nullptr: the last one).
+  auto finish_output = [&](const std::string* upper) -> absl::Status {
+    const std::vector<RangeTombstone> clipped = ClipRangeTombstones(
+        kept_tombstones, has_output_lower ? &output_lower : nullptr, upper);
+    for (const RangeTombstone& t : clipped) builder->AddRangeTombstone(t);
+    AddTombstonesToFileRange(clipped, &meta);
+    if (upper != nullptr) {
+      output_lower = *upper;
+      has_output_lower = true;
+    }
     absl::Status fs = FinishOutputFile(std::move(file), builder.get(), &meta);
     builder.reset();
     if (fs.ok()) outputs->push_back(meta);
     return fs;
   };
 
-  for (input->SeekToFirst(); input->Valid() && s.ok(); input->Next()) {
+  for (input->SeekToFirst(); s.ok() && input->Valid(); input->Next()) {
     if (shutting_down_.load(std::memory_order_acquire) && !c->is_manual()) {
       s = absl::CancelledError("compaction cancelled by shutdown");
       break;
@@ -606,6 +716,9 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
       // Nothing older of this key exists below, and every reader sees the
       // deletion: the tombstone has done its work.
       drop = true;
+    } else if (!deleting.empty() &&
+               p.sequence < deleting.MaxCoveringSequence(p.user_key, smallest_snapshot)) {
+      drop = true;  // a range tombstone every reader sees deletes it
     }
     last_sequence_for_key = p.sequence;
 
@@ -614,26 +727,16 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
     const bool stop_for_grandparents = c->ShouldStopBefore(key);
     if (builder && new_user_key && (cut_pending || stop_for_grandparents)) {
       cut_pending = false;
-      s = finish_output();
+      const std::string upper(p.user_key);
+      s = finish_output(&upper);
       if (!s.ok()) break;
     }
     if (drop) continue;
 
     if (!builder) {
-      mutex_.Lock();
-      meta = FileMetaData();
-      meta.number = versions_->NewFileNumber();
-      pending_outputs_.insert(meta.number);
-      mutex_.Unlock();
-      auto created = options_.env->NewWritableFile(TableFileName(dbname_, meta.number));
-      if (!created.ok()) {
-        s = created.status();
-        break;
-      }
-      file = std::move(*created);
-      builder = std::make_unique<TableBuilder>(FromOptions(options_), file.get());
+      s = open_output();
+      if (!s.ok()) break;
       meta.smallest.assign(key);
-      meta.smallest_seq = kMaxSequenceNumber;
     }
     meta.largest.assign(key);
     meta.smallest_seq = std::min(meta.smallest_seq, p.sequence);
@@ -644,7 +747,14 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
     if (builder->FileSize() >= c->max_output_file_size()) cut_pending = true;
   }
   if (s.ok()) s = input->status();
-  if (s.ok() && builder) s = finish_output();
+  // Tombstones past the last output's start, with no point entry left to
+  // carry them: an output of their own.
+  if (s.ok() && !builder &&
+      !ClipRangeTombstones(kept_tombstones, has_output_lower ? &output_lower : nullptr, nullptr)
+           .empty()) {
+    s = open_output();
+  }
+  if (s.ok() && builder) s = finish_output(nullptr);
   if (!s.ok() && builder) builder->Abandon();
   if (s.ok() && !outputs->empty()) s = options_.env->SyncDir(dbname_);
   input.reset();
@@ -725,16 +835,7 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   absl::Status s = CheckKeyValue(key, {});
   if (!s.ok()) return s;
   ScopedLatency latency(&get_latency_);
-  s = [&]() -> absl::Status {
-    const ReadState rs = AcquireReadState(options);
-    const MemTable::GetResult r = GetFromMemTables(rs, key, value);
-    if (r == MemTable::GetResult::kFound) return absl::OkStatus();
-    if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
-    Version::FileRef seek_charge;
-    absl::Status found = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
-    ChargeSeek(seek_charge);
-    return found;
-  }();
+  s = GetWithReadState(options, AcquireReadState(options), key, value);
   gets_.fetch_add(1, std::memory_order_relaxed);
   if (s.ok()) {
     gets_found_.fetch_add(1, std::memory_order_relaxed);
@@ -743,15 +844,37 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   return s;
 }
 
-MemTable::GetResult DBImpl::GetFromMemTables(const ReadState& rs, std::string_view key,
-                                             std::string* value) {
-  MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value);
+absl::Status DBImpl::GetWithReadState(const ReadOptions& options, const ReadState& rs,
+                                      std::string_view key, std::string* value) {
+  // An entry is deleted by a range tombstone newer than itself (and visible
+  // to the read), wherever each of them lives: compare sequences.
+  SequenceNumber covering = 0;
+  auto add_tombstones = [&](const MemTable& mem) {
+    if (mem.NumRangeDeletions() == 0) return;
+    covering = std::max(covering, mem.RangeTombstones()->MaxCoveringSequence(key, rs.sequence));
+  };
+  add_tombstones(*rs.mem);
+  if (rs.imm != nullptr) {
+    for (const auto& imm : *rs.imm) add_tombstones(*imm);
+  }
+  SequenceNumber found_seq = 0;
+  MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value, &found_seq);
   if (rs.imm != nullptr) {
     for (size_t i = 0; r == MemTable::GetResult::kNotPresent && i < rs.imm->size(); ++i) {
-      r = (*rs.imm)[i]->Get(key, rs.sequence, value);
+      r = (*rs.imm)[i]->Get(key, rs.sequence, value, &found_seq);
     }
   }
-  return r;
+  if (r == MemTable::GetResult::kFound) {
+    return found_seq < covering ? absl::NotFoundError("") : absl::OkStatus();
+  }
+  if (r == MemTable::GetResult::kDeleted) return absl::NotFoundError("");
+  // Every table entry is older than every memtable entry: a memtable
+  // tombstone covering the key deletes whatever the tables hold.
+  if (covering > 0) return absl::NotFoundError("");
+  Version::FileRef seek_charge;
+  absl::Status found = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
+  ChargeSeek(seek_charge);
+  return found;
 }
 
 std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
@@ -780,15 +903,7 @@ std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
       results[i] = results[order[n - 1]];
       continue;
     }
-    const MemTable::GetResult r = GetFromMemTables(rs, keys[i], &value);
-    if (r == MemTable::GetResult::kFound) {
-      results[i] = value;
-      continue;
-    }
-    if (r == MemTable::GetResult::kDeleted) continue;  // NotFound
-    Version::FileRef seek_charge;
-    absl::Status s = rs.version->Get(options, keys[i], rs.sequence, &value, &seek_charge);
-    ChargeSeek(seek_charge);
+    absl::Status s = GetWithReadState(options, rs, keys[i], &value);
     if (s.ok()) {
       results[i] = value;
     } else {
@@ -867,12 +982,30 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     for (const auto& imm : *rs.imm) children.push_back(imm->NewIterator());
   }
   rs.version->AddIterators(options, &children);
+  // The range tombstones of every source, merged once for this iterator.
+  std::vector<RangeTombstone> tombstones;
+  auto add_tombstones = [&tombstones](const MemTable& mem) {
+    if (mem.NumRangeDeletions() == 0) return;
+    std::vector<RangeTombstone> list = mem.RangeTombstoneList();
+    tombstones.insert(tombstones.end(), list.begin(), list.end());
+  };
+  add_tombstones(*rs.mem);
+  if (rs.imm != nullptr) {
+    for (const auto& imm : *rs.imm) add_tombstones(*imm);
+  }
+  absl::Status s = rs.version->AddRangeTombstones(&tombstones);
+  if (!s.ok()) return NewErrorIterator(s);
+  std::shared_ptr<const FragmentedRangeTombstones> fragmented;
+  if (!tombstones.empty()) {
+    fragmented = std::make_shared<const FragmentedRangeTombstones>(tombstones);
+  }
   std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
   // The cleanup keeps the memtables and the version alive as long as the
   // iterator (it is destroyed after the merged iterator).
   std::shared_ptr<const Version> version = rs.version;
   return NewDBIterator(
-      std::move(merged), rs.sequence, options.lower_bound, options.upper_bound, [rs]() {},
+      std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
+      std::move(fragmented), [rs]() {},
       [this, version](std::string_view internal_key) {
         ChargeSeek(version->SampleRead(internal_key));
       },

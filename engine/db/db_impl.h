@@ -40,6 +40,8 @@ class DBImpl final : public DB {
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override;
   absl::Status Delete(const WriteOptions& options, std::string_view key) override;
+  absl::Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                           std::string_view end) override;
   absl::Status Write(const WriteOptions& options, WriteBatch* batch) override;
   absl::Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::vector<absl::StatusOr<std::string>> MultiGet(
@@ -85,8 +87,10 @@ class DBImpl final : public DB {
   };
   ReadState AcquireReadState(const ReadOptions& options);
   // Looks key up in the memtables rs pins, newest first.
-  static MemTable::GetResult GetFromMemTables(const ReadState& rs, std::string_view key,
-                                              std::string* value);
+  // One point read under rs: the memtables (and their range tombstones),
+  // then rs.version. OK with *value, NotFound, or the error of a table.
+  absl::Status GetWithReadState(const ReadOptions& options, const ReadState& rs,
+                                std::string_view key, std::string* value);
 
   // ---- Recovery (db_open.cc) ----
   // Checks that the files the MANIFEST needs exist, replays the logs it does
@@ -107,13 +111,14 @@ class DBImpl final : public DB {
   // runs without mutex_. REQUIRES: the caller is the write leader, or Open.
   absl::Status NewLogFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  // Writes the entries of iter (memtables) to a new table at level 0 and
-  // records it in edit.
-  absl::Status WriteLevel0Table(std::unique_ptr<Iterator> iter, VersionEdit* edit)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Builds a table file from iter; sets meta (number must be set). Empty
-  // input leaves meta->file_size 0 and no file.
-  absl::Status BuildTable(Iterator* iter, FileMetaData* meta);
+  // Writes the entries and range tombstones of mems to one new table at
+  // level 0 and records it in edit.
+  absl::Status WriteLevel0Table(const std::vector<std::shared_ptr<MemTable>>& mems,
+                                VersionEdit* edit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Builds a table file from iter and tombstones; sets meta (number must be
+  // set). Empty input leaves meta->file_size 0 and no file.
+  absl::Status BuildTable(Iterator* iter, const std::vector<RangeTombstone>& tombstones,
+                          FileMetaData* meta);
 
   // Write without the per-entry limit checks (Put and Delete check first).
   absl::Status WriteInternal(const WriteOptions& options, WriteBatch* batch);

@@ -17,12 +17,14 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(std::unique_ptr<Iterator> iter, SequenceNumber seq, std::optional<std::string> lower,
-         std::optional<std::string> upper, std::function<void()> cleanup, ReadSampler sample,
-         LatencyHistogram* seek_latency)
+         std::optional<std::string> upper,
+         std::shared_ptr<const FragmentedRangeTombstones> tombstones,
+         std::function<void()> cleanup, ReadSampler sample, LatencyHistogram* seek_latency)
       : iter_(std::move(iter)),
         sequence_(seq),
         lower_(std::move(lower)),
         upper_(std::move(upper)),
+        tombstones_(std::move(tombstones)),
         cleanup_(std::move(cleanup)),
         sample_(std::move(sample)),
         seek_latency_(seek_latency),
@@ -175,6 +177,12 @@ class DBIter final : public Iterator {
   // bytes on average.
   int64_t NextSamplePeriod() { return static_cast<int64_t>(rnd_.Uniform(2 * kReadSamplePeriod)); }
 
+  // A visible entry that a newer range tombstone (visible too) deletes.
+  bool CoveredByTombstone(const ParsedInternalKey& p) const {
+    return tombstones_ != nullptr &&
+           p.sequence < tombstones_->MaxCoveringSequence(p.user_key, sequence_);
+  }
+
   // Advances the internal iterator past every entry of user_key.
   void SkipPastUserKey(std::string_view user_key) {
     while (iter_->Valid() && ExtractUserKey(iter_->key()) == user_key) iter_->Next();
@@ -192,7 +200,7 @@ class DBIter final : public Iterator {
         iter_->Next();
         continue;
       }
-      if (p.type == ValueType::kDeletion) {
+      if (p.type == ValueType::kDeletion || CoveredByTombstone(p)) {
         skip_key_.assign(p.user_key);
         SkipPastUserKey(skip_key_);
         continue;
@@ -219,7 +227,7 @@ class DBIter final : public Iterator {
         if (!ParseCurrent(&p)) return;
         if (p.user_key != std::string_view(user_key)) break;
         if (p.sequence <= sequence_) {
-          if (p.type == ValueType::kValue) {
+          if (p.type == ValueType::kValue && !CoveredByTombstone(p)) {
             have_value = true;
             saved_value_.assign(iter_->value());
           } else {
@@ -239,6 +247,7 @@ class DBIter final : public Iterator {
   std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_, upper_;
+  const std::shared_ptr<const FragmentedRangeTombstones> tombstones_;  // may be null
   std::function<void()> cleanup_;
   const ReadSampler sample_;
   LatencyHistogram* const seek_latency_;  // may be nullptr
@@ -257,11 +266,12 @@ std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
+                                        std::shared_ptr<const FragmentedRangeTombstones> tombstones,
                                         std::function<void()> cleanup, ReadSampler sample,
                                         LatencyHistogram* seek_latency) {
   return std::make_unique<DBIter>(std::move(internal), sequence, std::move(lower_bound),
-                                  std::move(upper_bound), std::move(cleanup), std::move(sample),
-                                  seek_latency);
+                                  std::move(upper_bound), std::move(tombstones),
+                                  std::move(cleanup), std::move(sample), seek_latency);
 }
 
 }  // namespace lsm

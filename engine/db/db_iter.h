@@ -1,6 +1,6 @@
 // The iterator DB::NewIterator returns: turns a merged stream of internal
 // entries into the user's view as of one sequence number: the newest visible
-// version of each key, deleted keys hidden, within [lower_bound, upper_bound).
+// version of each key, deleted keys (point or range deletions) hidden, within [lower_bound, upper_bound).
 //
 // Thread safety: one thread at a time (see lsm/iterator.h).
 #ifndef LSM_ENGINE_DB_DB_ITER_H_
@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/memtable/dbformat.h"
+#include "engine/memtable/range_tombstone.h"
 #include "engine/util/latency_histogram.h"
 #include "lsm/iterator.h"
 
@@ -26,7 +27,9 @@ namespace lsm {
 using ReadSampler = std::function<void(std::string_view internal_key)>;
 inline constexpr int64_t kReadSamplePeriod = int64_t{1} << 20;
 
-// internal: a merged iterator over internal keys. `cleanup` runs after the
+// internal: a merged iterator over internal keys. `tombstones`: the range
+// tombstones of every source internal reads (null when there are none); an
+// entry they cover is hidden like a deleted one. `cleanup` runs after the
 // internal iterator is destroyed (it releases the memtables and the Version).
 // `sample` may be empty (no sampling). Each positioning call (Seek*,
 // SeekTo*) is timed into `seek_latency` unless it is nullptr; it must
@@ -35,6 +38,7 @@ std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
+                                        std::shared_ptr<const FragmentedRangeTombstones> tombstones,
                                         std::function<void()> cleanup, ReadSampler sample,
                                         LatencyHistogram* seek_latency = nullptr);
 

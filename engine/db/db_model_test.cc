@@ -1,4 +1,5 @@
-// A seeded randomized model test: the same random operations go to the DB
+// A seeded randomized model test: the same random operations (puts,
+// deletes, range deletes, batches of all three) go to the DB
 // and to a std::map model; every read is compared. Small memtables and files
 // make flushes and compactions happen all the time. On failure the seed is
 // printed; rerun with LSM_TEST_SEED=<seed> to reproduce.
@@ -31,6 +32,28 @@ std::string RandomKey(Random* rnd) {
   std::string k = "key" + std::to_string(n);
   if (n % 7 == 0) k += std::string("\0x", 2);
   return k;
+}
+
+// A range for DeleteRange: mostly a key and its extensions ("key12" up to
+// "key13" holds key12, key120..key129, key12\0x), sometimes two random keys;
+// now and then empty or reversed-then-sorted.
+std::pair<std::string, std::string> RandomRange(Random* rnd) {
+  std::string a = RandomKey(rnd);
+  std::string b;
+  if (rnd->OneIn(5)) {
+    b = RandomKey(rnd);
+    if (a > b) std::swap(a, b);
+  } else if (rnd->OneIn(20)) {
+    b = a;  // empty
+  } else {
+    b = a;
+    b.back() = static_cast<char>(b.back() + 1);
+  }
+  return {a, b};
+}
+
+void EraseRange(Model* model, const std::string& begin, const std::string& end) {
+  model->erase(model->lower_bound(begin), model->lower_bound(end));
 }
 
 std::string RandomValue(Random* rnd) {
@@ -108,10 +131,14 @@ TEST_P(ModelTest, RandomOperationsMatchAStdMap) {
   for (int op = 0; op < kOps; ++op) {
     SCOPED_TRACE("op " + std::to_string(op));
     const uint64_t choice = rnd.Uniform(1000);
-    if (choice < 400) {
+    if (choice < 380) {
       const std::string k = RandomKey(&rnd), v = RandomValue(&rnd);
       ASSERT_TRUE(db->Put(wo, k, v).ok());
       model[k] = v;
+    } else if (choice < 400) {
+      const auto [b, e] = RandomRange(&rnd);
+      ASSERT_TRUE(db->DeleteRange(wo, b, e).ok());
+      EraseRange(&model, b, e);
     } else if (choice < 520) {
       const std::string k = RandomKey(&rnd);
       ASSERT_TRUE(db->Delete(wo, k).ok());
@@ -121,7 +148,11 @@ TEST_P(ModelTest, RandomOperationsMatchAStdMap) {
       Model next = model;
       for (int i = 0, n = 1 + rnd.Uniform(20); i < n; ++i) {
         const std::string k = RandomKey(&rnd);
-        if (rnd.OneIn(3)) {
+        if (rnd.OneIn(15)) {
+          const auto [b, e] = RandomRange(&rnd);
+          batch.DeleteRange(b, e);
+          EraseRange(&next, b, e);
+        } else if (rnd.OneIn(3)) {
           batch.Delete(k);
           next.erase(k);
         } else {

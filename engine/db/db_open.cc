@@ -245,7 +245,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
     const SequenceNumber last = batch.sequence() + batch.Count() - 1;
     if (batch.Count() > 0) *max_sequence = std::max(*max_sequence, last);
     if (mem->ApproximateMemoryUsage() > options_.write_buffer_size) {
-      s = WriteLevel0Table(mem->NewIterator(), edit);
+      s = WriteLevel0Table({mem}, edit);
       if (!s.ok()) return s;
       mem = std::make_shared<MemTable>();
     }
@@ -263,7 +263,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
     replay->torn_tail = absl::StrCat(path, " ends in a torn tail at ", reporter.first());
   }
   if (mem->NumEntries() > 0) {
-    s = WriteLevel0Table(mem->NewIterator(), edit);
+    s = WriteLevel0Table({mem}, edit);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

@@ -18,6 +18,10 @@ enum Tag : uint32_t {
   kCompactPointer = 5,
   kDeletedFile = 6,
   kNewFile = 7,
+  // kNewFile's fields, then num_range_deletions; written only for a file that
+  // holds range tombstones, so a reader that predates them refuses the
+  // MANIFEST ("unknown tag 8") instead of ignoring the tombstones.
+  kNewFileWithRangeDeletions = 8,
 };
 
 bool GetLevel(std::string_view* in, int* level) {
@@ -35,10 +39,10 @@ bool GetInternalKey(std::string_view* in, std::string* key) {
 }
 
 std::string Printable(std::string_view ikey) {
-  ParsedInternalKey p;
-  if (!ParseInternalKey(ikey, &p)) return "(bad key)";
-  return absl::StrFormat("'%s' @ %d : %d", absl::CEscape(ToAbsl(p.user_key)), p.sequence,
-                         static_cast<int>(p.type));
+  if (ikey.size() < kInternalKeyTrailerSize) return "(bad key)";
+  const uint64_t trailer = ExtractTrailer(ikey);
+  return absl::StrFormat("'%s' @ %d : %d", absl::CEscape(ToAbsl(ExtractUserKey(ikey))),
+                         trailer >> 8, static_cast<int>(trailer & 0xff));
 }
 
 }  // namespace
@@ -67,7 +71,7 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, number);
   }
   for (const auto& [level, f] : new_files_) {
-    PutVarint32(dst, kNewFile);
+    PutVarint32(dst, f.num_range_deletions > 0 ? kNewFileWithRangeDeletions : kNewFile);
     PutVarint32(dst, level);
     PutVarint64(dst, f.number);
     PutVarint64(dst, f.file_size);
@@ -77,6 +81,7 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, f.largest_seq);
     PutVarint64(dst, f.num_entries);
     PutVarint64(dst, f.num_deletions);
+    if (f.num_range_deletions > 0) PutVarint64(dst, f.num_range_deletions);
   }
 }
 
@@ -118,13 +123,16 @@ absl::Status VersionEdit::DecodeFrom(std::string_view src) {
           bad = "deleted file";
         }
         break;
-      case kNewFile: {
+      case kNewFile:
+      case kNewFileWithRangeDeletions: {
         FileMetaData f;
         if (GetLevel(&in, &level) && GetVarint64(&in, &f.number) &&
             GetVarint64(&in, &f.file_size) && GetInternalKey(&in, &f.smallest) &&
             GetInternalKey(&in, &f.largest) && GetVarint64(&in, &f.smallest_seq) &&
             GetVarint64(&in, &f.largest_seq) && GetVarint64(&in, &f.num_entries) &&
-            GetVarint64(&in, &f.num_deletions)) {
+            GetVarint64(&in, &f.num_deletions) &&
+            (tag == kNewFile ||
+             (GetVarint64(&in, &f.num_range_deletions) && f.num_range_deletions > 0))) {
           new_files_.emplace_back(level, std::move(f));
         } else {
           bad = "new file";
@@ -151,9 +159,13 @@ std::string VersionEdit::DebugString() const {
     absl::StrAppendFormat(&r, "  remove_file: L%d #%d\n", level, number);
   }
   for (const auto& [level, f] : new_files_) {
-    absl::StrAppendFormat(&r, "  add_file: L%d #%d %d bytes [%s .. %s] seq %d..%d\n", level,
+    absl::StrAppendFormat(&r, "  add_file: L%d #%d %d bytes [%s .. %s] seq %d..%d", level,
                           f.number, f.file_size, Printable(f.smallest), Printable(f.largest),
                           f.smallest_seq, f.largest_seq);
+    if (f.num_range_deletions > 0) {
+      absl::StrAppendFormat(&r, " range_deletions %d", f.num_range_deletions);
+    }
+    r += "\n";
   }
   return r;
 }

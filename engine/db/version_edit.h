@@ -59,6 +59,10 @@ struct FileMetaData {
   SequenceNumber largest_seq = 0;
   uint64_t num_entries = 0;
   uint64_t num_deletions = 0;
+  // Range tombstones in the table's range_deletions block. When non-zero,
+  // smallest/largest cover the tombstones too (a tombstone ending at user
+  // key k, exclusive, makes largest RangeTombstoneEndKey(k)).
+  uint64_t num_range_deletions = 0;
   // Set while a compaction has this file as an input (guarded by the DB mutex).
   bool being_compacted = false;
   // Not persisted: every file starts with a full budget when its Version is

@@ -43,6 +43,36 @@ TEST(VersionEditTest, EncodeDecodeRoundTrip) {
       << parsed.DebugString();
 }
 
+TEST(VersionEditTest, FileWithRangeDeletionsRoundTripsUnderItsOwnTag) {
+  VersionEdit e = Sample();
+  FileMetaData f = e.new_files()[0].second;
+  f.number = 12;
+  f.num_range_deletions = 3;
+  e.AddFile(4, f);
+  std::string encoded;
+  e.EncodeTo(&encoded);
+  VersionEdit parsed;
+  ASSERT_TRUE(parsed.DecodeFrom(encoded).ok());
+  ASSERT_EQ(parsed.new_files().size(), 2u);
+  EXPECT_EQ(parsed.new_files()[0].second.num_range_deletions, 0u);
+  EXPECT_EQ(parsed.new_files()[1].second.num_range_deletions, 3u);
+  EXPECT_NE(parsed.DebugString().find("range_deletions 3"), std::string::npos)
+      << parsed.DebugString();
+  // A file without range deletions keeps the old tag (7), so MANIFESTs of
+  // DBs that never used DeleteRange stay readable by older code; one with
+  // them gets tag 8, which older code refuses.
+  VersionEdit only;
+  only.AddFile(1, Sample().new_files()[0].second);
+  std::string one;
+  only.EncodeTo(&one);
+  EXPECT_EQ(one[0], '\x07');
+  VersionEdit with;
+  with.AddFile(1, f);
+  std::string other;
+  with.EncodeTo(&other);
+  EXPECT_EQ(other[0], '\x08');
+}
+
 TEST(VersionEditTest, EveryTruncationIsDataLossOrAShorterValidEdit) {
   std::string encoded;
   Sample().EncodeTo(&encoded);

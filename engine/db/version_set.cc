@@ -164,6 +164,7 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
   };
   const std::string lookup = MakeLookupKey(user_key, seq);
   LookupState state = LookupState::kNotFound;
+  SequenceNumber found_seq = 0;
   auto search = [&](const FileMetaData& f) -> absl::Status {
     return table_cache_->Get(options, f.number, f.file_size, lookup,
                              [&](std::string_view ikey, std::string_view v) {
@@ -175,6 +176,7 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
                                if (parsed.user_key != user_key) return;
                                if (parsed.type == ValueType::kValue) {
                                  state = LookupState::kFound;
+                                 found_seq = parsed.sequence;
                                  value->assign(v.data(), v.size());
                                } else {
                                  state = LookupState::kDeleted;
@@ -203,7 +205,50 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
     result = std::move(s);
     return false;
   });
+  if (result.ok() && has_range_deletions_) {
+    absl::StatusOr<SequenceNumber> covering = MaxCoveringTombstone(user_key, seq);
+    if (!covering.ok()) return covering.status();
+    if (found_seq < *covering) return absl::NotFoundError("");
+  }
   return result;
+}
+
+absl::StatusOr<SequenceNumber> Version::MaxCoveringTombstone(std::string_view user_key,
+                                                             SequenceNumber seq) const {
+  // A file's range covers its tombstones, so only files whose range holds
+  // user_key can cover it: in L0 any of them, deeper at most one per level.
+  SequenceNumber covering = 0;
+  absl::Status status;
+  auto check = [&](const FileMetaData& f) {
+    if (f.num_range_deletions == 0) return true;
+    auto table = table_cache_->FindTable(f.number, f.file_size);
+    if (!table.ok()) {
+      status = table.status();
+      return false;
+    }
+    if (const FragmentedRangeTombstones* t = (*table)->fragmented_range_tombstones()) {
+      covering = std::max(covering, t->MaxCoveringSequence(user_key, seq));
+    }
+    return true;
+  };
+  ForEachFileToSearch(user_key, MakeLookupKey(user_key, kMaxSequenceNumber),
+                      [&](const std::shared_ptr<FileMetaData>& f, int) { return check(*f); });
+  if (!status.ok()) return status;
+  return covering;
+}
+
+absl::Status Version::AddRangeTombstones(std::vector<RangeTombstone>* out) const {
+  if (!has_range_deletions_) return absl::OkStatus();
+  for (const FileList& files : files_) {
+    for (const auto& f : files) {
+      if (f->num_range_deletions == 0) continue;
+      auto table = table_cache_->FindTable(f->number, f->file_size);
+      if (!table.ok()) return table.status();
+      const auto& tombstones = (*table)->range_tombstones();
+      out->insert(out->end(), tombstones.begin(), tombstones.end());
+    }
+  }
+  return absl::OkStatus();
 }
 
 Version::FileRef Version::SampleRead(std::string_view internal_key) const {
@@ -286,6 +331,13 @@ bool Compaction::IsBaseLevelForKey(std::string_view user_key) {
       }
       ++level_ptrs_[lvl];
     }
+  }
+  return true;
+}
+
+bool Compaction::IsBaseLevelForRange(std::string_view begin, std::string_view end) const {
+  for (int lvl = level_ + 2; lvl < kNumLevels; ++lvl) {
+    if (input_version_->OverlapInLevel(lvl, begin, end)) return false;
   }
   return true;
 }
@@ -394,6 +446,9 @@ absl::StatusOr<std::shared_ptr<Version>> VersionSet::ApplyEdit(const Version& ba
               files[i]->number, level));
         }
       }
+    }
+    for (const auto& f : files) {
+      if (f->num_range_deletions > 0) v->has_range_deletions_ = true;
     }
     v->files_[level] = std::move(files);
   }

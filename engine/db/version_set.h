@@ -27,6 +27,7 @@
 #include "engine/db/table_cache.h"
 #include "engine/db/version_edit.h"
 #include "engine/memtable/dbformat.h"
+#include "engine/memtable/range_tombstone.h"
 #include "engine/util/mutex.h"
 #include "engine/wal/log_writer.h"
 #include "lsm/env.h"
@@ -50,13 +51,23 @@ class Version {
   };
 
   // Looks user_key up as of sequence seq, level by level. OK with *value set
-  // when the newest visible entry is a value; NotFound when it is a deletion
-  // or there is none. When the read searched more than one file,
+  // when the newest visible entry is a value not covered by a newer range
+  // tombstone of these files; NotFound when it is a deletion, is covered, or
+  // there is none. When the read searched more than one file,
   // *seek_charge names the first, whose seek budget the caller charges
   // (SeekBudget::Charge, then
   // VersionSet::MarkForSeekCompaction when it runs out); otherwise it is empty.
   absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
                    std::string* value, FileRef* seek_charge) const;
+
+  // True when some file of this version holds range tombstones.
+  bool has_range_deletions() const { return has_range_deletions_; }
+  // The sequence of the newest range tombstone in these files that covers
+  // user_key and is visible at seq; 0 when there is none.
+  absl::StatusOr<SequenceNumber> MaxCoveringTombstone(std::string_view user_key,
+                                                      SequenceNumber seq) const;
+  // Appends the range tombstones of every file of this version.
+  absl::Status AddRangeTombstones(std::vector<RangeTombstone>* out) const;
 
   // For a key an iterator read (DBIter's read sampling): the first file a
   // point read of its user key would search, when such a read would search
@@ -92,6 +103,7 @@ class Version {
   TableCache* const table_cache_;
   // L0: newest first. L1..: ordered by smallest key, non-overlapping.
   std::array<FileList, kNumLevels> files_;
+  bool has_range_deletions_ = false;
 };
 
 // One compaction: inputs[0] from level, inputs[1] from level + 1.
@@ -113,6 +125,9 @@ class Compaction {
   // True when no level below output_level() can hold user_key, so a
   // tombstone for it can be dropped. REQUIRES: ascending calls.
   bool IsBaseLevelForKey(std::string_view user_key);
+  // True when no level below output_level() holds a file overlapping the
+  // user-key range [begin, end), so a range tombstone over it can be dropped.
+  bool IsBaseLevelForRange(std::string_view begin, std::string_view end) const;
   // True when the output file should be cut before internal_key, so that no
   // output overlaps too many grandparent bytes. REQUIRES: ascending calls.
   bool ShouldStopBefore(std::string_view internal_key);

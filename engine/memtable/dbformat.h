@@ -22,9 +22,14 @@ namespace lsm {
 enum class ValueType : uint8_t {
   kDeletion = 0,
   kValue = 1,
+  // A range tombstone (range_tombstone.h). Never among point entries: it
+  // lives in WAL batches, a memtable's tombstone list and an SST's
+  // range_deletions block, which is why ParseInternalKey rejects it.
+  kRangeDeletion = 2,
 };
-// The type that sorts first among entries of one sequence (types descend):
-// Seek targets use it so they land on every entry with sequence <= s.
+// The type that sorts first among the point entries of one sequence (types
+// descend): Seek targets use it so they land on every entry with sequence
+// <= s.
 inline constexpr ValueType kValueTypeForSeek = ValueType::kValue;
 
 using SequenceNumber = uint64_t;
@@ -64,7 +69,8 @@ inline uint64_t ExtractTrailer(std::string_view ikey) {
   return DecodeFixed64(ikey.data() + ikey.size() - kInternalKeyTrailerSize);
 }
 
-// False when ikey is too short or its type byte is unknown.
+// The key of a point entry. False when ikey is too short or its type byte is
+// not a point entry's (kDeletion, kValue).
 inline bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out) {
   if (ikey.size() < kInternalKeyTrailerSize) return false;
   const uint64_t trailer = ExtractTrailer(ikey);

@@ -28,19 +28,23 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return CompareInternalKeys(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
 }
 
-MemTable::MemTable() : table_(KeyComparator{}, &arena_) {}
+MemTable::MemTable() : table_(KeyComparator{}, &arena_), tombstones_(KeyComparator{}, &arena_) {}
 
 MemTable::~MemTable() = default;
 
-void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
-                   std::string_view value) {
+namespace {
+
+// Inserts one entry (entry encoding, see memtable.h) into table.
+template <typename Table>
+void InsertEntry(Table* table, SequenceNumber seq, ValueType type, std::string_view key,
+                 std::string_view value) {
   assert(seq <= kMaxSequenceNumber);
   const size_t ikey_len = key.size() + kInternalKeyTrailerSize;
   assert(ikey_len <= UINT32_MAX && value.size() <= UINT32_MAX);
   const size_t encoded_len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) +
                              value.size();
   // The entry lives right after its skiplist node (one allocation).
-  table_.InsertWith(encoded_len, [&](char* buf) -> const char* {
+  table->InsertWith(encoded_len, [&](char* buf) -> const char* {
     char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
     if (!key.empty()) std::memcpy(p, key.data(), key.size());
     p += key.size();
@@ -51,6 +55,13 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
     assert(p + value.size() == buf + encoded_len);
     return buf;
   });
+}
+
+}  // namespace
+
+void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
+                   std::string_view value) {
+  InsertEntry(&table_, seq, type, key, value);
 
   // Statistics: only this (single) writer stores them, readers load them.
   num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
@@ -67,8 +78,53 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
   }
 }
 
+void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
+                                 std::string_view end) {
+  assert(CompareUserKeys(begin, end) < 0);
+  InsertEntry(&tombstones_, seq, ValueType::kRangeDeletion, begin, end);
+  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
+                     std::memory_order_relaxed);
+  if (seq < smallest_seq_.load(std::memory_order_relaxed)) {
+    smallest_seq_.store(seq, std::memory_order_relaxed);
+  }
+  if (seq > largest_seq_.load(std::memory_order_relaxed)) {
+    largest_seq_.store(seq, std::memory_order_relaxed);
+  }
+  // Release: a reader that sees the count sees the skiplist node.
+  num_range_deletions_.store(num_range_deletions_.load(std::memory_order_relaxed) + 1,
+                             std::memory_order_release);
+}
+
+std::vector<RangeTombstone> MemTable::RangeTombstoneList() const {
+  std::vector<RangeTombstone> out;
+  Table::Iterator iter(&tombstones_);
+  for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+    const std::string_view ikey = GetLengthPrefixedSlice(iter.key());
+    const std::string_view end = GetLengthPrefixedSlice(ikey.data() + ikey.size());
+    RangeTombstone t;
+    t.begin.assign(ExtractUserKey(ikey));
+    t.end.assign(end);
+    t.sequence = ExtractTrailer(ikey) >> 8;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() const {
+  const uint64_t count = NumRangeDeletions();
+  if (count == 0) return nullptr;
+  MutexLock l(&fragmented_mu_);
+  if (fragmented_ == nullptr || fragmented_count_ != count) {
+    // The list may have grown past `count` meanwhile; the cache then holds
+    // more than it is labelled with, and is rebuilt once more next time.
+    fragmented_ = std::make_shared<const FragmentedRangeTombstones>(RangeTombstoneList());
+    fragmented_count_ = count;
+  }
+  return fragmented_;
+}
+
 MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snapshot,
-                                  std::string* value) const {
+                                  std::string* value, SequenceNumber* found_seq) const {
   // The lookup target in the entry encoding: varint32(len) internal_key.
   // Short keys are encoded on the stack; no allocation on the common path.
   const size_t ikey_len = user_key.size() + kInternalKeyTrailerSize;
@@ -91,6 +147,7 @@ MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snap
   const char* entry = iter.key();
   const std::string_view ikey = GetLengthPrefixedSlice(entry);
   if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
+  if (found_seq != nullptr) *found_seq = ExtractTrailer(ikey) >> 8;
   const auto type = static_cast<ValueType>(ExtractTrailer(ikey) & 0xff);
   if (type == ValueType::kDeletion) return GetResult::kDeleted;
   const std::string_view v = GetLengthPrefixedSlice(ikey.data() + ikey.size());

@@ -31,9 +31,12 @@
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "engine/memtable/dbformat.h"
+#include "engine/memtable/range_tombstone.h"
 #include "engine/memtable/skiplist.h"
 #include "engine/util/arena.h"
+#include "engine/util/mutex.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
@@ -58,14 +61,32 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   //           in 32 bits.
   void Add(SequenceNumber seq, ValueType type, std::string_view key, std::string_view value);
 
-  // Looks up the newest entry of user_key with sequence <= snapshot.
-  GetResult Get(std::string_view user_key, SequenceNumber snapshot, std::string* value) const;
+  // Adds the range tombstone [begin, end) @ seq (range_tombstone.h). It
+  // lives in a list of its own: Get and NewIterator never see it, readers
+  // ask RangeTombstones(). REQUIRES: as Add; begin < end.
+  void AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end);
+
+  // Looks up the newest point entry of user_key with sequence <= snapshot
+  // (range tombstones are not consulted). When found_seq is not null and an
+  // entry is found, *found_seq is its sequence.
+  GetResult Get(std::string_view user_key, SequenceNumber snapshot, std::string* value,
+                SequenceNumber* found_seq = nullptr) const;
 
   // An iterator over every entry, keys are internal keys (ordered by user key
   // ascending, then sequence descending); Seek/SeekForPrev take internal keys
   // (MakeLookupKey gives the target that lands on the newest entry of a user
   // key at or below a sequence). Its status() is always OK.
   std::unique_ptr<Iterator> NewIterator() const;
+
+  // Every range tombstone added so far, fragmented; null when there are
+  // none. Built on first use after each AddRangeTombstone and kept, so a
+  // frozen memtable builds it once.
+  std::shared_ptr<const FragmentedRangeTombstones> RangeTombstones() const;
+  // The range tombstones as added (in internal-key order).
+  std::vector<RangeTombstone> RangeTombstoneList() const;
+  uint64_t NumRangeDeletions() const {
+    return num_range_deletions_.load(std::memory_order_acquire);
+  }
 
   // Bytes held by the arena (nodes, entries, block bookkeeping).
   size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
@@ -90,6 +111,12 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
 
   Arena arena_;
   Table table_;
+  Table tombstones_;  // range tombstones, in the same entry encoding
+  std::atomic<uint64_t> num_range_deletions_{0};
+  mutable Mutex fragmented_mu_;
+  mutable std::shared_ptr<const FragmentedRangeTombstones> fragmented_
+      ABSL_GUARDED_BY(fragmented_mu_);
+  mutable uint64_t fragmented_count_ ABSL_GUARDED_BY(fragmented_mu_) = 0;
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletions_{0};
   std::atomic<SequenceNumber> smallest_seq_{kMaxSequenceNumber};

@@ -38,6 +38,7 @@ inline constexpr uint64_t kMaxBlockSize = uint64_t{3} << 30;
 // Names in the meta-index block. Frozen.
 inline constexpr std::string_view kFilterBlockName = "filter.bloom";
 inline constexpr std::string_view kPropertiesBlockName = "properties";
+inline constexpr std::string_view kRangeDeletionsBlockName = "range_deletions";
 
 // Where a block sits in the file: its offset and its stored size (without
 // the trailer). Encoded as varint64 offset, varint64 size.

@@ -16,6 +16,9 @@ namespace {
 // Frozen names.
 constexpr char kNumEntries[] = "lsm.num.entries";
 constexpr char kNumDeletions[] = "lsm.num.deletions";
+// Written only when non-zero, so tables without range deletions keep the
+// layout they had before range deletions existed.
+constexpr char kNumRangeDeletions[] = "lsm.num.range.deletions";
 constexpr char kRawKeySize[] = "lsm.raw.key.size";
 constexpr char kRawValueSize[] = "lsm.raw.value.size";
 constexpr char kDataSize[] = "lsm.data.size";
@@ -94,6 +97,7 @@ std::string Varint(uint64_t v) {
 std::string TableProperties::Encode() const {
   std::map<std::string, std::string> m;
   for (const NumField& f : kNumFields) m[f.name] = Varint(this->*f.field);
+  if (num_range_deletions > 0) m[kNumRangeDeletions] = Varint(num_range_deletions);
   m[kSmallestKey] = smallest_key;
   m[kLargestKey] = largest_key;
   m[kCompression] = Varint(static_cast<uint8_t>(compression));
@@ -119,6 +123,7 @@ absl::StatusOr<TableProperties> TableProperties::Decode(const Block& block) {
     uint64_t* target = nullptr;
     uint64_t compression = 0;
     if (name == kCompression) target = &compression;
+    if (name == kNumRangeDeletions) target = &p.num_range_deletions;
     for (const NumField& f : kNumFields) {
       if (name == f.name) target = &(p.*f.field);
     }
@@ -141,6 +146,7 @@ absl::StatusOr<TableProperties> TableProperties::Decode(const Block& block) {
 std::vector<std::pair<std::string, std::string>> TableProperties::ToStrings() const {
   std::map<std::string, std::string> m;
   for (const NumField& f : kNumFields) m[f.name] = absl::StrCat(this->*f.field);
+  if (num_range_deletions > 0) m[kNumRangeDeletions] = absl::StrCat(num_range_deletions);
   m[kSmallestKey] = DescribeInternalKey(smallest_key);
   m[kLargestKey] = DescribeInternalKey(largest_key);
   m[kCompression] = CompressionName(compression);

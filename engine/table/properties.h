@@ -22,6 +22,7 @@ namespace lsm {
 struct TableProperties {
   uint64_t num_entries = 0;
   uint64_t num_deletions = 0;
+  uint64_t num_range_deletions = 0;  // entries of the range_deletions block
   uint64_t raw_key_size = 0;    // sum of internal key sizes
   uint64_t raw_value_size = 0;  // sum of value sizes
   uint64_t data_size = 0;       // stored data blocks, trailers included

@@ -74,6 +74,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
   if (!meta.ok()) return meta.status();
   Block meta_block(*std::move(meta));
   std::optional<BlockHandle> props_handle;
+  std::optional<BlockHandle> range_deletions_handle;
   {
     std::unique_ptr<Iterator> it = meta_block.NewIterator(KeyOrder::kBytewise);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -85,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
       }
       if (it->key() == kFilterBlockName) t->filter_handle_ = h;
       if (it->key() == kPropertiesBlockName) props_handle = h;
+      if (it->key() == kRangeDeletionsBlockName) range_deletions_handle = h;
     }
     if (!it->status().ok()) {
       return absl::DataLossError(
@@ -125,6 +127,35 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
     t->filter_ = std::make_unique<BloomFilter>(std::move(f->data));
   }
 
+  // Range tombstones: begin @ seq → end.
+  if (range_deletions_handle.has_value()) {
+    absl::StatusOr<BlockContents> r =
+        ReadMetaBlock(file.get(), "range_deletions", *range_deletions_handle, limit);
+    if (!r.ok()) return r.status();
+    Block block(*std::move(r));
+    std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view ikey = it->key();
+      if (ikey.size() < kInternalKeyTrailerSize ||
+          (ExtractTrailer(ikey) & 0xff) != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
+        return absl::DataLossError("range_deletions: an entry is not a range tombstone");
+      }
+      RangeTombstone rt;
+      rt.begin.assign(ExtractUserKey(ikey));
+      rt.end.assign(it->value());
+      rt.sequence = ExtractTrailer(ikey) >> 8;
+      if (CompareUserKeys(rt.begin, rt.end) >= 0) {
+        return absl::DataLossError("range_deletions: a tombstone's begin is not before its end");
+      }
+      t->range_tombstones_.push_back(std::move(rt));
+    }
+    if (!it->status().ok()) {
+      return absl::DataLossError(absl::StrCat("range_deletions: ", it->status().message()));
+    }
+    t->fragmented_range_tombstones_ =
+        std::make_unique<const FragmentedRangeTombstones>(t->range_tombstones_);
+  }
+
   t->file_ = std::move(file);
   return t;
 }
@@ -133,6 +164,9 @@ size_t Table::PinnedMemoryUsage() const {
   size_t n = sizeof(*this) + index_block_->charge();
   if (filter_ != nullptr) n += filter_->size();
   n += properties_.smallest_key.size() + properties_.largest_key.size();
+  for (const RangeTombstone& rt : range_tombstones_) {
+    n += sizeof(rt) + 2 * (rt.begin.size() + rt.end.size());  // list + fragments
+  }
   return n;
 }
 

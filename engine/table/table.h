@@ -1,6 +1,6 @@
 // Table: a reader of one SST. Open() reads the file tail-first — footer,
-// meta-index, then the index, filter and properties blocks, which stay pinned
-// in memory for the table's lifetime — and data blocks are read on demand
+// meta-index, then the index, filter, properties and range-deletion blocks,
+// which stay in memory for the table's lifetime — and data blocks are read on demand
 // through the (optional) block cache.
 //
 // Every byte read is checked: a damaged footer, index, filter, properties or
@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/memtable/range_tombstone.h"
 #include "engine/table/block.h"
 #include "engine/table/bloom.h"
 #include "engine/table/cache.h"
@@ -73,6 +74,13 @@ class Table {
   uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
 
   const TableProperties& properties() const { return properties_; }
+  // The range tombstones of the range_deletions block (read at Open), in
+  // internal-key order; empty when the table has none.
+  const std::vector<RangeTombstone>& range_tombstones() const { return range_tombstones_; }
+  // The same, fragmented for lookups; null when the table has none.
+  const FragmentedRangeTombstones* fragmented_range_tombstones() const {
+    return fragmented_range_tombstones_.get();
+  }
   uint64_t file_number() const { return file_number_; }
   uint64_t file_size() const { return file_size_; }
   // Index + filter + properties bytes pinned in memory.
@@ -110,6 +118,8 @@ class Table {
   std::optional<BlockHandle> filter_handle_;
   BlockHandle properties_handle_;
   TableProperties properties_;
+  std::vector<RangeTombstone> range_tombstones_;
+  std::unique_ptr<const FragmentedRangeTombstones> fragmented_range_tombstones_;
   // Data blocks end before this offset (the filter or index follows them).
   uint64_t data_end_ = 0;
 

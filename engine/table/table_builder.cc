@@ -92,6 +92,12 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
 }
 
+void TableBuilder::AddRangeTombstone(const RangeTombstone& t) {
+  assert(!closed_);
+  assert(CompareUserKeys(t.begin, t.end) < 0);
+  range_tombstones_.push_back(t);
+}
+
 void TableBuilder::AddIndexEntry(std::optional<std::string_view> next_key) {
   const std::string sep =
       next_key.has_value() ? IndexSeparator(last_key_, *next_key) : IndexSuccessor(last_key_);
@@ -157,6 +163,24 @@ absl::Status TableBuilder::Finish() {
   WriteRawBlock(index_block_.Finish(), Compression::kNone, &index_handle);
   props_.index_size = index_handle.size() + kBlockTrailerSize;
 
+  // Range tombstones: key begin @ seq (type kRangeDeletion), value end, in
+  // internal-key order, one restart point per entry.
+  BlockHandle range_deletions_handle;
+  const bool has_range_deletions = !range_tombstones_.empty();
+  if (has_range_deletions) {
+    std::vector<std::pair<std::string, std::string_view>> entries;
+    for (const RangeTombstone& t : range_tombstones_) {
+      entries.emplace_back(RangeTombstoneKey(t), t.end);
+    }
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return CompareInternalKeys(a.first, b.first) < 0;
+    });
+    BlockBuilder block(1);
+    for (const auto& [key, end] : entries) block.Add(key, end);
+    WriteRawBlock(block.Finish(), Compression::kNone, &range_deletions_handle);
+    props_.num_range_deletions = range_tombstones_.size();
+  }
+
   props_.largest_key = last_key_;
   props_.creation_time_micros = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
@@ -165,10 +189,12 @@ absl::Status TableBuilder::Finish() {
   BlockHandle props_handle;
   WriteRawBlock(props_.Encode(), Compression::kNone, &props_handle);
 
-  // Names in bytewise order: "filter.bloom" < "properties".
+  // Names in bytewise order: "filter.bloom" < "properties" <
+  // "range_deletions".
   BlockBuilder meta(1);
   if (has_filter) meta.Add(kFilterBlockName, filter_handle.Encode());
   meta.Add(kPropertiesBlockName, props_handle.Encode());
+  if (has_range_deletions) meta.Add(kRangeDeletionsBlockName, range_deletions_handle.Encode());
   BlockHandle metaindex_handle;
   WriteRawBlock(meta.Finish(), Compression::kNone, &metaindex_handle);
 

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "engine/memtable/range_tombstone.h"
 #include "engine/table/block_builder.h"
 #include "engine/table/bloom.h"
 #include "engine/table/format.h"
@@ -38,6 +39,11 @@ class TableBuilder {
   // or shorter than its trailer makes status() InvalidArgument; an I/O error
   // sticks in status() too, and later calls do nothing.
   void Add(std::string_view internal_key, std::string_view value);
+
+  // Adds a range tombstone to the table's range_deletions block, in any
+  // order relative to Add. REQUIRES: t.begin < t.end; Finish()/Abandon() not
+  // called.
+  void AddRangeTombstone(const RangeTombstone& t);
 
   // Writes the rest of the table. Does not sync or close the file.
   absl::Status Finish();
@@ -79,6 +85,7 @@ class TableBuilder {
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
   std::string compressed_;  // scratch
+  std::vector<RangeTombstone> range_tombstones_;
   TableProperties props_;
 };
 

@@ -3,7 +3,8 @@
 //
 // rep_ := sequence:u64le count:u32le entry*
 // entry := type:u8 key_len:u32le value_len:u32le key value
-// (a deletion has value_len 0 and no value). See engine/wal/FORMAT.md.
+// (a deletion has value_len 0 and no value; a range deletion's key is the
+// range's begin, its value the end). See engine/wal/FORMAT.md.
 
 #include "lsm/write_batch.h"
 
@@ -45,7 +46,8 @@ absl::Status ParseBatch(std::string_view encoded, Fn&& fn) {
     const uint32_t value_len = DecodeFixed32(input.data() + 5);
     input.remove_prefix(kEntryHeaderSize);
     if (type != static_cast<uint8_t>(ValueType::kValue) &&
-        type != static_cast<uint8_t>(ValueType::kDeletion)) {
+        type != static_cast<uint8_t>(ValueType::kDeletion) &&
+        type != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
       return absl::DataLossError(
           absl::StrCat("write batch entry ", i, ": unknown type ", static_cast<int>(type)));
     }
@@ -110,6 +112,16 @@ void WriteBatch::Delete(std::string_view key) {
   EncodeFixed32(rep_.data() + 8, WriteBatchCount(rep_) + 1);
 }
 
+void WriteBatch::DeleteRange(std::string_view begin, std::string_view end) {
+  if (rep_.size() < kHeaderSize) rep_.assign(kHeaderSize, '\0');
+  AppendEntry(&rep_, ValueType::kRangeDeletion, begin, end);
+  EncodeFixed32(rep_.data() + 8, WriteBatchCount(rep_) + 1);
+}
+
+void WriteBatch::Handler::DeleteRange(std::string_view, std::string_view) {
+  unsupported_entry_ = true;
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   if (rep_.size() < kHeaderSize) rep_.assign(kHeaderSize, '\0');
   if (other.rep_.size() <= kHeaderSize) return;
@@ -137,14 +149,27 @@ void WriteBatch::set_sequence(uint64_t seq) {
 
 absl::Status WriteBatch::Iterate(Handler* handler) const {
   if (rep_.size() < kHeaderSize) return absl::OkStatus();  // moved-from: empty
-  return ParseBatch(rep_, [handler](ValueType type, std::string_view key,
-                                    std::string_view value) {
-    if (type == ValueType::kValue) {
-      handler->Put(key, value);
-    } else {
-      handler->Delete(key);
+  handler->unsupported_entry_ = false;
+  absl::Status s = ParseBatch(rep_, [handler](ValueType type, std::string_view key,
+                                              std::string_view value) {
+    switch (type) {
+      case ValueType::kValue:
+        handler->Put(key, value);
+        break;
+      case ValueType::kDeletion:
+        handler->Delete(key);
+        break;
+      case ValueType::kRangeDeletion:
+        handler->DeleteRange(key, value);
+        break;
     }
   });
+  if (s.ok() && handler->unsupported_entry_) {
+    return absl::UnimplementedError(
+        "WriteBatch::Iterate: the batch holds a range deletion and the handler does not "
+        "override Handler::DeleteRange");
+  }
+  return s;
 }
 
 absl::Status WriteBatch::SetContents(std::string_view encoded) {
@@ -169,7 +194,14 @@ absl::Status InsertBatchIntoMemTable(const WriteBatch& batch, MemTable* mem) {
   SequenceNumber seq = first;
   return ParseBatch(batch.rep(), [mem, &seq](ValueType type, std::string_view key,
                                              std::string_view value) {
-    mem->Add(seq++, type, key, value);
+    if (type == ValueType::kRangeDeletion) {
+      // An empty or reversed range deletes nothing; it still uses its
+      // sequence number, as every entry does.
+      if (CompareUserKeys(key, value) < 0) mem->AddRangeTombstone(seq, key, value);
+      ++seq;
+    } else {
+      mem->Add(seq++, type, key, value);
+    }
   });
 }
 

@@ -22,7 +22,18 @@ class Printer : public WriteBatch::Handler {
     out += "Put(" + std::string(key) + ", " + std::string(value) + ")";
   }
   void Delete(std::string_view key) override { out += "Delete(" + std::string(key) + ")"; }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    out += "DeleteRange(" + std::string(begin) + ", " + std::string(end) + ")";
+  }
   std::string out;
+};
+
+// A handler written before range deletions: keeps the default DeleteRange.
+class PointOnlyHandler : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view, std::string_view) override { ++entries; }
+  void Delete(std::string_view) override { ++entries; }
+  int entries = 0;
 };
 
 std::string Print(const WriteBatch& b) {
@@ -56,6 +67,57 @@ TEST(WriteBatchTest, Encoding) {
   EXPECT_EQ(b.sequence(), 0x0102030405060708ull);
   EXPECT_EQ(b.ApproximateSize(), want.size());
   EXPECT_EQ(Print(b), "Put(k1, v1)Delete(k2)");
+}
+
+// A range deletion is one entry: type 2, key = begin, value = end.
+TEST(WriteBatchTest, DeleteRangeEncoding) {
+  WriteBatch b;
+  b.DeleteRange("a", "kz");
+  const std::string want =
+      "\x00\x00\x00\x00\x00\x00\x00\x00"            // sequence
+      "\x01\x00\x00\x00"                                // count
+      "\x02\x01\x00\x00\x00\x02\x00\x00\x00" "akz"s;  // DeleteRange
+  EXPECT_EQ(std::string(b.rep()), want);
+  EXPECT_EQ(Print(b), "DeleteRange(a, kz)");
+  WriteBatch copy;
+  ASSERT_TRUE(copy.SetContents(b.rep()).ok());
+  EXPECT_EQ(Print(copy), "DeleteRange(a, kz)");
+}
+
+TEST(WriteBatchTest, HandlerWithoutDeleteRangeGetsUnimplemented) {
+  WriteBatch b;
+  b.Put("k", "v");
+  PointOnlyHandler h;
+  ASSERT_TRUE(b.Iterate(&h).ok());
+  b.DeleteRange("a", "b");
+  absl::Status s = b.Iterate(&h);
+  EXPECT_TRUE(absl::IsUnimplemented(s)) << s;
+  EXPECT_NE(s.message().find("DeleteRange"), std::string_view::npos) << s;
+}
+
+TEST(WriteBatchTest, RangeDeletionsGoToTheMemTablesTombstoneList) {
+  WriteBatch b;
+  b.set_sequence(10);
+  b.Put("b", "1");
+  b.DeleteRange("a", "c");
+  b.DeleteRange("x", "x");  // empty: uses a sequence, adds nothing
+  b.Put("y", "2");
+  MemTable mem;
+  ASSERT_TRUE(InsertBatchIntoMemTable(b, &mem).ok());
+  std::string v;
+  SequenceNumber seq = 0;
+  EXPECT_EQ(mem.Get("b", 100, &v, &seq), MemTable::GetResult::kFound);
+  EXPECT_EQ(seq, 10u);
+  EXPECT_EQ(mem.Get("y", 100, &v, &seq), MemTable::GetResult::kFound);
+  EXPECT_EQ(seq, 13u);
+  ASSERT_EQ(mem.NumRangeDeletions(), 1u);
+  const std::vector<RangeTombstone> list = mem.RangeTombstoneList();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].begin, "a");
+  EXPECT_EQ(list[0].end, "c");
+  EXPECT_EQ(list[0].sequence, 11u);
+  EXPECT_EQ(mem.RangeTombstones()->MaxCoveringSequence("b", 100), 11u);
+  EXPECT_EQ(mem.RangeTombstones()->MaxCoveringSequence("b", 10), 0u);
 }
 
 TEST(WriteBatchTest, BinaryAndEmpty) {

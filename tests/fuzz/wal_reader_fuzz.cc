@@ -51,6 +51,10 @@ class CountingHandler final : public WriteBatch::Handler {
     ++entries;
     bytes += key.size();
   }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    ++entries;
+    bytes += begin.size() + end.size();
+  }
   size_t entries = 0;
   size_t bytes = 0;
 };

@@ -41,6 +41,13 @@ class DB {
   virtual absl::Status Put(const WriteOptions& options, std::string_view key,
                            std::string_view value) = 0;
   virtual absl::Status Delete(const WriteOptions& options, std::string_view key) = 0;
+  // Deletes every key k with begin <= k < end (bytewise) as of this write, in
+  // O(1): one range tombstone, however many keys the range holds. Keys
+  // written later are not affected; snapshots taken before still see the
+  // old values. begin == end deletes nothing; InvalidArgument when begin >
+  // end or either key is over kMaxKeySize.
+  virtual absl::Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                                   std::string_view end) = 0;
   // Applies every update of the batch atomically.
   virtual absl::Status Write(const WriteOptions& options, WriteBatch* batch) = 0;
   // OK and *value set when found; NotFound when absent.

@@ -4,6 +4,7 @@
 // Encoding (the WAL's, see engine/wal/FORMAT.md):
 //   batch := sequence:u64le count:u32le entry*
 //   entry := type:u8 key_len:u32le value_len:u32le key value
+//   (type 0 Delete, 1 Put, 2 DeleteRange with key = begin, value = end)
 //
 // Thread safety: const methods may be called concurrently; anything else needs
 // external synchronization.
@@ -27,6 +28,14 @@ class WriteBatch {
     virtual ~Handler() = default;
     virtual void Put(std::string_view key, std::string_view value) = 0;
     virtual void Delete(std::string_view key) = 0;
+    // A range deletion [begin, end). Handlers written before range
+    // deletions existed need not override it: Iterate then returns
+    // Unimplemented for a batch that holds one, rather than skip it.
+    virtual void DeleteRange(std::string_view begin, std::string_view end);
+
+   private:
+    friend class WriteBatch;
+    bool unsupported_entry_ = false;  // the default DeleteRange was called
   };
 
   WriteBatch();
@@ -37,6 +46,10 @@ class WriteBatch {
 
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // Deletes every key k with begin <= k < end (bytewise), as one entry
+  // however many keys that is. DB::Write rejects a batch whose range has
+  // begin > end; begin == end deletes nothing.
+  void DeleteRange(std::string_view begin, std::string_view end);
   // Appends every entry of `other`, in order.
   void Append(const WriteBatch& other);
   void Clear();
@@ -45,7 +58,8 @@ class WriteBatch {
   size_t ApproximateSize() const;
 
   // Calls the handler once per entry. DataLoss when the encoding is damaged;
-  // never reads past the end.
+  // never reads past the end. Unimplemented when the batch holds a range
+  // deletion and the handler keeps the default DeleteRange.
   absl::Status Iterate(Handler* handler) const;
 
   // ---- Internal: used by the engine's write path and WAL tools. ----
