@@ -29,7 +29,9 @@
 #include "tools/stress_state.h"
 #include "tools/tool_util.h"
 
-ABSL_FLAG(int, threads, 4, "Worker threads. Key k is written only by thread k % threads.");
+ABSL_FLAG(int, threads, 4,
+          "Worker threads. Key k is written only by thread (k / B) % threads, where B = "
+          "min(16, keys / threads) keys form one block.");
 ABSL_FLAG(double, duration, 0,
           "Seconds to run; 0 is no limit. With neither --duration nor --ops: 10 seconds.");
 ABSL_FLAG(uint64_t, ops, 0, "Operations to run in total; 0 is no limit.");
@@ -38,10 +40,14 @@ ABSL_FLAG(uint32_t, key_size, 16, "Key length in bytes (decimal key index, zero-
 ABSL_FLAG(uint32_t, value_size, 100, "Value length in bytes (at least 8).");
 ABSL_FLAG(int, put_pct, 40, "Percent of operations that are puts.");
 ABSL_FLAG(int, get_pct, 35, "Percent of operations that are gets.");
-ABSL_FLAG(int, delete_pct, 10, "Percent of operations that are deletes.");
+ABSL_FLAG(int, delete_pct, 8, "Percent of operations that are deletes.");
+ABSL_FLAG(int, delete_range_pct, 2,
+          "Percent of operations that are range deletions (DeleteRange over 1 to 16 "
+          "consecutive keys of one block).");
 ABSL_FLAG(int, scan_pct, 5, "Percent of operations that are scans (--scan_length entries).");
 ABSL_FLAG(int, batch_pct, 10,
-          "Percent of operations that are write batches (--batch_size puts and deletes).");
+          "Percent of operations that are write batches (--batch_size puts and deletes, "
+          "and now and then a range deletion).");
 ABSL_FLAG(int, scan_length, 20, "Entries read by one scan.");
 ABSL_FLAG(int, batch_size, 8, "Updates in one write batch.");
 ABSL_FLAG(int, sync_pct, 0, "Percent of writes made with WriteOptions::sync (fdatasync).");
@@ -76,7 +82,7 @@ constexpr char kUsage[] = R"USAGE(lsm-stress: a verified, multi-threaded load te
 Usage:
   lsm-stress                         a 10-second demo on a temporary DB, then the report
   lsm-stress --threads 8 --duration 30 --put_pct 50 --get_pct 50 --delete_pct 0 \
-             --scan_pct 0 --batch_pct 0
+             --delete_range_pct 0 --scan_pct 0 --batch_pct 0
   lsm-stress --expected_state_dir S --ops 1000000      (crash mode; kill -9 it any time)
   lsm-stress --expected_state_dir S --verify_only      (after the kill: check the DB)
 
@@ -100,8 +106,15 @@ Exit status: 0 when everything verified; 1 on a mismatch or a DB error (includin
 DB locked by another process); 2 for bad flags.
 )USAGE";
 
-enum OpType { kPut, kGet, kDelete, kScan, kBatch, kNumOpTypes };
-constexpr const char* kOpNames[kNumOpTypes] = {"put", "get", "delete", "scan", "batch"};
+enum OpType { kPut, kGet, kDelete, kScan, kBatch, kDeleteRange, kNumOpTypes };
+constexpr const char* kOpNames[kNumOpTypes] = {"put",  "get",  "delete",
+                                               "scan", "batch", "delete_range"};
+
+// Keys are owned by threads in blocks of consecutive keys, so a range
+// deletion inside one block touches only its owner's keys.
+uint64_t OwnershipBlock(uint64_t num_keys, int threads) {
+  return std::max<uint64_t>(1, std::min<uint64_t>(16, num_keys / threads));
+}
 
 struct Config {
   int threads;
@@ -169,8 +182,14 @@ class Worker {
         shape_(shared->state->shape()),
         tid_(tid),
         nthreads_(shared->cfg.threads),
-        own_keys_((shape_.num_keys - tid + nthreads_ - 1) / nthreads_),
-        rnd_(shared->cfg.seed * 1000003 + tid) {}
+        block_(OwnershipBlock(shape_.num_keys, nthreads_)),
+        num_blocks_((shape_.num_keys + block_ - 1) / block_),
+        own_blocks_((num_blocks_ - tid + nthreads_ - 1) / nthreads_),
+        rnd_(shared->cfg.seed * 1000003 + tid) {
+    for (uint64_t b = tid; b < num_blocks_; b += nthreads_) {
+      own_keys_ += std::min(shape_.num_keys, (b + 1) * block_) - b * block_;
+    }
+  }
 
   void Run() {
     const Config& cfg = s_->cfg;
@@ -184,6 +203,7 @@ class Worker {
         case kGet: DoGet(); break;
         case kScan: DoScan(); break;
         case kBatch: DoBatch(); break;
+        case kDeleteRange: DoDeleteRange(); break;
         default: break;
       }
       stats_.latency[op].Add((NowSeconds() - start) * 1e6);
@@ -202,7 +222,26 @@ class Worker {
     }
     return kGet;
   }
-  uint64_t OwnKey() { return tid_ + nthreads_ * rnd_.Uniform(own_keys_); }
+  bool Owns(uint64_t k) const { return (k / block_) % nthreads_ == static_cast<uint64_t>(tid_); }
+  uint64_t OwnBlock() { return tid_ + nthreads_ * rnd_.Uniform(own_blocks_); }
+  // Keys [first, end) of block b (the last block may be short).
+  uint64_t BlockEnd(uint64_t b) const { return std::min(shape_.num_keys, (b + 1) * block_); }
+  uint64_t OwnKey() {
+    const uint64_t b = OwnBlock();
+    return b * block_ + rnd_.Uniform(BlockEnd(b) - b * block_);
+  }
+  // A random run of consecutive own keys [*first, *end) inside one block.
+  void OwnRun(uint64_t* first, uint64_t* end) {
+    const uint64_t b = OwnBlock();
+    const uint64_t lo = b * block_, hi = BlockEnd(b);
+    *first = lo + rnd_.Uniform(hi - lo);
+    *end = *first + 1 + rnd_.Uniform(hi - *first);
+  }
+  // The range deletion of keys [first, end): from Key(first) to just after
+  // Key(end - 1) (the next key of the space may not fit --key_size).
+  std::pair<std::string, std::string> RangeOf(uint64_t first, uint64_t end) const {
+    return {Key(first), Key(end - 1) + std::string(1, '\0')};
+  }
   WriteOptions WriteOpts() {
     WriteOptions w;
     w.sync = static_cast<int>(rnd_.Uniform(100)) < s_->cfg.sync_pct;
@@ -251,6 +290,25 @@ class Worker {
     Check("get", k, st.ok(), value);
   }
 
+  // Deletes a run of own keys with one range tombstone.
+  void DoDeleteRange() {
+    uint64_t first, end;
+    OwnRun(&first, &end);
+    std::vector<uint32_t> next;
+    for (uint64_t k = first; k < end; ++k) {
+      next.push_back(s_->state->NextVersion(k) | kDeletedBit);
+      s_->state->SetPending(k, next.back());
+    }
+    const auto [from, to] = RangeOf(first, end);
+    absl::Status st = s_->db->DeleteRange(WriteOpts(), from, to);
+    if (!st.ok()) {
+      s_->ReportFailure(absl::StrCat("delete_range ", Key(first), "..", Key(end - 1), ": ",
+                                     st.ToString()));
+      return;
+    }
+    for (uint64_t k = first; k < end; ++k) s_->state->SetAcked(k, next[k - first]);
+  }
+
   void DoBatch() {
     const int n = static_cast<int>(std::min<uint64_t>(s_->cfg.batch_size, own_keys_));
     std::vector<uint64_t> keys;
@@ -259,6 +317,22 @@ class Worker {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
     WriteBatch batch;
+    // One batch in four starts with a range deletion; the puts and deletes
+    // after it win over it for their keys.
+    std::vector<uint64_t> ranged;
+    std::vector<uint32_t> ranged_next;
+    if (rnd_.OneIn(4)) {
+      uint64_t first, end;
+      OwnRun(&first, &end);
+      for (uint64_t k = first; k < end; ++k) {
+        if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+        ranged.push_back(k);
+        ranged_next.push_back(s_->state->NextVersion(k) | kDeletedBit);
+        s_->state->SetPending(k, ranged_next.back());
+      }
+      const auto [from, to] = RangeOf(first, end);
+      batch.DeleteRange(from, to);
+    }
     std::vector<uint32_t> next(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) {
       const uint32_t v = s_->state->NextVersion(keys[i]);
@@ -277,6 +351,7 @@ class Worker {
       return;
     }
     for (size_t i = 0; i < keys.size(); ++i) s_->state->SetAcked(keys[i], next[i]);
+    for (size_t i = 0; i < ranged.size(); ++i) s_->state->SetAcked(ranged[i], ranged_next[i]);
   }
 
   // Reads up to scan_length entries from a random key. Every entry must be a
@@ -306,7 +381,7 @@ class Worker {
       }
       seen.push_back(k);
       const std::string_view value = it->value();
-      if (k % nthreads_ == static_cast<uint64_t>(tid_)) {
+      if (Owns(k)) {
         if (!Check("scan", k, true, value)) return;
       } else if (value.size() < 8 ||
                  value != StressValue(k, DecodeFixed32(value.data()), shape_.value_size)) {
@@ -321,9 +396,9 @@ class Worker {
     }
     // Own keys in the covered range that the scan skipped must be absent.
     const uint64_t end = reached_end ? shape_.num_keys : seen.back() + 1;
-    uint64_t k = start + (tid_ + nthreads_ - start % nthreads_) % nthreads_;
     size_t i = 0;
-    for (; k < end; k += nthreads_) {
+    for (uint64_t k = start; k < end; ++k) {
+      if (!Owns(k)) continue;
       while (i < seen.size() && seen[i] < k) ++i;
       if (i < seen.size() && seen[i] == k) continue;
       if (!Check("scan", k, false, "")) return;
@@ -341,7 +416,10 @@ class Worker {
   const StressShape shape_;
   const int tid_;
   const int nthreads_;
-  const uint64_t own_keys_;
+  const uint64_t block_;       // keys per ownership block
+  const uint64_t num_blocks_;
+  const uint64_t own_blocks_;  // blocks tid_, tid_ + nthreads_, ...
+  uint64_t own_keys_ = 0;
   Random rnd_;
   ThreadStats stats_;
 };
@@ -584,11 +662,13 @@ int Main(int argc, char** argv) {
   cfg.pct[kDelete] = IntFlagIn("delete_pct", absl::GetFlag(FLAGS_delete_pct), 0, 100);
   cfg.pct[kScan] = IntFlagIn("scan_pct", absl::GetFlag(FLAGS_scan_pct), 0, 100);
   cfg.pct[kBatch] = IntFlagIn("batch_pct", absl::GetFlag(FLAGS_batch_pct), 0, 100);
+  cfg.pct[kDeleteRange] =
+      IntFlagIn("delete_range_pct", absl::GetFlag(FLAGS_delete_range_pct), 0, 100);
   int sum = 0;
   for (int p : cfg.pct) sum += p;
   if (sum != 100) {
-    Fail(kExitUsage, absl::StrCat("--put_pct, --get_pct, --delete_pct, --scan_pct and "
-                                  "--batch_pct must add up to 100, not ",
+    Fail(kExitUsage, absl::StrCat("--put_pct, --get_pct, --delete_pct, --delete_range_pct, "
+                                  "--scan_pct and --batch_pct must add up to 100, not ",
                                   sum));
   }
   cfg.scan_length = IntFlagIn("scan_length", absl::GetFlag(FLAGS_scan_length), 1, 1 << 20);

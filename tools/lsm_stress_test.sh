@@ -39,7 +39,7 @@ expect_one_line_err
 # ---- An --ops run on a temporary DB, removed at the end (kept with --keep). ----
 mkdir -p "$TMP/tmpdirs"
 expect_exit 0 env TEST_TMPDIR="$TMP/tmpdirs" "$STRESS" --ops 3000 --keys 500 --threads 3 \
-  --put_pct 100 --get_pct 0 --delete_pct 0 --scan_pct 0 --batch_pct 0
+  --put_pct 100 --get_pct 0 --delete_pct 0 --delete_range_pct 0 --scan_pct 0 --batch_pct 0
 expect_out "3,000 ops"
 [[ -z "$(ls "$TMP/tmpdirs")" ]] || fail "the temporary DB was not removed: $(ls "$TMP/tmpdirs")"
 expect_exit 0 env TEST_TMPDIR="$TMP/tmpdirs" "$STRESS" --ops 300 --keys 100 --keep

@@ -109,7 +109,8 @@ struct Outcome {
 };
 
 // The workload: about 300 batches of 1 KiB values over 400 keys, with
-// deletes, multi-key batches, sync writes, Flush and CompactRange, waiting
+// deletes, range deletes, multi-key batches, sync writes, Flush and
+// CompactRange, waiting
 // for background work after each step; then a clean close.
 Outcome RunWorkload(Env* env) {
   Outcome out;
@@ -131,8 +132,12 @@ Outcome RunWorkload(Env* env) {
     Batch b;
     const int n = step % 7 == 0 ? 3 : 1;
     for (int j = 0; j < n; ++j) {
-      Update u{"key" + std::to_string(1000 + rnd.Uniform(400)), std::nullopt};
-      if (step % 10 != 3) {
+      Update u{"key" + std::to_string(1000 + rnd.Uniform(400)), std::nullopt, std::nullopt};
+      if (step % 17 == 8 && j == 0) {
+        // A range deletion of five keys: key1NN0 .. key1NN4.
+        u.range_end = u.key.substr(0, 6) + "5";
+        u.key = u.key.substr(0, 6) + "0";
+      } else if (step % 10 != 3) {
         u.value = "v" + std::to_string(step) + "." + std::to_string(j) + "-" +
                   std::string(1000, static_cast<char>('a' + step % 26));
       }

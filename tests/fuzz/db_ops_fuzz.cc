@@ -1,7 +1,7 @@
 // Fuzz target: bytes -> a sequence of operations on a DB in an in-memory Env
 // with tiny memtables and files (so flushes and compactions happen), checked
 // against a std::map model after every read:
-//   put, delete, write batch, get, full scan (forward or backward), bounded
+//   put, delete, range delete, write batch, get, full scan (forward or backward), bounded
 //   scan, seek, snapshot read, flush, compact range, close and reopen.
 // Any disagreement with the model, any non-OK status, or a crash is a bug.
 // With $FUZZ_TRACE set, every operation is printed to stderr (to turn a
@@ -153,6 +153,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 3: {
         const std::string k = Key(&in);
+        if (in.Byte() % 4 == 0) {
+          std::string a = k, b = Key(&in);
+          if (b < a) std::swap(a, b);
+          TRACE("delete_range %s %s", Printable(a).c_str(), Printable(b).c_str());
+          FUZZ_CHECK(db->DeleteRange(WriteOptions(), a, b).ok());
+          model.erase(model.lower_bound(a), model.lower_bound(b));
+          break;
+        }
         TRACE("delete %s", Printable(k).c_str());
         FUZZ_CHECK(db->Delete(WriteOptions(), k).ok());
         model.erase(k);
@@ -164,7 +172,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const int n = in.Byte() % 8;
         for (int i = 0; i < n; ++i) {
           const std::string k = Key(&in);
-          if (in.Byte() % 3 == 0) {
+          const uint8_t kind = in.Byte();
+          if (kind % 11 == 0) {
+            std::string a = k, b = Key(&in);
+            if (b < a) std::swap(a, b);
+            TRACE("  batch delete_range %s %s", Printable(a).c_str(), Printable(b).c_str());
+            batch.DeleteRange(a, b);
+            after.erase(after.lower_bound(a), after.lower_bound(b));
+          } else if (kind % 3 == 0) {
             TRACE("  batch delete %s", Printable(k).c_str());
             batch.Delete(k);
             after.erase(k);

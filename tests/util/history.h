@@ -26,10 +26,12 @@
 
 namespace lsm::testing {
 
-// One update of a batch: a put (value set) or a delete (value empty).
+// One update of a batch: a put (value set), a delete (value empty), or a
+// range deletion of [key, range_end) (range_end set, value empty).
 struct Update {
   std::string key;
   std::optional<std::string> value;
+  std::optional<std::string> range_end;
 };
 using Batch = std::vector<Update>;
 using State = std::map<std::string, std::string>;
@@ -38,7 +40,9 @@ using State = std::map<std::string, std::string>;
 inline WriteBatch ToWriteBatch(const Batch& batch) {
   WriteBatch wb;
   for (const Update& u : batch) {
-    if (u.value) {
+    if (u.range_end) {
+      wb.DeleteRange(u.key, *u.range_end);
+    } else if (u.value) {
       wb.Put(u.key, *u.value);
     } else {
       wb.Delete(u.key);
@@ -47,14 +51,29 @@ inline WriteBatch ToWriteBatch(const Batch& batch) {
   return wb;
 }
 
-inline void Apply(const Batch& batch, State* state) {
-  for (const Update& u : batch) {
-    if (u.value) {
-      (*state)[u.key] = *u.value;
-    } else {
-      state->erase(u.key);
-    }
+// The keys of state that update u changes (all of its range for a range
+// deletion, else its one key).
+inline std::vector<std::string> KeysTouched(const Update& u, const State& state) {
+  if (!u.range_end) return {u.key};
+  std::vector<std::string> keys;
+  for (auto it = state.lower_bound(u.key); it != state.end() && it->first < *u.range_end; ++it) {
+    keys.push_back(it->first);
   }
+  return keys;
+}
+
+inline void Apply(const Update& u, State* state) {
+  if (u.range_end) {
+    state->erase(state->lower_bound(u.key), state->lower_bound(*u.range_end));
+  } else if (u.value) {
+    (*state)[u.key] = *u.value;
+  } else {
+    state->erase(u.key);
+  }
+}
+
+inline void Apply(const Batch& batch, State* state) {
+  for (const Update& u : batch) Apply(u, state);
 }
 
 class History {
@@ -113,19 +132,20 @@ class History {
     if (diff.empty()) match = lo;
     for (size_t k = lo; k < hi; ++k) {
       for (const Update& u : batches_[k]) {
-        if (u.value) {
-          cur[u.key] = *u.value;
-        } else {
-          cur.erase(u.key);
-        }
-        auto want = state.find(u.key);
-        auto have = cur.find(u.key);
-        const bool same = (want == state.end()) ? have == cur.end()
-                                                 : (have != cur.end() && have->second == want->second);
-        if (same) {
-          diff.erase(u.key);
-        } else {
-          diff.insert(u.key);
+        // Keys a range deletion does not find in cur stay as they were.
+        const std::vector<std::string> touched = KeysTouched(u, cur);
+        Apply(u, &cur);
+        for (const std::string& key : touched) {
+          auto want = state.find(key);
+          auto have = cur.find(key);
+          const bool same = (want == state.end())
+                                ? have == cur.end()
+                                : (have != cur.end() && have->second == want->second);
+          if (same) {
+            diff.erase(key);
+          } else {
+            diff.insert(key);
+          }
         }
       }
       if (diff.empty()) match = k + 1;
