@@ -47,6 +47,20 @@ expect_exit 0 "$CLI" --db "$DB" compact a z
 expect_exit 0 "$CLI" --db "$DB" get z
 expect_out_is "26"
 
+# delrange: [FROM, TO) as one range tombstone; a reversed range is refused.
+expect_exit 0 "$CLI" --db "$DB" put r1 a
+expect_exit 0 "$CLI" --db "$DB" put r2 b
+expect_exit 0 "$CLI" --db "$DB" put r3 c
+expect_exit 0 "$CLI" --db "$DB" delrange r1 r3
+expect_exit 0 "$CLI" --db "$DB" scan r r4
+expect_out_is "r3 => c"
+expect_exit 1 "$CLI" --db "$DB" delrange r3 r1
+expect_one_line_err "sorts after"
+printf 'batch\ndelrange r3 r1\ndelrange r3 r4\ncommit\n' | "$CLI" --db "$DB" >"$TMP/out" 2>"$TMP/err"
+grep -q "sorts after" "$TMP/err" || fail "a reversed delrange in a batch is not refused"
+expect_exit 1 "$CLI" --db "$DB" get r3
+expect_err "(not found)"
+
 # mget: one line per key, as of one sequence number; an absent key fails the command.
 expect_exit 1 "$CLI" --db "$DB" mget z nothere z
 expect_out_is $'z => 26\nnothere (not found)\nz => 26'

@@ -19,7 +19,8 @@ expect_out '\x00\x01bin'
 expect_out "DEL"
 expect_out "yellow"
 expect_out "key00499"
-expect_out "(505 entries)"
+expect_out "(505 entries, 1 range tombstones)"
+grep -qE '^cherry +12  DELRANGE  key00010$' "$TMP/out" || fail "the range tombstone's row is missing"
 expect_out "... (100 bytes)"  # the long value is truncated
 grep -q "banana.*9.*DEL" "$TMP/out" || fail "banana's tombstone row missing"
 
@@ -44,8 +45,9 @@ expect_exit 0 "$DUMP" --json "$SST"
 expect_out '"key": "apple"'
 expect_out '"type": "DEL"'
 if command -v python3 >/dev/null; then
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["entries"]) == 505' \
-    "$TMP/out" || fail "--json output is not valid JSON with 505 entries"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["entries"]
+assert len(e) == 506 and [x["end"] for x in e if x["type"] == "DELRANGE"] == ["key00010"]' \
+    "$TMP/out" || fail "--json output is not valid JSON with 505 entries and 1 range tombstone"
 fi
 
 # --help.

@@ -21,17 +21,20 @@ grep -qE '^6 +DEL +key-001 +\| $' "$TMP/out" || fail "row of the delete wrong"
 expect_out '\x00\x01bin'
 expect_out 'bin\xffvalue'
 expect_out "$(printf 'x%.0s' {1..40})..."   # the 100-byte value is cut at 40
-grep -qE '^11 +DEL +key-004' "$TMP/out" || fail "last row wrong"
-expect_out "--- 5 records, 11 entries (9 puts, 2 deletes), sequences 1..11, 0 damaged regions (0 bytes) ---"
+grep -qE '^11 +DEL +key-004' "$TMP/out" || fail "row of the last delete wrong"
+grep -qE '^12 +DELRANGE +key-002 +\| key-004$' "$TMP/out" || fail "row of the range deletion wrong"
+expect_out "--- 5 records, 12 entries (9 puts, 2 deletes, 1 range deletes), sequences 1..12, 0 damaged regions (0 bytes) ---"
 
 # JSON lines.
 expect_exit 0 "$DUMP" --json "$TMP/good.wal"
-[[ $(grep -c '"kind":"entry"' "$TMP/out") == 11 ]] || fail "--json: not 11 entries"
+[[ $(grep -c '"kind":"entry"' "$TMP/out") == 12 ]] || fail "--json: not 12 entries"
+expect_out '"end":"key-004","key":"key-002","kind":"entry","record_offset":'
+expect_out '"range_deletes":1' 
 expect_out '"key":"key-000","kind":"entry","record_offset":0,"seq":1,"type":"PUT","value":"value-data-block-000","value_size":20'
 expect_out '"key":"\\x00\\x01bin"'
 expect_out '"kind":"summary"'
 expect_out '"damaged_regions":0'
-expect_out '"max_seq":11'
+expect_out '"max_seq":12'
 
 # Damage: reported with its offset, the batches after it still shown, exit 1.
 expect_exit 1 "$DUMP" "$TMP/bad.wal"

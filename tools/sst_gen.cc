@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     std::snprintf(key, sizeof(key), "key%05d", i);
     b.Add(MakeInternalKey(key, 100 + i, ValueType::kValue), "value-" + std::to_string(i));
   }
+  b.AddRangeTombstone(lsm::RangeTombstone{"cherry", "key00010", 12});
   absl::Status s = b.Finish();
   if (s.ok()) s = (*file)->Sync();
   if (s.ok()) s = (*file)->Close();

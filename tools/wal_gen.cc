@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   batches[3].Put("big", std::string(50000, 'b'));  // spans two blocks
   batches[4].Put("last", "v");
   batches[4].Delete("key-004");
+  batches[4].DeleteRange("key-002", "key-004");
 
   uint64_t seq = 1;
   uint64_t third_start = 0, third_end = 0;
