@@ -49,7 +49,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 2;
+constexpr jint kAbiVersion = 3;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -397,6 +397,19 @@ void DeleteDirect(JNIEnv* env, jclass, jlong handle, jboolean sync, jobject jkey
     DirectRange key = GetDirectRange(env, jkey, key_pos, key_len);
     if (!key.ok) return;
     absl::Status st = h->db->Delete(MakeWriteOptions(sync), std::string_view(key.data, key.size));
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+void DeleteRange(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray jfrom,
+                 jbyteArray jto) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return;
+    ScratchTrimmer trim;
+    Scratch& s = trim.scratch();
+    if (!CopyWholeArray(env, jfrom, &s.key) || !CopyWholeArray(env, jto, &s.value)) return;
+    absl::Status st = h->db->DeleteRange(MakeWriteOptions(sync), s.key, s.value);
     if (!st.ok()) ThrowStatus(env, st);
   });
 }
@@ -819,6 +832,7 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("putDirect", "(JZLjava/nio/ByteBuffer;IILjava/nio/ByteBuffer;II)V", PutDirect),
     LSM_NATIVE("delete", "(JZ[BII)V", Delete),
     LSM_NATIVE("deleteDirect", "(JZLjava/nio/ByteBuffer;II)V", DeleteDirect),
+    LSM_NATIVE("deleteRange", "(JZ[B[B)V", DeleteRange),
     LSM_NATIVE("write", "(JZ[BI)V", Write),
     LSM_NATIVE("get", "(JJI[BII)[B", Get),
     LSM_NATIVE("getInto", "(JJI[BII[BII)I", GetInto),

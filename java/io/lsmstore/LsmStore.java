@@ -272,6 +272,43 @@ public final class LsmStore implements AutoCloseable {
   }
 
   /**
+   * Removes every key in {@code [from, to)}, with {@link WriteOptions#DEFAULT}.
+   *
+   * @param from the first key of the range
+   * @param to the key after the range
+   * @throws LsmException with INVALID_ARGUMENT when {@code from} sorts after {@code to}
+   */
+  public void deleteRange(byte[] from, byte[] to) {
+    deleteRange(WriteOptions.DEFAULT, from, to);
+  }
+
+  /**
+   * Removes every key {@code k} with {@code from <= k < to} (unsigned bytewise order) as of this
+   * write, in constant time: the engine writes one range tombstone however many keys the range
+   * holds, and compaction reclaims their space later. Keys written afterwards are not affected;
+   * snapshots taken before still see the old values. An empty range ({@code from} equal to
+   * {@code to}) removes nothing.
+   *
+   * @param options whether to sync
+   * @param from the first key of the range
+   * @param to the key after the range
+   * @throws LsmException with INVALID_ARGUMENT when {@code from} sorts after {@code to} or a key
+   *     is over 64 KiB
+   */
+  public void deleteRange(WriteOptions options, byte[] from, byte[] to) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.deleteRange(s.handle, options.sync(), from, to);
+    } finally {
+      s.exit();
+    }
+  }
+
+  /**
    * As {@link #delete(WriteOptions, ByteBuffer)} with {@link WriteOptions#DEFAULT}.
    *
    * @param key the key, from position to limit

@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
-  static final int ABI_VERSION = 2;
+  static final int ABI_VERSION = 3;
 
   static {
     NativeLibrary.load(NativeMethods.class);
@@ -44,6 +44,8 @@ final class NativeMethods {
       int keyLength, ByteBuffer value, int valuePosition, int valueLength);
 
   static native void delete(long store, boolean sync, byte[] key, int keyOffset, int keyLength);
+
+  static native void deleteRange(long store, boolean sync, byte[] from, byte[] to);
 
   static native void deleteDirect(long store, boolean sync, ByteBuffer key, int keyPosition,
       int keyLength);

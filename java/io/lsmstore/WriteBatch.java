@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * <pre>
  *   batch := sequence:u64le(0) count:u32le entry*
- *   entry := type:u8 (1 put, 0 delete) key_len:u32le value_len:u32le key value
+ *   entry := type:u8 (1 put, 0 delete, 2 range delete) key_len:u32le value_len:u32le key value
  * </pre>
  *
  * so building one makes no JNI call and owns no native memory, and {@code write} hands the bytes
@@ -32,6 +32,7 @@ public final class WriteBatch implements AutoCloseable {
   private static final int COUNT_OFFSET = 8;
   private static final byte TYPE_DELETION = 0;
   private static final byte TYPE_VALUE = 1;
+  private static final byte TYPE_RANGE_DELETION = 2;
   private static final int ENTRY_OVERHEAD = 9; // type + key_len + value_len
   // Stay clear of the VM's array size limit.
   private static final int MAX_SIZE = Integer.MAX_VALUE - 16;
@@ -156,6 +157,28 @@ public final class WriteBatch implements AutoCloseable {
     int keyLength = key.remaining();
     int at = reserveEntry(TYPE_DELETION, keyLength, 0);
     key.get(key.position(), buf, at, keyLength);
+    return this;
+  }
+
+  /**
+   * Adds a deletion of every key {@code k} with {@code from <= k < to} (unsigned bytewise order),
+   * as one entry however many keys the range holds; the updates added after it in this batch
+   * are applied after it. An empty range removes nothing.
+   *
+   * @param from the first key of the range (copied)
+   * @param to the key after the range (copied)
+   * @return this batch
+   * @throws IllegalArgumentException if {@code from} sorts after {@code to}
+   */
+  public WriteBatch deleteRange(byte[] from, byte[] to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    if (Arrays.compareUnsigned(from, to) > 0) {
+      throw new IllegalArgumentException("deleteRange: from sorts after to");
+    }
+    int at = reserveEntry(TYPE_RANGE_DELETION, from.length, to.length);
+    System.arraycopy(from, 0, buf, at, from.length);
+    System.arraycopy(to, 0, buf, at + from.length, to.length);
     return this;
   }
 

@@ -16,9 +16,78 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** multiGet, checkpoint, approximateSize and estimateNumKeys, and their misuse. */
+/** deleteRange, multiGet, checkpoint, approximateSize and estimateNumKeys, and their misuse. */
 class StateStoreApiTest {
   @TempDir Path dir;
+
+  private static List<String> keys(LsmStore store, ReadOptions options) {
+    List<String> keys = new ArrayList<>();
+    try (LsmIterator it = store.newIterator(options)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        keys.add(str(it.key()));
+      }
+    }
+    return keys;
+  }
+
+  @Test
+  void deleteRangeRemovesTheHalfOpenRangeForReadersAfterIt() {
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 1000; i++) {
+        store.put(bytes(String.format("k%04d", i)), bytes("v" + i));
+      }
+      store.flush();
+      try (Snapshot before = store.getSnapshot()) {
+        store.deleteRange(bytes("k0100"), bytes("k0900"));
+        store.put(bytes("k0500"), bytes("again"));
+        assertNull(store.get(bytes("k0100")));
+        assertNull(store.get(bytes("k0899")));
+        assertEquals("v900", str(store.get(bytes("k0900"))));
+        assertEquals("again", str(store.get(bytes("k0500"))));
+        List<byte[]> got = store.multiGet(List.of(bytes("k0099"), bytes("k0700")));
+        assertEquals("v99", str(got.get(0)));
+        assertNull(got.get(1));
+        List<String> live = keys(store, ReadOptions.defaults());
+        assertEquals(201, live.size());
+        assertTrue(live.contains("k0500"));
+        ReadOptions atBefore = ReadOptions.builder().snapshot(before).build();
+        assertEquals("v700", str(store.get(atBefore, bytes("k0700"))));
+        assertEquals(1000, keys(store, atBefore).size());
+      }
+      store.compactRange(null, null);
+      assertEquals(201, keys(store, ReadOptions.defaults()).size());
+      store.deleteRange(bytes("k0950"), bytes("k0950")); // empty: removes nothing
+      assertEquals("v950", str(store.get(bytes("k0950"))));
+    }
+  }
+
+  @Test
+  void deleteRangeInABatchAndItsMisuse() {
+    try (LsmStore store = open(dir);
+        WriteBatch batch = new WriteBatch()) {
+      store.put(bytes("a1"), bytes("x"));
+      store.put(bytes("a2"), bytes("x"));
+      batch.deleteRange(bytes("a"), bytes("b")).put(bytes("a2"), bytes("kept"));
+      assertEquals(2, batch.count());
+      store.write(batch);
+      assertNull(store.get(bytes("a1")));
+      assertEquals("kept", str(store.get(bytes("a2"))));
+      LsmException reversed =
+          assertThrows(LsmException.class, () -> store.deleteRange(bytes("b"), bytes("a")));
+      assertEquals(Status.Code.INVALID_ARGUMENT, reversed.status().code());
+      assertTrue(reversed.getMessage().contains("sorts after"), reversed.getMessage());
+      assertThrows(IllegalArgumentException.class,
+          () -> batch.deleteRange(bytes("b"), bytes("a")));
+      // Unsigned order: 0xff sorts after 0x01.
+      assertThrows(IllegalArgumentException.class,
+          () -> batch.deleteRange(new byte[] {(byte) 0xff}, new byte[] {1}));
+      assertThrows(NullPointerException.class, () -> store.deleteRange(null, bytes("a")));
+      assertThrows(NullPointerException.class, () -> batch.deleteRange(bytes("a"), null));
+      LsmException big = assertThrows(LsmException.class,
+          () -> store.deleteRange(new byte[70_000], new byte[70_001]));
+      assertEquals(Status.Code.INVALID_ARGUMENT, big.status().code());
+    }
+  }
 
   @Test
   void multiGetAnswersEveryKeyInOrderAsOfOneSnapshot() {
@@ -149,6 +218,7 @@ class StateStoreApiTest {
     LsmStore store = open(dir);
     store.close();
     assertThrows(IllegalStateException.class, () -> store.multiGet(List.of(bytes("a"))));
+    assertThrows(IllegalStateException.class, () -> store.deleteRange(bytes("a"), bytes("b")));
     assertThrows(IllegalStateException.class, () -> store.checkpoint(dir.resolve("cp")));
     assertThrows(IllegalStateException.class, () -> store.approximateSize(bytes("a"), bytes("b")));
     assertThrows(IllegalStateException.class, store::estimateNumKeys);
