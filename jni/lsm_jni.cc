@@ -74,6 +74,8 @@ enum OptionIndex {
   kLevel0StopWritesTrigger,
   kMaxWriteBufferNumber,
   kMaxManifestFileSize,
+  kMemoryBudget,
+  kAllowMmapReads,
   kOptionCount,
 };
 
@@ -249,6 +251,8 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   o.level0_stop_writes_trigger = static_cast<int>(v[kLevel0StopWritesTrigger]);
   o.max_write_buffer_number = static_cast<int>(v[kMaxWriteBufferNumber]);
   o.max_manifest_file_size = static_cast<uint64_t>(v[kMaxManifestFileSize]);
+  o.memory_budget = static_cast<size_t>(v[kMemoryBudget]);
+  o.allow_mmap_reads = v[kAllowMmapReads] != 0;
   *out = o;
   return true;
 }
@@ -292,6 +296,8 @@ jlongArray DefaultOptions(JNIEnv* env, jclass) {
     v[kLevel0StopWritesTrigger] = o.level0_stop_writes_trigger;
     v[kMaxWriteBufferNumber] = o.max_write_buffer_number;
     v[kMaxManifestFileSize] = static_cast<jlong>(o.max_manifest_file_size);
+    v[kMemoryBudget] = static_cast<jlong>(o.memory_budget);
+    v[kAllowMmapReads] = o.allow_mmap_reads;
     jlongArray result = env->NewLongArray(kOptionCount);
     if (result == nullptr) return nullptr;
     env->SetLongArrayRegion(result, 0, kOptionCount, v);

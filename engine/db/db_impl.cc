@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/db/db_iter.h"
 #include "engine/db/filename.h"
+#include "engine/db/memory_budget.h"
 #include "engine/memtable/memtable.h"
 #include "engine/table/iterator_util.h"
 #include "engine/table/merging_iterator.h"
@@ -42,7 +43,7 @@ Options SanitizeOptions(const Options& in) {
       std::max(o.level0_slowdown_writes_trigger, o.level0_compaction_trigger);
   o.level0_stop_writes_trigger =
       std::max(o.level0_stop_writes_trigger, o.level0_slowdown_writes_trigger + 1);
-  return o;
+  return MemoryBudget::Apply(o);
 }
 
 }  // namespace
@@ -77,6 +78,12 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   table_cache_ = std::make_unique<TableCache>(dbname_, options_, block_cache_.get(),
                                               &table_read_counters_);
   versions_ = std::make_unique<VersionSet>(dbname_, options_, table_cache_.get());
+  if (options_.memory_budget > 0) {
+    memory_budget_ = std::make_unique<MemoryBudget>(
+        options_.memory_budget, block_cache_.get(), table_cache_.get(),
+        &table_read_counters_.iterator_pinned_bytes);
+    table_cache_->SetOnReadersChanged([budget = memory_budget_.get()] { budget->Rebalance(); });
+  }
   options_.env->SetBackgroundThreads(options_.max_background_jobs);
 }
 
@@ -1000,12 +1007,17 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     fragmented = std::make_shared<const FragmentedRangeTombstones>(tombstones);
   }
   std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
+  if (memory_budget_ != nullptr) memory_budget_->Rebalance();
   // The cleanup keeps the memtables and the version alive as long as the
-  // iterator (it is destroyed after the merged iterator).
+  // iterator (it is destroyed after the merged iterator), then gives what
+  // the iterator held back to the memory budget.
   std::shared_ptr<const Version> version = rs.version;
   return NewDBIterator(
       std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
-      std::move(fragmented), [rs]() {},
+      std::move(fragmented),
+      [rs, budget = memory_budget_.get()]() {
+        if (budget != nullptr) budget->Rebalance();
+      },
       [this, version](std::string_view internal_key) {
         ChargeSeek(version->SampleRead(internal_key));
       },

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/db/table_cache.h"
+#include "engine/db/memory_budget.h"
 #include "engine/db/version_set.h"
 #include "engine/memtable/memtable.h"
 #include "engine/table/cache.h"
@@ -158,6 +159,7 @@ class DBImpl final : public DB {
   std::unique_ptr<BlockCache> block_cache_;
   TableReadCounters table_read_counters_;  // before table_cache_, which points at it
   std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<MemoryBudget> memory_budget_;  // null without Options::memory_budget
   std::unique_ptr<FileLock> db_lock_;
 
   // ---- Guarded by mutex_ ----

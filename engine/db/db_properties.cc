@@ -89,11 +89,13 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     const size_t active = mem_->ApproximateMemoryUsage();
     const size_t cache = block_cache_ ? block_cache_->TotalCharge() : 0;
     const size_t readers = table_cache_->TableReaderBytes();
+    const size_t pinned = static_cast<size_t>(std::max<int64_t>(
+        0, table_read_counters_.iterator_pinned_bytes.load(std::memory_order_relaxed)));
     return absl::StrFormat(
         "memtable.active %d\nmemtable.frozen %d\nblock.cache %d\nblock.cache.capacity %d\n"
-        "table.readers %d\ntotal %d\n",
-        active, frozen, cache, block_cache_ ? block_cache_->Capacity() : 0, readers,
-        active + frozen + cache + readers);
+        "table.readers %d\niterator.pinned %d\nbudget %d\ntotal %d\n",
+        active, frozen, cache, block_cache_ ? block_cache_->Capacity() : 0, readers, pinned,
+        options_.memory_budget, active + frozen + cache + readers + pinned);
   }
   if (name == "lsm.approximate-memory-usage") {
     size_t total = mem_->ApproximateMemoryUsage();

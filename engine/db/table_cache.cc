@@ -14,8 +14,39 @@ TableCache::TableCache(std::string dbname, const Options& options, BlockCache* b
       env_(options.env),
       table_options_(FromOptions(options)),
       block_cache_(block_cache),
-      capacity_(options.max_open_files > 10 ? options.max_open_files - 10 : 1) {
+      capacity_(options.max_open_files > 10 ? options.max_open_files - 10 : 1),
+      allow_mmap_(options.allow_mmap_reads) {
   table_options_.read_counters = read_counters;
+}
+
+std::vector<std::shared_ptr<Table>> TableCache::TrimLocked(uint64_t keep) {
+  std::vector<std::shared_ptr<Table>> closed;
+  auto over = [&] {
+    return tables_.size() > capacity_ ||
+           (reader_byte_limit_ > 0 && reader_bytes_.load(std::memory_order_relaxed) >
+                                          reader_byte_limit_);
+  };
+  auto it = lru_.end();
+  while (over() && it != lru_.begin()) {
+    --it;
+    if (*it == keep) continue;
+    auto entry = tables_.find(*it);
+    reader_bytes_.fetch_sub(entry->second.table->PinnedMemoryUsage(), std::memory_order_relaxed);
+    closed.push_back(std::move(entry->second.table));
+    tables_.erase(entry);
+    it = lru_.erase(it);
+  }
+  return closed;
+}
+
+void TableCache::SetReaderByteLimit(size_t limit) {
+  std::vector<std::shared_ptr<Table>> closed;
+  {
+    MutexLock l(&mu_);
+    reader_byte_limit_ = limit;
+    closed = TrimLocked(/*keep=*/0);
+  }
+  if (!closed.empty() && on_readers_changed_) on_readers_changed_();
 }
 
 absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_number,
@@ -31,7 +62,9 @@ absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_numbe
   // Open without the lock: it reads the footer, index and filter. Two threads
   // may race to open the same file; the first to insert wins.
   const std::string path = TableFileName(dbname_, file_number);
-  auto file = env_->NewRandomAccessFile(path);
+  RandomAccessFileOptions file_options;
+  file_options.allow_mmap = allow_mmap_;
+  auto file = env_->NewRandomAccessFile(path, file_options);
   if (!file.ok()) {
     // A table a Version names must exist: its absence is lost data, never
     // "key not found".
@@ -48,20 +81,23 @@ absl::StatusOr<std::shared_ptr<Table>> TableCache::FindTable(uint64_t file_numbe
   }
   std::shared_ptr<Table> opened = std::move(*table);
 
-  MutexLock l(&mu_);
-  auto [it, inserted] = tables_.try_emplace(file_number);
-  if (!inserted) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
-    return it->second.table;
+  std::shared_ptr<Table> result;
+  std::vector<std::shared_ptr<Table>> closed;  // released after the lock
+  {
+    MutexLock l(&mu_);
+    auto [it, inserted] = tables_.try_emplace(file_number);
+    if (!inserted) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+      return it->second.table;
+    }
+    lru_.push_front(file_number);
+    reader_bytes_.fetch_add(opened->PinnedMemoryUsage(), std::memory_order_relaxed);
+    it->second.table = std::move(opened);
+    it->second.lru_position = lru_.begin();
+    result = it->second.table;
+    closed = TrimLocked(/*keep=*/file_number);
   }
-  lru_.push_front(file_number);
-  it->second.table = std::move(opened);
-  it->second.lru_position = lru_.begin();
-  std::shared_ptr<Table> result = it->second.table;
-  while (tables_.size() > capacity_) {
-    tables_.erase(lru_.back());
-    lru_.pop_back();
-  }
+  if (on_readers_changed_) on_readers_changed_();
   return result;
 }
 
@@ -86,18 +122,12 @@ void TableCache::Evict(uint64_t file_number) {
     MutexLock l(&mu_);
     auto it = tables_.find(file_number);
     if (it != tables_.end()) {
+      reader_bytes_.fetch_sub(it->second.table->PinnedMemoryUsage(), std::memory_order_relaxed);
       lru_.erase(it->second.lru_position);
       tables_.erase(it);
     }
   }
   if (block_cache_ != nullptr) block_cache_->EraseFile(file_number);
-}
-
-size_t TableCache::TableReaderBytes() const {
-  MutexLock l(&mu_);
-  size_t n = 0;
-  for (const auto& [number, e] : tables_) n += e.table->PinnedMemoryUsage();
-  return n;
 }
 
 size_t TableCache::OpenTables() const {

@@ -6,12 +6,14 @@
 #ifndef LSM_ENGINE_DB_TABLE_CACHE_H_
 #define LSM_ENGINE_DB_TABLE_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/table/cache.h"
@@ -47,9 +49,16 @@ class TableCache {
   void Evict(uint64_t file_number);
 
   size_t OpenTables() const;
-  // Memory the open tables hold outside the block cache: index and filter
-  // blocks, and the readers themselves.
-  size_t TableReaderBytes() const;
+  // Memory the open tables hold outside the block cache: index, filter and
+  // range-deletion blocks, and the readers themselves.
+  size_t TableReaderBytes() const { return reader_bytes_.load(std::memory_order_relaxed); }
+  // Closes least recently used tables while the readers hold more than
+  // limit bytes (0: no limit), now and after every open; the table just
+  // opened stays. A table an iterator uses stays open until the iterator is
+  // destroyed.
+  void SetReaderByteLimit(size_t limit);
+  // Called (without the cache's lock) after a table is opened or closed.
+  void SetOnReadersChanged(std::function<void()> fn) { on_readers_changed_ = std::move(fn); }
 
  private:
   struct Entry {
@@ -62,10 +71,18 @@ class TableCache {
   TableOptions table_options_;  // constant after construction
   BlockCache* const block_cache_;
   const size_t capacity_;
+  const bool allow_mmap_;
+
+  // Closes LRU tables until within the count and byte limits, keeping
+  // `keep`. Returns the closed tables, to be released without the lock.
+  std::vector<std::shared_ptr<Table>> TrimLocked(uint64_t keep) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
   std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front = most recently used
+  std::atomic<size_t> reader_bytes_{0};           // PinnedMemoryUsage of tables_
+  size_t reader_byte_limit_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<void()> on_readers_changed_;      // set before first use
 };
 
 }  // namespace lsm

@@ -325,9 +325,15 @@ absl::StatusOr<std::unique_ptr<SequentialFile>> FaultInjectionEnv::NewSequential
 
 absl::StatusOr<std::unique_ptr<RandomAccessFile>> FaultInjectionEnv::NewRandomAccessFile(
     const std::string& path) {
+  return NewRandomAccessFile(path, RandomAccessFileOptions());
+}
+
+absl::StatusOr<std::unique_ptr<RandomAccessFile>> FaultInjectionEnv::NewRandomAccessFile(
+    const std::string& path, const RandomAccessFileOptions& options) {
   absl::Status s = Check(Op::kNewReadableFile, path, /*writes=*/false);
   if (!s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<RandomAccessFile>> file = target()->NewRandomAccessFile(path);
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> file =
+      target()->NewRandomAccessFile(path, options);
   if (!file.ok()) return file.status();
   return std::make_unique<FaultRandomAccessFile>(this, path, *std::move(file));
 }

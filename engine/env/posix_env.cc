@@ -327,10 +327,16 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
+    return NewRandomAccessFile(path, RandomAccessFileOptions());
+  }
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path, const RandomAccessFileOptions& options) override {
     const int fd = Open(path, O_RDONLY, 0);
     if (fd < 0) return PosixError(path, errno);
     struct stat st;
-    const bool mappable = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    const bool mappable = options.allow_mmap && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                          st.st_size > 0;
     if (mappable && mapped_files.fetch_add(1, std::memory_order_relaxed) < kMaxMappedFiles) {
       void* base = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
       if (base != MAP_FAILED) {

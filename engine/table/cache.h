@@ -85,6 +85,16 @@ class ShardedLruCache {
     }
   }
 
+  // Changes the capacity, evicting least recently used entries of each shard
+  // that no longer fits. The number of shards stays as constructed.
+  void SetCapacity(size_t capacity_bytes) {
+    capacity_.store(capacity_bytes, std::memory_order_relaxed);
+    const size_t n = shards_.size();
+    for (size_t i = 0; i < n; ++i) {
+      shards_[i].SetCapacity(capacity_bytes / n + (i < capacity_bytes % n ? 1 : 0));
+    }
+  }
+
   ShardedLruCache(const ShardedLruCache&) = delete;
   ShardedLruCache& operator=(const ShardedLruCache&) = delete;
 
@@ -129,7 +139,7 @@ class ShardedLruCache {
     for (const Shard& s : shards_) total += s.Usage();
     return total;
   }
-  size_t Capacity() const { return capacity_; }
+  size_t Capacity() const { return capacity_.load(std::memory_order_relaxed); }
   // Number of entries currently cached.
   size_t Size() const {
     size_t total = 0;
@@ -181,8 +191,14 @@ class ShardedLruCache {
     }
 
     void SetCapacity(size_t capacity) {
+      std::vector<Value> released;  // destroyed after the lock is dropped
       MutexLock l(&mu_);
       capacity_ = capacity;
+      while (usage_ > capacity_) {
+        Entry* victim = lru_.lru_next;
+        table_.erase(victim->key);
+        released.push_back(Remove(victim));
+      }
     }
 
     Value Lookup(const CacheKey& key, uint64_t hash) {
@@ -341,9 +357,8 @@ class ShardedLruCache {
     return shards_[shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_))];
   }
 
-  // Constant after construction.
-  const size_t capacity_;
-  const int shard_bits_;
+  std::atomic<size_t> capacity_;
+  const int shard_bits_;  // constant after construction
   std::vector<Shard> shards_;
 };
 
@@ -367,6 +382,8 @@ class BlockCache {
 
   size_t TotalCharge() const;
   size_t Capacity() const;
+  // See ShardedLruCache::SetCapacity.
+  void SetCapacity(size_t capacity_bytes) { cache_.SetCapacity(capacity_bytes); }
   uint64_t hits() const;
   uint64_t misses() const;
 

@@ -236,21 +236,49 @@ std::unique_ptr<Iterator> Table::NewIndexIterator() const {
   return index_block_->NewIterator(KeyOrder::kInternal);
 }
 
+namespace {
+
+// A data block an iterator holds, counted in `pinned` while it does.
+struct CountedBlock {
+  CountedBlock(std::shared_ptr<const Block> b, std::atomic<int64_t>* pinned)
+      : block(std::move(b)), counter(pinned), charge(static_cast<int64_t>(block->charge())) {
+    counter->fetch_add(charge, std::memory_order_relaxed);
+  }
+  ~CountedBlock() { counter->fetch_sub(charge, std::memory_order_relaxed); }
+  CountedBlock(const CountedBlock&) = delete;
+  CountedBlock& operator=(const CountedBlock&) = delete;
+
+  std::shared_ptr<const Block> block;
+  std::atomic<int64_t>* const counter;
+  const int64_t charge;
+};
+
+}  // namespace
+
 std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
                                              std::shared_ptr<const Table> pin) const {
   ReadOptions block_options;
   block_options.verify_checksums = options.verify_checksums;
   block_options.fill_cache = options.fill_cache;
+  std::atomic<int64_t>* const pinned =
+      options_.read_counters != nullptr ? &options_.read_counters->iterator_pinned_bytes
+                                        : nullptr;
   return NewTwoLevelIterator(
       NewIndexIterator(),
       // The block opener lives as long as the iterator: holding the pin
       // there keeps the table alive without another layer of iterator.
-      [this, block_options, pin = std::move(pin)](
+      [this, block_options, pinned, pin = std::move(pin)](
           std::string_view index_value) -> std::unique_ptr<Iterator> {
         absl::StatusOr<std::shared_ptr<const Block>> block =
             ReadDataBlock(block_options, index_value);
         if (!block.ok()) return NewErrorIterator(block.status());
-        return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
+        if (pinned == nullptr) return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
+        // The iterator's reference to the block also keeps it counted: an
+        // aliasing pointer to the block, owned by the counting record.
+        auto counted = std::make_shared<const CountedBlock>(*std::move(block), pinned);
+        const Block* raw = counted->block.get();
+        return NewBlockIterator(std::shared_ptr<const Block>(std::move(counted), raw),
+                                KeyOrder::kInternal);
       });
 }
 

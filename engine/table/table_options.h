@@ -12,10 +12,13 @@
 
 namespace lsm {
 
-// Counters of point lookups that tables of one DB share (its statistics).
+// Counters that the tables of one DB share (its statistics and memory
+// accounting).
 struct TableReadCounters {
   std::atomic<uint64_t> filter_checks{0};     // lookups a filter was asked about
   std::atomic<uint64_t> filter_negatives{0};  // ... that it answered "absent"
+  // Bytes of the data blocks table iterators hold right now (cached or not).
+  std::atomic<int64_t> iterator_pinned_bytes{0};
 };
 
 struct TableOptions {

@@ -65,6 +65,14 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// How a RandomAccessFile reads.
+struct RandomAccessFileOptions {
+  // An Env may memory-map the file (reads then cost no system call, and the
+  // pages they touch count in the process's resident memory); false asks for
+  // reads through a system call into the caller's buffer.
+  bool allow_mmap = true;
+};
+
 class Env {
  public:
   Env() = default;
@@ -79,6 +87,13 @@ class Env {
       const std::string& path) = 0;
   virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) = 0;
+  // As above, with options; an Env that has no choice to make ignores them
+  // (the default calls NewRandomAccessFile(path)).
+  virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path, const RandomAccessFileOptions& options) {
+    (void)options;
+    return NewRandomAccessFile(path);
+  }
   // Creates or truncates.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path) = 0;
@@ -135,6 +150,9 @@ class EnvWrapper : public Env {
       const std::string& p) override {
     return target_->NewRandomAccessFile(p);
   }
+  // The variant with options is not forwarded here: it defaults to the
+  // one-argument NewRandomAccessFile, which a subclass may override to serve
+  // its own files.
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p) override {
     return target_->NewWritableFile(p);
   }

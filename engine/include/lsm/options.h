@@ -62,6 +62,20 @@ struct Options {
   Compression compression = Compression::kSnappy;
   size_t block_cache_capacity = 64 << 20;
   int max_open_files = 1000;
+  // One bound on what the DB keeps in memory, in bytes; 0: none (each part
+  // is sized by its own option). When set, a quarter goes to the memtables
+  // (write_buffer_size is lowered so that max_write_buffer_number of them
+  // fit it) and the rest is shared by the block cache, the table readers'
+  // index and filter blocks and the blocks iterators hold: the cache shrinks
+  // as the other two grow (to no less than an eighth of the rest), and idle
+  // table readers are closed when they alone would pass it. Tables are then
+  // read with pread(2), never memory-mapped, so file pages do not add to the
+  // process's resident memory. lsm.memory reports each part.
+  size_t memory_budget = 0;
+  // Read SSTs through a memory mapping (no system call per block) rather
+  // than pread(2). Mapped pages the reads touch count in the process's
+  // resident memory; memory_budget turns this off.
+  bool allow_mmap_reads = true;
   int max_background_jobs = 2;
   // Once the MANIFEST grows past this, the next edit starts a new one from a
   // snapshot of the whole tree.

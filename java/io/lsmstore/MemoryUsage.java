@@ -13,6 +13,8 @@ public final class MemoryUsage {
   private final long blockCache;
   private final long blockCacheCapacity;
   private final long tableReaders;
+  private final long iteratorPinned;
+  private final long budget;
   private final long total;
 
   private MemoryUsage(Map<String, Long> v) {
@@ -21,6 +23,8 @@ public final class MemoryUsage {
     blockCache = get(v, "block.cache");
     blockCacheCapacity = get(v, "block.cache.capacity");
     tableReaders = get(v, "table.readers");
+    iteratorPinned = get(v, "iterator.pinned");
+    budget = get(v, "budget");
     total = get(v, "total");
   }
 
@@ -69,6 +73,16 @@ public final class MemoryUsage {
     return tableReaders;
   }
 
+  /** @return bytes of the data blocks open iterators hold (cached or not) */
+  public long iteratorPinned() {
+    return iteratorPinned;
+  }
+
+  /** @return {@link Options#memoryBudget()} the store was opened with; 0 for none */
+  public long budget() {
+    return budget;
+  }
+
   /** @return the sum of the parts */
   public long total() {
     return total;
@@ -78,6 +92,7 @@ public final class MemoryUsage {
   public String toString() {
     return "MemoryUsage{activeMemtable=" + activeMemtable + ", frozenMemtables=" + frozenMemtables
         + ", blockCache=" + blockCache + ", blockCacheCapacity=" + blockCacheCapacity
-        + ", tableReaders=" + tableReaders + ", total=" + total + "}";
+        + ", tableReaders=" + tableReaders + ", iteratorPinned=" + iteratorPinned
+        + ", budget=" + budget + ", total=" + total + "}";
   }
 }

@@ -40,6 +40,8 @@ public final class Options {
   private final int maxBackgroundJobs;
   private final int maxWriteBufferNumber;
   private final long maxManifestFileSize;
+  private final long memoryBudget;
+  private final boolean allowMmapReads;
   // ---- Level shape and backpressure ----
   private final long targetFileSize;
   private final long maxBytesForLevelBase;
@@ -63,6 +65,8 @@ public final class Options {
     maxBackgroundJobs = b.maxBackgroundJobs;
     maxWriteBufferNumber = b.maxWriteBufferNumber;
     maxManifestFileSize = b.maxManifestFileSize;
+    memoryBudget = b.memoryBudget;
+    allowMmapReads = b.allowMmapReads;
     targetFileSize = b.targetFileSize;
     maxBytesForLevelBase = b.maxBytesForLevelBase;
     levelSizeMultiplier = b.levelSizeMultiplier;
@@ -228,6 +232,31 @@ public final class Options {
   }
 
   /**
+   * One bound on what the store keeps in memory, bytes; 0 (the default) for none, each part then
+   * sized by its own option. When set, a quarter goes to the memtables (the write buffer size is
+   * lowered to fit) and the rest is shared by the block cache, the open tables' index and filter
+   * blocks and the blocks iterators hold: the cache shrinks as the other two grow. Tables are then
+   * read without memory mapping, so file pages do not add to the resident memory. {@link
+   * LsmStore#memoryUsage()} reports each part.
+   *
+   * @return the value
+   */
+  public long memoryBudget() {
+    return memoryBudget;
+  }
+
+  /**
+   * Whether tables are read through a memory mapping (no system call per block; the mapped pages
+   * count in the process's resident memory). Default true; a {@link #memoryBudget()} turns it
+   * off.
+   *
+   * @return the value
+   */
+  public boolean allowMmapReads() {
+    return allowMmapReads;
+  }
+
+  /**
    * Target size of one SST written by flush or compaction, bytes. Default 64 MiB.
    *
    * @return the value
@@ -305,6 +334,8 @@ public final class Options {
       level0StopWritesTrigger,
       maxWriteBufferNumber,
       maxManifestFileSize,
+      memoryBudget,
+      allowMmapReads ? 1 : 0,
     };
   }
 
@@ -343,6 +374,8 @@ public final class Options {
         + ", level0StopWritesTrigger=" + level0StopWritesTrigger
         + ", maxWriteBufferNumber=" + maxWriteBufferNumber
         + ", maxManifestFileSize=" + maxManifestFileSize
+        + ", memoryBudget=" + memoryBudget
+        + ", allowMmapReads=" + allowMmapReads
         + "}";
   }
 
@@ -362,6 +395,8 @@ public final class Options {
     private int maxBackgroundJobs = 2;
     private int maxWriteBufferNumber = 4;
     private long maxManifestFileSize = 32L << 20;
+    private long memoryBudget = 0;
+    private boolean allowMmapReads = true;
     private long targetFileSize = 64L << 20;
     private long maxBytesForLevelBase = 256L << 20;
     private int levelSizeMultiplier = 10;
@@ -386,6 +421,8 @@ public final class Options {
       maxBackgroundJobs = o.maxBackgroundJobs;
       maxWriteBufferNumber = o.maxWriteBufferNumber;
       maxManifestFileSize = o.maxManifestFileSize;
+      memoryBudget = o.memoryBudget;
+      allowMmapReads = o.allowMmapReads;
       targetFileSize = o.targetFileSize;
       maxBytesForLevelBase = o.maxBytesForLevelBase;
       levelSizeMultiplier = o.levelSizeMultiplier;
@@ -573,6 +610,28 @@ public final class Options {
      */
     public Builder maxManifestFileSize(long v) {
       maxManifestFileSize = positive(v, "maxManifestFileSize");
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#memoryBudget()}.
+     *
+     * @param v the value, 0 for none
+     * @return this builder
+     */
+    public Builder memoryBudget(long v) {
+      memoryBudget = nonNegative(v, "memoryBudget");
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#allowMmapReads()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder allowMmapReads(boolean v) {
+      allowMmapReads = v;
       return this;
     }
 

@@ -42,6 +42,8 @@ class OptionsTest {
     assertEquals(36, o.level0StopWritesTrigger());
     assertEquals(4, o.maxWriteBufferNumber());
     assertEquals(32L << 20, o.maxManifestFileSize());
+    assertEquals(0, o.memoryBudget());
+    assertTrue(o.allowMmapReads());
     // And every one of them is what lsm::Options has, field for field.
     assertArrayEquals(NativeMethods.defaultOptions(), o.toNativeArray());
   }
@@ -57,9 +59,9 @@ class OptionsTest {
     assertNotEquals(a, c);
     assertFalse(a.paranoidChecks()); // a is unchanged
     assertTrue(a.toString().contains("blockSize=8192"));
-    // The native layout: 20 fields in the order of jni/lsm_jni.cc's OptionIndex.
+    // The native layout: 22 fields in the order of jni/lsm_jni.cc's OptionIndex.
     long[] n = c.toNativeArray();
-    assertEquals(20, n.length);
+    assertEquals(22, n.length);
     assertEquals(1, n[2]); // paranoid_checks
     assertEquals(8192, n[5]); // block_size
     assertEquals(2, n[8]); // compression kZstd

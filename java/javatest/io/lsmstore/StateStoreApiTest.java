@@ -208,9 +208,36 @@ class StateStoreApiTest {
       assertTrue(m.blockCache() > 0, m.toString());
       assertTrue(m.tableReaders() > 0, m.toString());
       assertTrue(m.blockCache() <= m.blockCacheCapacity(), m.toString());
-      assertEquals(
-          m.activeMemtable() + m.frozenMemtables() + m.blockCache() + m.tableReaders(), m.total());
+      assertEquals(0, m.budget());
+      try (LsmIterator it = store.newIterator()) {
+        it.seekToFirst();
+        MemoryUsage held = store.memoryUsage();
+        assertTrue(held.iteratorPinned() > 0, held.toString());
+        assertEquals(held.activeMemtable() + held.frozenMemtables() + held.blockCache()
+            + held.tableReaders() + held.iteratorPinned(), held.total());
+      }
+      assertEquals(0, store.memoryUsage().iteratorPinned());
     }
+  }
+
+  @Test
+  void memoryBudgetBoundsTheBlockCache() {
+    Options budgeted = StoreTestSupport.smallOptions().toBuilder().memoryBudget(4L << 20).build();
+    assertEquals(4L << 20, budgeted.memoryBudget());
+    try (LsmStore store = LsmStore.open(dir, budgeted)) {
+      for (int i = 0; i < 20_000; i++) {
+        store.put(bytes(String.format("k%06d", i)), new byte[200]);
+      }
+      store.flush();
+      for (int i = 0; i < 20_000; i += 3) {
+        store.get(bytes(String.format("k%06d", i)));
+      }
+      MemoryUsage m = store.memoryUsage();
+      assertEquals(4L << 20, m.budget());
+      assertTrue(m.blockCacheCapacity() <= 3L << 20, m.toString()); // three quarters at most
+      assertTrue(m.blockCache() <= m.blockCacheCapacity(), m.toString());
+    }
+    assertThrows(IllegalArgumentException.class, () -> Options.builder().memoryBudget(-1));
   }
 
   @Test
