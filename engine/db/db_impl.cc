@@ -851,8 +851,8 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   return s;
 }
 
-absl::Status DBImpl::GetWithReadState(const ReadOptions& options, const ReadState& rs,
-                                      std::string_view key, std::string* value) {
+std::optional<absl::Status> DBImpl::GetFromMemTables(const ReadState& rs, std::string_view key,
+                                                     std::string* value) {
   // An entry is deleted by a range tombstone newer than itself (and visible
   // to the read), wherever each of them lives: compare sequences.
   SequenceNumber covering = 0;
@@ -878,6 +878,12 @@ absl::Status DBImpl::GetWithReadState(const ReadOptions& options, const ReadStat
   // Every table entry is older than every memtable entry: a memtable
   // tombstone covering the key deletes whatever the tables hold.
   if (covering > 0) return absl::NotFoundError("");
+  return std::nullopt;
+}
+
+absl::Status DBImpl::GetWithReadState(const ReadOptions& options, const ReadState& rs,
+                                      std::string_view key, std::string* value) {
+  if (std::optional<absl::Status> s = GetFromMemTables(rs, key, value)) return *s;
   Version::FileRef seek_charge;
   absl::Status found = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
   ChargeSeek(seek_charge);
@@ -898,24 +904,43 @@ std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
       results[i] = s;
     }
   }
-  // In key order, neighbours share index and data blocks still in the CPU
-  // caches; one read state (one trip through the mutex) serves them all.
+  // In key order, neighbours share files and blocks: the memtables answer
+  // what they can, then the tables take the rest in one pass per level
+  // (Version::MultiGet), under one read state.
   std::sort(order.begin(), order.end(),
             [&keys](size_t a, size_t b) { return CompareUserKeys(keys[a], keys[b]) < 0; });
   const ReadState rs = AcquireReadState(options);
   std::string value;
+  std::vector<std::string_view> table_keys;
+  std::vector<size_t> table_slots;  // result index of each table key
   for (size_t n = 0; n < order.size(); ++n) {
     const size_t i = order[n];
-    if (n > 0 && keys[order[n - 1]] == keys[i]) {
-      results[i] = results[order[n - 1]];
+    if (n > 0 && keys[order[n - 1]] == keys[i]) continue;  // copied below
+    if (std::optional<absl::Status> s = GetFromMemTables(rs, keys[i], &value)) {
+      if (s->ok()) {
+        results[i] = value;
+      } else {
+        results[i] = *s;
+      }
       continue;
     }
-    absl::Status s = GetWithReadState(options, rs, keys[i], &value);
-    if (s.ok()) {
-      results[i] = value;
-    } else {
-      results[i] = s;
+    table_keys.push_back(keys[i]);
+    table_slots.push_back(i);
+  }
+  if (!table_keys.empty()) {
+    std::vector<std::string> values;
+    std::vector<absl::Status> statuses;
+    rs.version->MultiGet(options, table_keys, rs.sequence, &values, &statuses);
+    for (size_t j = 0; j < table_keys.size(); ++j) {
+      if (statuses[j].ok()) {
+        results[table_slots[j]] = std::move(values[j]);
+      } else {
+        results[table_slots[j]] = statuses[j];
+      }
     }
+  }
+  for (size_t n = 1; n < order.size(); ++n) {
+    if (keys[order[n - 1]] == keys[order[n]]) results[order[n]] = results[order[n - 1]];
   }
   uint64_t found = 0, bytes = 0;
   for (const auto& r : results) {

@@ -12,6 +12,7 @@
 #include <deque>
 #include <list>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -88,8 +89,13 @@ class DBImpl final : public DB {
   };
   ReadState AcquireReadState(const ReadOptions& options);
   // Looks key up in the memtables rs pins, newest first.
-  // One point read under rs: the memtables (and their range tombstones),
-  // then rs.version. OK with *value, NotFound, or the error of a table.
+  // The memtables' answer for key under rs (their range tombstones
+  // included): OK with *value or NotFound when they decide it, nullopt when
+  // the tables must be searched.
+  static std::optional<absl::Status> GetFromMemTables(const ReadState& rs, std::string_view key,
+                                                      std::string* value);
+  // One point read under rs: the memtables, then rs.version. OK with *value,
+  // NotFound, or the error of a table.
   absl::Status GetWithReadState(const ReadOptions& options, const ReadState& rs,
                                 std::string_view key, std::string* value);
 

@@ -117,6 +117,15 @@ absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
   return (*table)->Get(options, internal_key, found);
 }
 
+absl::Status TableCache::MultiGet(const ReadOptions& options, uint64_t file_number,
+                                  uint64_t file_size,
+                                  const std::vector<std::string_view>& internal_keys,
+                                  const Table::MultiFoundFn& found) {
+  auto table = FindTable(file_number, file_size);
+  if (!table.ok()) return table.status();
+  return (*table)->MultiGet(options, internal_keys, found);
+}
+
 void TableCache::Evict(uint64_t file_number) {
   {
     MutexLock l(&mu_);

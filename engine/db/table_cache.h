@@ -45,6 +45,11 @@ class TableCache {
                    std::string_view internal_key,
                    const std::function<void(std::string_view, std::string_view)>& found);
 
+  // Table::MultiGet on the table (opened once for all the keys).
+  absl::Status MultiGet(const ReadOptions& options, uint64_t file_number, uint64_t file_size,
+                        const std::vector<std::string_view>& internal_keys,
+                        const Table::MultiFoundFn& found);
+
   // Forgets a deleted file: closes it (once unused) and drops its blocks.
   void Evict(uint64_t file_number);
 

@@ -213,6 +213,100 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
   return result;
 }
 
+void Version::MultiGet(const ReadOptions& options, const std::vector<std::string_view>& user_keys,
+                       SequenceNumber seq, std::vector<std::string>* values,
+                       std::vector<absl::Status>* statuses) const {
+  const size_t n = user_keys.size();
+  values->assign(n, std::string());
+  statuses->assign(n, absl::NotFoundError(""));
+  std::vector<std::string> lookups(n);
+  for (size_t i = 0; i < n; ++i) lookups[i] = MakeLookupKey(user_keys[i], seq);
+  std::vector<bool> done(n, false);
+  std::vector<SequenceNumber> found_seq(n, 0);
+  std::vector<size_t> pending(n);  // unanswered keys, ascending
+  for (size_t i = 0; i < n; ++i) pending[i] = i;
+
+  // Looks up the pending keys `batch` (indexes into user_keys) in file f.
+  std::vector<std::string_view> batch_keys;
+  auto search = [&](const FileMetaData& f, const std::vector<size_t>& batch) {
+    batch_keys.clear();
+    for (size_t i : batch) batch_keys.push_back(lookups[i]);
+    absl::Status s = table_cache_->MultiGet(
+        options, f.number, f.file_size, batch_keys,
+        [&](size_t j, std::string_view ikey, std::string_view v) {
+          const size_t i = batch[j];
+          ParsedInternalKey parsed;
+          if (!ParseInternalKey(ikey, &parsed)) {
+            (*statuses)[i] = absl::DataLossError(
+                absl::StrFormat("table #%d: malformed internal key", f.number));
+            done[i] = true;
+            return;
+          }
+          if (parsed.user_key != user_keys[i]) return;
+          done[i] = true;
+          if (parsed.type == ValueType::kValue) {
+            (*statuses)[i] = absl::OkStatus();
+            (*values)[i].assign(v.data(), v.size());
+            found_seq[i] = parsed.sequence;
+          }
+        });
+    if (!s.ok()) {
+      for (size_t i : batch) {
+        if (!done[i]) {
+          (*statuses)[i] = s;
+          done[i] = true;
+        }
+      }
+    }
+  };
+  auto drop_done = [&] {
+    pending.erase(std::remove_if(pending.begin(), pending.end(), [&](size_t i) { return done[i]; }),
+                  pending.end());
+  };
+
+  std::vector<size_t> batch;
+  for (const auto& f : files_[0]) {  // newest first
+    batch.clear();
+    for (size_t i : pending) {
+      if (user_keys[i] >= SmallestUserKey(*f) && user_keys[i] <= LargestUserKey(*f)) {
+        batch.push_back(i);
+      }
+    }
+    if (!batch.empty()) search(*f, batch);
+    drop_done();
+  }
+  for (int level = 1; level < kNumLevels && !pending.empty(); ++level) {
+    const FileList& files = files_[level];
+    if (files.empty()) continue;
+    // Runs of consecutive pending keys that fall into one file.
+    size_t p = 0;
+    while (p < pending.size()) {
+      const size_t fi = FindFile(files, lookups[pending[p]]);
+      if (fi >= files.size()) break;  // this key and every later one are past the level
+      const FileMetaData& f = *files[fi];
+      batch.clear();
+      for (; p < pending.size(); ++p) {
+        const size_t i = pending[p];
+        if (CompareInternalKeys(lookups[i], f.largest) > 0) break;
+        if (user_keys[i] >= SmallestUserKey(f)) batch.push_back(i);
+      }
+      if (!batch.empty()) search(f, batch);
+    }
+    drop_done();
+  }
+
+  if (!has_range_deletions_) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (!(*statuses)[i].ok()) continue;
+    absl::StatusOr<SequenceNumber> covering = MaxCoveringTombstone(user_keys[i], seq);
+    if (!covering.ok()) {
+      (*statuses)[i] = covering.status();
+    } else if (found_seq[i] < *covering) {
+      (*statuses)[i] = absl::NotFoundError("");
+    }
+  }
+}
+
 absl::StatusOr<SequenceNumber> Version::MaxCoveringTombstone(std::string_view user_key,
                                                              SequenceNumber seq) const {
   // A file's range covers its tombstones, so only files whose range holds

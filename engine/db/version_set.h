@@ -60,6 +60,16 @@ class Version {
   absl::Status Get(const ReadOptions& options, std::string_view user_key, SequenceNumber seq,
                    std::string* value, FileRef* seek_charge) const;
 
+  // Get for many keys at once. user_keys must ascend and be distinct; for
+  // each i, (*values)[i] and (*statuses)[i] are what Get would give (OK,
+  // NotFound, or an error). Level by level, the keys still unanswered that a
+  // file may hold are looked up in that file together (Table::MultiGet):
+  // the file is found once per run of keys, and keys sharing a data block
+  // share its read. Reads charge no seek budget.
+  void MultiGet(const ReadOptions& options, const std::vector<std::string_view>& user_keys,
+                SequenceNumber seq, std::vector<std::string>* values,
+                std::vector<absl::Status>* statuses) const;
+
   // True when some file of this version holds range tombstones.
   bool has_range_deletions() const { return has_range_deletions_; }
   // The sequence of the newest range tombstone in these files that covers

@@ -43,6 +43,12 @@ class Block {
   // Bytes this block holds in memory, for cache charging.
   size_t charge() const { return data_.capacity() + sizeof(*this); }
   uint32_t num_restarts() const { return num_restarts_; }
+  // Asks the CPU to start loading the block (its first 8 KiB) into its
+  // caches, so that a search a little later finds it there.
+  void Prefetch() const {
+    const size_t n = data_.size() < 8192 ? data_.size() : 8192;
+    for (size_t off = 0; off < n; off += 64) __builtin_prefetch(data_.data() + off);
+  }
   Compression stored_compression() const { return stored_compression_; }
 
   // An iterator over the entries. The block must outlive it.

@@ -232,6 +232,87 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
   return index->status();
 }
 
+absl::Status Table::MultiGet(const ReadOptions& options,
+                             const std::vector<std::string_view>& internal_keys,
+                             const MultiFoundFn& found) const {
+  // Keys go in windows of kWindow. First every key of a window passes the
+  // filter and the index, and the CPU is asked to load its data block; then
+  // each key searches its block, which has had the other keys' index searches
+  // to arrive in the caches. A key at or below the separator of the block
+  // the previous key used reuses that block (sorted keys: it lies there or
+  // nowhere before the next block).
+  constexpr size_t kWindow = 16;
+  struct Pending {
+    size_t i;
+    std::shared_ptr<const Block> block;
+  };
+  std::unique_ptr<Iterator> index = index_block_->NewIterator(KeyOrder::kInternal);
+  std::shared_ptr<const Block> block;
+  std::string separator;
+  TableReadCounters* const shared = options_.read_counters;
+  std::vector<Pending> window;
+  window.reserve(kWindow);
+
+  // The first entry of the block after the one holding everything < key.
+  auto first_of_next_block = [&](size_t i) -> absl::Status {
+    index->Seek(internal_keys[i]);
+    if (index->Valid()) index->Next();
+    if (!index->Valid()) return index->status();
+    absl::StatusOr<std::shared_ptr<const Block>> next = ReadDataBlock(options, index->value());
+    if (!next.ok()) return next.status();
+    std::unique_ptr<Iterator> it = (*next)->NewIterator(KeyOrder::kInternal);
+    it->SeekToFirst();
+    if (it->Valid()) found(i, it->key(), it->value());
+    return it->status();
+  };
+  auto search_window = [&]() -> absl::Status {
+    for (Pending& p : window) {
+      std::unique_ptr<Iterator> it = p.block->NewIterator(KeyOrder::kInternal);
+      it->Seek(internal_keys[p.i]);
+      if (it->Valid()) {
+        found(p.i, it->key(), it->value());
+        continue;
+      }
+      if (!it->status().ok()) return it->status();
+      absl::Status s = first_of_next_block(p.i);
+      if (!s.ok()) return s;
+    }
+    window.clear();
+    return absl::OkStatus();
+  };
+
+  for (size_t i = 0; i < internal_keys.size(); ++i) {
+    const std::string_view key = internal_keys[i];
+    if (filter_ != nullptr) {
+      filter_checks_.fetch_add(1, std::memory_order_relaxed);
+      if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
+      if (!filter_->MayMatch(ExtractUserKey(key))) {
+        filter_negatives_.fetch_add(1, std::memory_order_relaxed);
+        if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+    }
+    if (block == nullptr || CompareInternalKeys(key, separator) > 0) {
+      index->Seek(key);
+      if (!index->Valid()) {
+        if (!index->status().ok()) return index->status();
+        continue;  // past the last block: nothing >= key here
+      }
+      absl::StatusOr<std::shared_ptr<const Block>> b = ReadDataBlock(options, index->value());
+      if (!b.ok()) return b.status();
+      block = *std::move(b);
+      separator.assign(index->key());
+      block->Prefetch();
+    }
+    window.push_back(Pending{i, block});
+    if (window.size() == kWindow) {
+      absl::Status s = search_window();
+      if (!s.ok()) return s;
+    }
+  }
+  return search_window();
+}
+
 std::unique_ptr<Iterator> Table::NewIndexIterator() const {
   return index_block_->NewIterator(KeyOrder::kInternal);
 }

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,6 +63,18 @@ class Table {
   // DataLoss, found not called.
   absl::Status Get(const ReadOptions& options, std::string_view internal_key,
                    const FoundFn& found) const;
+
+  // Get for several keys at once: for each i, as Get(internal_keys[i]), with
+  // found(i, key, value). The keys must ascend (CompareInternalKeys); one
+  // index iterator serves them all, and a key that falls in the data block
+  // the previous key read reuses it (no index search, no cache lookup).
+  // Stops at the first damaged block (DataLoss); keys before it have been
+  // answered.
+  using MultiFoundFn =
+      std::function<void(size_t i, std::string_view internal_key, std::string_view value)>;
+  absl::Status MultiGet(const ReadOptions& options,
+                        const std::vector<std::string_view>& internal_keys,
+                        const MultiFoundFn& found) const;
 
   // An iterator over every entry (internal keys), forward and backward.
   // ReadOptions bounds are not applied here (the DB iterator applies them).

@@ -643,3 +643,53 @@ TEST(TableRangeDeletionsTest, DamagedTombstonesFailOpen) {
 
 }  // namespace
 }  // namespace lsm
+
+namespace lsm {
+namespace {
+
+// MultiGet answers every key exactly as Get does, whether the keys share a
+// block, skip blocks, fall between entries, or miss the filter.
+TEST(TableMultiGetTest, AgreesWithGetKeyByKey) {
+  const Entries e = PrefixEntries(3000, 23);
+  TableOptions o;
+  o.block_size = 512;
+  const std::string contents = BuildTable(o, e);
+  auto t = OpenTable(contents);
+  ASSERT_TRUE(t.ok()) << t.status();
+  Random rnd(5);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> keys;
+    const int n = 1 + static_cast<int>(rnd.Uniform(60));
+    for (int i = 0; i < n; ++i) {
+      const auto& [k, v] = e[rnd.Uniform(e.size())];
+      ParsedInternalKey p;
+      ASSERT_TRUE(ParseInternalKey(k, &p));
+      switch (rnd.Uniform(3)) {
+        case 0: keys.push_back(k); break;                                     // exact entry
+        case 1: keys.push_back(MakeLookupKey(p.user_key, kMaxSequenceNumber)); break;
+        default: keys.push_back(MakeLookupKey(std::string(p.user_key) + "x", 5)); break;  // absent
+      }
+    }
+    std::sort(keys.begin(), keys.end(),
+              [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+    const std::vector<std::string_view> views(keys.begin(), keys.end());
+    std::vector<std::pair<std::string, std::string>> got(keys.size());
+    ASSERT_TRUE((*t)->MultiGet(ReadOptions(), views,
+                               [&](size_t i, std::string_view k, std::string_view v) {
+                                 got[i] = {std::string(k), std::string(v)};
+                               })
+                    .ok());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::pair<std::string, std::string> want;
+      ASSERT_TRUE((*t)->Get(ReadOptions(), keys[i],
+                            [&](std::string_view k, std::string_view v) {
+                              want = {std::string(k), std::string(v)};
+                            })
+                      .ok());
+      ASSERT_EQ(got[i], want) << "round " << round << " key " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lsm
