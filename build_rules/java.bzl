@@ -35,7 +35,7 @@ def _dep_jars(deps):
             direct.extend([f for f in d.files.to_list() if f.path.endswith(".jar")])
     return depset(direct, transitive = transitive)
 
-def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_entries = {}):
+def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_entries = {}, javacopts = []):
     """Declares the action that turns `srcs` (+ resources) into `jar`.
 
     Each resource is copied under `resource_prefix`, with its CRC-32 and size in
@@ -53,8 +53,9 @@ def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_ent
     ]
     if srcs:
         cmds.append(
-            "mkdir -p \"$work/gen\" && {javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {cp} -d \"$work/classes\" -s \"$work/gen\" {srcs}".format(
+            "mkdir -p \"$work/gen\" && {javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {opts}{cp} -d \"$work/classes\" -s \"$work/gen\" {srcs}".format(
                 javac = java_home + "/bin/javac",
+                opts = "".join([o + " " for o in javacopts]),
                 cp = ("-cp " + cp) if cp else "",
                 srcs = " ".join([f.path for f in srcs]),
             ),
@@ -87,7 +88,7 @@ def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_ent
 def _java_jar_impl(ctx):
     jar = ctx.actions.declare_file(ctx.label.name + ".jar")
     classpath = _dep_jars(ctx.attr.deps)
-    _compile(ctx, jar, ctx.files.srcs, classpath, ctx.files.native_libs, ctx.attr.native_prefix, ctx.attr.manifest_entries)
+    _compile(ctx, jar, ctx.files.srcs, classpath, ctx.files.native_libs, ctx.attr.native_prefix, ctx.attr.manifest_entries, ctx.attr.javacopts)
     return [
         DefaultInfo(files = depset([jar])),
         JarInfo(jar = jar, transitive_jars = depset([jar], transitive = [classpath])),
@@ -106,6 +107,7 @@ java_jar = rule(
         "native_libs": attr.label_list(allow_files = [".so"]),
         "native_prefix": attr.string(default = "native"),
         "manifest_entries": attr.string_dict(doc = "extra lines of META-INF/MANIFEST.MF"),
+        "javacopts": attr.string_list(doc = "extra javac options, e.g. -proc:none when a jar on the class path carries an annotation processor that must not run"),
         "_jdk": _JDK,
     },
 )
@@ -182,7 +184,7 @@ def _junit5_test_impl(ctx):
     test_jar = ctx.actions.declare_file(ctx.label.name + "_tests.jar")
     classpath = _dep_jars(ctx.attr.deps)
     api = _dep_jars([ctx.attr._junit_api])
-    _compile(ctx, test_jar, ctx.files.srcs, depset(transitive = [classpath, api]), [], "")
+    _compile(ctx, test_jar, ctx.files.srcs, depset(transitive = [classpath, api]), [], "", javacopts = ctx.attr.javacopts)
 
     rt = _runtime(ctx)
     console = ctx.file._junit_console
@@ -222,6 +224,7 @@ junit5_test = rule(
         "deps": attr.label_list(),
         "data": attr.label_list(allow_files = True),
         "jvm_flags": attr.string_list(),
+        "javacopts": attr.string_list(doc = "extra javac options, e.g. -proc:none when a jar on the class path carries an annotation processor that must not run"),
         "_jdk": _JDK,
         "_junit_api": attr.label(default = Label("@maven//:junit_console")),
         "_junit_console": attr.label(
