@@ -87,6 +87,11 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     return name;
   }
 
+  /** The engine's store while this one is open (for tests), else null. */
+  LsmStore engine() {
+    return store;
+  }
+
   /** The store's directory, set by {@link #init}. */
   Path directory() {
     return dir;
