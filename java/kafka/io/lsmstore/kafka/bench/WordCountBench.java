@@ -34,12 +34,12 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * The word-count topology ({@link WordCount}: exactly-once v2, one stream thread) on a real KRaft
  * broker in this JVM, once with lsm stores and once with Kafka Streams' RocksDB stores per round,
- * alternating which goes first. Each run counts the same input from the start and reports the
+ * alternating which goes first, after warm-up rounds that are shown but not counted. Each run counts the same input from the start and reports the
  * input lines and words per second; then a new instance of the same application on an empty
  * state directory restores the counts from the changelog, and the run reports how long that took.
  *
  * <pre>
- * bazel run //java/kafka:wordcount_bench -- [--lines=N] [--rounds=R] [--out=FILE.md]
+ * bazel run //java/kafka:wordcount_bench -- [--lines=N] [--rounds=R] [--warmup=W] [--out=FILE.md]
  * </pre>
  */
 public final class WordCountBench {
@@ -63,8 +63,9 @@ public final class WordCountBench {
   private WordCountBench() {}
 
   public static void main(String[] args) throws Exception {
-    int lines = 40_000;
-    int rounds = 3;
+    int lines = 200_000;
+    int rounds = 5;
+    int warmup = 1;
     int vocabularySize = 20_000;
     Path out = null;
     for (String a : args) {
@@ -72,6 +73,8 @@ public final class WordCountBench {
         lines = Integer.parseInt(a.substring(8));
       } else if (a.startsWith("--rounds=")) {
         rounds = Integer.parseInt(a.substring(9));
+      } else if (a.startsWith("--warmup=")) {
+        warmup = Integer.parseInt(a.substring(9));
       } else if (a.startsWith("--out=")) {
         out = Path.of(a.substring(6));
         String workspace = System.getenv("BUILD_WORKSPACE_DIRECTORY");
@@ -79,7 +82,8 @@ public final class WordCountBench {
           out = Path.of(workspace).resolve(out);
         }
       } else {
-        System.err.println("usage: wordcount_bench [--lines=N] [--rounds=R] [--out=FILE.md]");
+        System.err.println(
+            "usage: wordcount_bench [--lines=N] [--rounds=R] [--warmup=W] [--out=FILE.md]");
         System.exit(2);
       }
     }
@@ -91,8 +95,9 @@ public final class WordCountBench {
       words = produce(cluster.bootstrapServers(), lines, vocabularySize, new Random(42));
       System.out.printf("%d lines, %d words (vocabulary %d) in %s, %d partitions%n", lines, words,
           vocabularySize, INPUT, PARTITIONS);
-      for (int round = 1; round <= rounds; round++) {
-        List<WordCount.Engine> order = round % 2 == 1
+      // Rounds 1 - warmup .. 0 warm the JVM (and the broker) up; they are shown, not counted.
+      for (int round = 1 - warmup; round <= rounds; round++) {
+        List<WordCount.Engine> order = Math.floorMod(round, 2) == 1
             ? List.of(WordCount.Engine.LSM, WordCount.Engine.ROCKSDB)
             : List.of(WordCount.Engine.ROCKSDB, WordCount.Engine.LSM);
         for (WordCount.Engine engine : order) {
@@ -108,7 +113,7 @@ public final class WordCountBench {
     } finally {
       deleteTree(tmp);
     }
-    String report = report(runs, lines, words, vocabularySize, rounds, args);
+    String report = report(runs, lines, words, vocabularySize, rounds, warmup, args);
     System.out.println();
     System.out.println(report);
     if (out != null) {
@@ -144,7 +149,7 @@ public final class WordCountBench {
   }
 
   static void runOnce(KafkaCluster cluster, Run run, long words, Path tmp) throws Exception {
-    String app = "bench-" + run.engine.name().toLowerCase(Locale.ROOT) + "-" + run.round;
+    String app = "bench-" + run.engine.name().toLowerCase(Locale.ROOT) + "-round" + (run.round + 1000);
     String output = app + "-counts";
     cluster.createTopic(output, PARTITIONS);
     Path stateDir = tmp.resolve(app);
@@ -240,7 +245,7 @@ public final class WordCountBench {
   }
 
   static String report(List<Run> runs, int lines, long words, int vocabulary, int rounds,
-      String[] args) {
+      int warmup, String[] args) {
     StringBuilder md = new StringBuilder();
     md.append("# Kafka Streams word count: lsm beside RocksDB\n\n");
     md.append(String.format(Locale.ROOT,
@@ -252,10 +257,11 @@ public final class WordCountBench {
             + " `count()` into the store `%s`; exactly-once v2, one stream thread, Kafka Streams'"
             + " default record cache and commit interval) on a one-node KRaft broker in the same"
             + " JVM, %d input partitions. Input: %d lines, %d words from a vocabulary of %d. Each"
-            + " round runs both engines, alternating which goes first: lsm through"
+            + " round runs both engines, alternating which goes first, after %d warm-up round(s)"
+            + " (shown as rounds 0 and below, not counted in the medians): lsm through"
             + " `LsmStores.persistentKeyValueStore`, RocksDB through `Stores.persistentKeyValueStore`"
             + " (RocksJava 10.1.3, Kafka Streams' default RocksDB configuration).%n%n",
-        WordCount.STORE, PARTITIONS, lines, words, vocabulary));
+        WordCount.STORE, PARTITIONS, lines, words, vocabulary, warmup));
     md.append("- **throughput**: input lines (and words) per second, from the moment the instance"
         + " is RUNNING until its store holds every word's count;\n");
     md.append("- **restore**: a new instance of the same application on an empty state directory"
@@ -264,18 +270,19 @@ public final class WordCountBench {
     md.append("| round | engine | lines/s | words/s | restored records | restore ms | restored records/s |\n");
     md.append("|---:|---|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
-      md.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.0f | %d | %.1f | %.0f |%n",
-          r.round, r.engine.name().toLowerCase(Locale.ROOT), lines / r.processSeconds,
+      md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %d | %.1f | %.0f |%n",
+          r.round >= 1 ? Integer.toString(r.round) : r.round + " (warm-up)",
+          r.engine.name().toLowerCase(Locale.ROOT), lines / r.processSeconds,
           words / r.processSeconds, r.restoredRecords, r.restoreMillis,
           r.restoredRecords / (r.restoreMillis / 1000)));
     }
-    double lsmRate = median(runs.stream().filter(r -> r.engine == WordCount.Engine.LSM)
+    double lsmRate = median(runs.stream().filter(r -> r.round >= 1 && r.engine == WordCount.Engine.LSM)
         .map(r -> lines / r.processSeconds).collect(Collectors.toList()));
-    double rocksRate = median(runs.stream().filter(r -> r.engine == WordCount.Engine.ROCKSDB)
+    double rocksRate = median(runs.stream().filter(r -> r.round >= 1 && r.engine == WordCount.Engine.ROCKSDB)
         .map(r -> lines / r.processSeconds).collect(Collectors.toList()));
-    double lsmRestore = median(runs.stream().filter(r -> r.engine == WordCount.Engine.LSM)
+    double lsmRestore = median(runs.stream().filter(r -> r.round >= 1 && r.engine == WordCount.Engine.LSM)
         .map(r -> r.restoreMillis).collect(Collectors.toList()));
-    double rocksRestore = median(runs.stream().filter(r -> r.engine == WordCount.Engine.ROCKSDB)
+    double rocksRestore = median(runs.stream().filter(r -> r.round >= 1 && r.engine == WordCount.Engine.ROCKSDB)
         .map(r -> r.restoreMillis).collect(Collectors.toList()));
     md.append(String.format(Locale.ROOT, "%nMedians over %d rounds:%n%n", rounds));
     md.append("| | lsm | RocksDB | lsm / RocksDB |\n|---|---:|---:|---:|\n");
