@@ -12,6 +12,9 @@ JDK's own `javac` and `jar` from @bazel_tools//tools/jdk:current_java_runtime.
   junit5_test:  compiles test sources against the jars and JUnit 5's API, and
                 runs them with JUnit's console launcher under `bazel test`.
   java_main:    runs a main class from jars under `bazel run` (e.g. a benchmark).
+
+java_jar and junit5_test take extra javac options in `javacopts` (e.g.
+-proc:none when a jar on the class path carries an annotation processor).
 """
 
 JarInfo = provider(
