@@ -142,8 +142,9 @@ def _maven_artifact_impl(ctx):
         rel = f.short_path[len(ctx.attr.strip_prefix):]
         copies.append("mkdir -p \"$work/src/$(dirname {rel})\" && cp {src} \"$work/src/{rel}\"".format(rel = rel, src = f.path))
     jartool = rt.java_home + "/bin/jar"
+    classpath = _dep_jars(ctx.attr.deps)
     ctx.actions.run_shell(
-        inputs = depset(ctx.files.srcs, transitive = [rt.files]),
+        inputs = depset(ctx.files.srcs, transitive = [rt.files, classpath]),
         outputs = [sources, javadoc],
         command = "\n".join([
             "set -e",
@@ -153,8 +154,9 @@ def _maven_artifact_impl(ctx):
         ] + copies + [
             "(cd \"$work/src\" && \"$root/{jar}\" --create --file \"$root/{out}\" --date=2000-01-01T00:00:00Z .)".format(jar = jartool, out = sources.path),
             # Every doclint group, and any warning fails the build.
-            "{javadoc} -quiet -Xdoclint:all -Werror --release 17 -encoding UTF-8 -notimestamp -d \"$work/doc\" {title} $(cd \"$work/src\" && find . -name '*.java' | sort | sed \"s|^|$work/src/|\")".format(
+            "{javadoc} -quiet -Xdoclint:all -Werror --release 17 -encoding UTF-8 -notimestamp {cp}-d \"$work/doc\" {title} $(cd \"$work/src\" && find . -name '*.java' | sort | sed \"s|^|$work/src/|\")".format(
                 javadoc = rt.java_home + "/bin/javadoc",
+                cp = ("-cp " + ":".join(["\"$root/%s\"" % f.path for f in classpath.to_list()]) + " ") if classpath.to_list() else "",
                 title = "-doctitle '%s %s' -windowtitle '%s %s'" % (ctx.attr.title, ctx.attr.version, ctx.attr.title, ctx.attr.version),
             ),
             "(cd \"$work/doc\" && \"$root/{jar}\" --create --file \"$root/{out}\" --date=2000-01-01T00:00:00Z .)".format(jar = jartool, out = javadoc.path),
@@ -179,6 +181,7 @@ maven_artifact = rule(
         "version": attr.string(mandatory = True),
         "title": attr.string(mandatory = True, doc = "the javadoc title, before the version"),
         "pom_template": attr.label(mandatory = True, allow_single_file = True),
+        "deps": attr.label_list(doc = "the jars javadoc resolves the sources' imports against"),
         "_jdk": _JDK,
     },
 )
