@@ -75,6 +75,8 @@ class TopologyTest {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(engine.name()).toString());
     // No record cache: every update reaches the output topic, so outputs compare record by record.
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    // DEBUG: Kafka registers every RocksDB metric only at this level.
+    p.put(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "DEBUG");
     return p;
   }
 
@@ -92,6 +94,26 @@ class TopologyTest {
         .toStream()
         .to("counts", Produced.with(Serdes.String(), Serdes.Long()));
     return b.build();
+  }
+
+  /** The metrics both engines' stores report, by the names Kafka Streams gives RocksDB's. */
+  static final List<String> SHARED_METRICS = List.of(
+      "bytes-written-total", "bytes-read-total", "memtable-bytes-flushed-total",
+      "write-stall-duration-total", "block-cache-data-hit-ratio", "cur-size-active-mem-table",
+      "cur-size-all-mem-tables", "size-all-mem-tables", "block-cache-usage",
+      "block-cache-capacity", "estimate-table-readers-mem", "estimate-num-keys");
+
+  /** The values of the store's metrics named in SHARED_METRICS. */
+  static Map<String, Object> storeMetrics(TopologyTestDriver driver, Engine engine, String store) {
+    String tag = (engine == Engine.LSM ? "lsm" : "rocksdb") + "-state-id";
+    Map<String, Object> out = new TreeMap<>();
+    driver.metrics().forEach((name, metric) -> {
+      if (name.group().equals("stream-state-metrics") && store.equals(name.tags().get(tag))
+          && SHARED_METRICS.contains(name.name())) {
+        out.put(name.name(), metric.metricValue());
+      }
+    });
+    return out;
   }
 
   private List<KeyValue<String, Long>> runWordCount(Engine engine, List<String> lines,
@@ -112,7 +134,13 @@ class TopologyTest {
         it.forEachRemaining(kv -> fromStore.put(kv.key, kv.value.value()));
       }
       assertEquals(expected, fromStore, engine + ": the store's contents");
+      Map<String, Object> metrics = storeMetrics(driver, engine, "word-counts");
+      assertEquals(new java.util.TreeSet<>(SHARED_METRICS), metrics.keySet(), engine + ": " + metrics);
       if (engine == Engine.LSM) {
+        assertTrue(((Number) metrics.get("estimate-num-keys")).doubleValue() >= expected.size(),
+            metrics.toString());
+        assertTrue(((Number) metrics.get("bytes-written-total")).doubleValue() > 0,
+            metrics.toString());
         // The store's directory is under the task directory Kafka Streams gave it (the driver
         // deletes the state directory when it closes).
         Path app = stateDir.resolve(engine.name()).resolve("wc");
