@@ -17,7 +17,8 @@ import org.apache.kafka.streams.StreamsMetrics;
 /**
  * The store's metrics, under the names Kafka Streams gives the same figures of its RocksDB
  * stores: group {@code stream-state-metrics}, tags {@code thread-id}, {@code task-id} and {@code
- * lsm-state-id}. Each is read from the engine when the metric is read (lsm keeps its statistics
+ * lsm-state-id} (the two compaction totals follow the same pattern; RocksDB's store reports
+ * those figures only as rates). Each is read from the engine when the metric is read (lsm keeps its statistics
  * always), so none costs anything on the write or read path. Totals count since the store was
  * opened; the hit ratio too.
  */
