@@ -107,24 +107,38 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
       throw new ProcessorStateException(
           "Error creating the directory " + target + " of the lsm store " + name, e);
     }
+    LsmStore opened;
     try {
-      store = LsmStore.open(target, options);
+      opened = LsmStore.open(target, options);
     } catch (LsmException e) {
       String why =
-          e.code() == Status.Code.FAILED_PRECONDITION
+          e.code() == Status.Code.FAILED_PRECONDITION && !options.errorIfExists()
               ? "it is locked by another open store or process"
-              : "the engine reported " + e.code();
+              : "the engine reported " + e.status();
       throw new ProcessorStateException(
           "Error opening the lsm store " + name + " at " + target + ": " + why, e);
     }
-    this.context = context;
-    this.dir = target;
-    this.open = true;
-    this.metrics =
-        LsmStoreMetrics.register(
-            context.metrics(), Thread.currentThread().getName(), context.taskId().toString(),
-            name, store);
-    context.register(root, (BatchingStateRestoreCallback) this::restoreAll);
+    try {
+      synchronized (this) {
+        // Kafka Streams may initialise a store again after closing it (say, when it wipes a
+        // corrupted task's state): start from nothing.
+        position = Position.emptyPosition();
+        lastKey = null;
+        lastValue = null;
+      }
+      this.context = context;
+      this.dir = target;
+      this.store = opened;
+      this.open = true;
+      this.metrics =
+          LsmStoreMetrics.register(
+              context.metrics(), Thread.currentThread().getName(), context.taskId().toString(),
+              name, opened);
+      context.register(root, (BatchingStateRestoreCallback) this::restoreAll);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /** Applies a batch of changelog records (a null value deletes) in one write. */
