@@ -183,9 +183,17 @@ class LsmKeyValueStoreTest {
     assertTrue(store.isOpen());
     assertEquals(stateDir.resolve("lsm").resolve("kv"), store.directory());
     assertTrue(Files.isRegularFile(store.directory().resolve("CURRENT")));
+    processorContext.setRecordMetadata("input", 0, 7);
+    store.put(b("kept"), v("1"));
+    assertFalse(store.getPosition().isEmpty());
     store.close();
     assertFalse(store.isOpen());
     store.close(); // idempotent
+    // Kafka Streams may initialise a closed store again: the data is there, the position anew.
+    store.init(context, store);
+    assertTrue(store.isOpen());
+    assertEquals("1", str(store.get(b("kept"))));
+    assertTrue(store.getPosition().isEmpty());
   }
 
   @Test
