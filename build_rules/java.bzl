@@ -12,6 +12,9 @@ JDK's own `javac` and `jar` from @bazel_tools//tools/jdk:current_java_runtime.
   junit5_test:  compiles test sources against the jars and JUnit 5's API, and
                 runs them with JUnit's console launcher under `bazel test`.
   java_main:    runs a main class from jars under `bazel run` (e.g. a benchmark).
+
+java_jar and junit5_test take extra javac options in `javacopts` (e.g.
+-proc:none when a jar on the class path carries an annotation processor).
 """
 
 JarInfo = provider(
@@ -35,7 +38,7 @@ def _dep_jars(deps):
             direct.extend([f for f in d.files.to_list() if f.path.endswith(".jar")])
     return depset(direct, transitive = transitive)
 
-def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_entries = {}):
+def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_entries = {}, javacopts = []):
     """Declares the action that turns `srcs` (+ resources) into `jar`.
 
     Each resource is copied under `resource_prefix`, with its CRC-32 and size in
@@ -53,8 +56,9 @@ def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_ent
     ]
     if srcs:
         cmds.append(
-            "mkdir -p \"$work/gen\" && {javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {cp} -d \"$work/classes\" -s \"$work/gen\" {srcs}".format(
+            "mkdir -p \"$work/gen\" && {javac} -encoding UTF-8 -Xlint:all -Xlint:-serial -Werror -g --release 17 {opts}{cp} -d \"$work/classes\" -s \"$work/gen\" {srcs}".format(
                 javac = java_home + "/bin/javac",
+                opts = "".join([o + " " for o in javacopts]),
                 cp = ("-cp " + cp) if cp else "",
                 srcs = " ".join([f.path for f in srcs]),
             ),
@@ -87,7 +91,7 @@ def _compile(ctx, jar, srcs, classpath, resources, resource_prefix, manifest_ent
 def _java_jar_impl(ctx):
     jar = ctx.actions.declare_file(ctx.label.name + ".jar")
     classpath = _dep_jars(ctx.attr.deps)
-    _compile(ctx, jar, ctx.files.srcs, classpath, ctx.files.native_libs, ctx.attr.native_prefix, ctx.attr.manifest_entries)
+    _compile(ctx, jar, ctx.files.srcs, classpath, ctx.files.native_libs, ctx.attr.native_prefix, ctx.attr.manifest_entries, ctx.attr.javacopts)
     return [
         DefaultInfo(files = depset([jar])),
         JarInfo(jar = jar, transitive_jars = depset([jar], transitive = [classpath])),
@@ -106,6 +110,7 @@ java_jar = rule(
         "native_libs": attr.label_list(allow_files = [".so"]),
         "native_prefix": attr.string(default = "native"),
         "manifest_entries": attr.string_dict(doc = "extra lines of META-INF/MANIFEST.MF"),
+        "javacopts": attr.string_list(doc = "extra javac options, e.g. -proc:none when a jar on the class path carries an annotation processor that must not run"),
         "_jdk": _JDK,
     },
 )
@@ -137,8 +142,9 @@ def _maven_artifact_impl(ctx):
         rel = f.short_path[len(ctx.attr.strip_prefix):]
         copies.append("mkdir -p \"$work/src/$(dirname {rel})\" && cp {src} \"$work/src/{rel}\"".format(rel = rel, src = f.path))
     jartool = rt.java_home + "/bin/jar"
+    classpath = _dep_jars(ctx.attr.deps)
     ctx.actions.run_shell(
-        inputs = depset(ctx.files.srcs, transitive = [rt.files]),
+        inputs = depset(ctx.files.srcs, transitive = [rt.files, classpath]),
         outputs = [sources, javadoc],
         command = "\n".join([
             "set -e",
@@ -148,8 +154,9 @@ def _maven_artifact_impl(ctx):
         ] + copies + [
             "(cd \"$work/src\" && \"$root/{jar}\" --create --file \"$root/{out}\" --date=2000-01-01T00:00:00Z .)".format(jar = jartool, out = sources.path),
             # Every doclint group, and any warning fails the build.
-            "{javadoc} -quiet -Xdoclint:all -Werror --release 17 -encoding UTF-8 -notimestamp -d \"$work/doc\" {title} $(cd \"$work/src\" && find . -name '*.java' | sort | sed \"s|^|$work/src/|\")".format(
+            "{javadoc} -quiet -Xdoclint:all -Werror --release 17 -encoding UTF-8 -notimestamp {cp}-d \"$work/doc\" {title} $(cd \"$work/src\" && find . -name '*.java' | sort | sed \"s|^|$work/src/|\")".format(
                 javadoc = rt.java_home + "/bin/javadoc",
+                cp = ("-cp " + ":".join(["\"$root/%s\"" % f.path for f in classpath.to_list()]) + " ") if classpath.to_list() else "",
                 title = "-doctitle '%s %s' -windowtitle '%s %s'" % (ctx.attr.title, ctx.attr.version, ctx.attr.title, ctx.attr.version),
             ),
             "(cd \"$work/doc\" && \"$root/{jar}\" --create --file \"$root/{out}\" --date=2000-01-01T00:00:00Z .)".format(jar = jartool, out = javadoc.path),
@@ -174,6 +181,7 @@ maven_artifact = rule(
         "version": attr.string(mandatory = True),
         "title": attr.string(mandatory = True, doc = "the javadoc title, before the version"),
         "pom_template": attr.label(mandatory = True, allow_single_file = True),
+        "deps": attr.label_list(doc = "the jars javadoc resolves the sources' imports against"),
         "_jdk": _JDK,
     },
 )
@@ -182,7 +190,7 @@ def _junit5_test_impl(ctx):
     test_jar = ctx.actions.declare_file(ctx.label.name + "_tests.jar")
     classpath = _dep_jars(ctx.attr.deps)
     api = _dep_jars([ctx.attr._junit_api])
-    _compile(ctx, test_jar, ctx.files.srcs, depset(transitive = [classpath, api]), [], "")
+    _compile(ctx, test_jar, ctx.files.srcs, depset(transitive = [classpath, api]), [], "", javacopts = ctx.attr.javacopts)
 
     rt = _runtime(ctx)
     console = ctx.file._junit_console
@@ -222,6 +230,7 @@ junit5_test = rule(
         "deps": attr.label_list(),
         "data": attr.label_list(allow_files = True),
         "jvm_flags": attr.string_list(),
+        "javacopts": attr.string_list(doc = "extra javac options, e.g. -proc:none when a jar on the class path carries an annotation processor that must not run"),
         "_jdk": _JDK,
         "_junit_api": attr.label(default = Label("@maven//:junit_console")),
         "_junit_console": attr.label(
