@@ -1080,6 +1080,26 @@ absl::Status DBImpl::Flush() {
   return bg_error_;
 }
 
+absl::Status DBImpl::SyncWAL() {
+  MutexLock l(&mutex_);
+  if (!bg_error_.ok()) return bg_error_;
+  // At the front of the writer queue, as a leader: no write is appending to
+  // the log meanwhile, and logs before the current one were synced when they
+  // were closed (NewLogFile).
+  Writer w(&mutex_);
+  writers_.push_back(&w);
+  while (&w != writers_.front()) w.cv.Wait();
+  WritableFile* const log = logfile_.get();
+  mutex_.Unlock();
+  absl::Status s = log != nullptr ? log->Sync() : absl::OkStatus();
+  mutex_.Lock();
+  if (!s.ok()) RecordBackgroundError(s);
+  else ++wal_syncs_;
+  writers_.pop_front();
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  return s;
+}
+
 absl::Status DBImpl::CompactRange(const std::string_view* begin, const std::string_view* end) {
   absl::Status s = Flush();
   if (!s.ok()) return s;

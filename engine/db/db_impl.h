@@ -52,6 +52,7 @@ class DBImpl final : public DB {
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   absl::Status Flush() override;
+  absl::Status SyncWAL() override;
   absl::Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   absl::Status CreateCheckpoint(const std::string& dir) override;
   absl::StatusOr<uint64_t> GetApproximateSize(std::string_view begin,

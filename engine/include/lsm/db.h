@@ -69,6 +69,11 @@ class DB {
 
   // Writes the memtable to an SST and waits for it.
   virtual absl::Status Flush() = 0;
+  // Makes every write acknowledged before the call durable (fdatasync of the
+  // WAL), as if each had been made with WriteOptions::sync: the way to sync
+  // a run of unsynced writes once, e.g. before recording elsewhere that they
+  // happened. Queued with the writes; the memtable is not flushed.
+  virtual absl::Status SyncWAL() = 0;
   // Compacts the key range [*begin, *end] through every level; nullptr means
   // an open end.
   virtual absl::Status CompactRange(const std::string_view* begin,
