@@ -1,14 +1,15 @@
-// The block cache: a sharded LRU cache of decoded SST blocks, keyed by
+// The block cache: a sharded cache of decoded SST blocks, keyed by
 // (file number, block offset) and charged by bytes.
 //
-// ShardedLruCache<V> is the generic core (tests use it with a dummy value
+// ShardedClockCache<V> is the generic core (tests use it with a dummy value
 // type); BlockCache is the instance the table reader uses. Values are
 // std::shared_ptr<const V>: an entry evicted (or erased, or replaced) while a
 // caller still holds its value stays alive until the caller drops it; the
 // cache only stops accounting for it. Capacity therefore bounds what the cache
 // itself keeps, not what readers pin.
 //
-// Keys hash to one of 2^num_shard_bits shards; each shard is an LRU list plus
+// Keys hash to one of 2^num_shard_bits shards; each shard is an eviction list
+// (second-chance CLOCK: a hit only sets a flag, see EvictToCapacity) plus
 // a hash map under its own mutex, so threads touching different shards do not
 // contend. When the capacity is small, fewer shards are used so that every
 // shard can still hold a few blocks (see ShardBitsFor()).
@@ -67,13 +68,13 @@ inline int ShardBitsFor(size_t capacity_bytes, int max_shard_bits) {
 }
 
 template <typename V>
-class ShardedLruCache {
+class ShardedClockCache {
  public:
   using Value = std::shared_ptr<const V>;
 
   // capacity_bytes == 0 caches nothing: Insert hands its value back uncached.
   // num_shard_bits is an upper bound, see ShardBitsFor().
-  explicit ShardedLruCache(size_t capacity_bytes, int num_shard_bits = 4)
+  explicit ShardedClockCache(size_t capacity_bytes, int num_shard_bits = 4)
       : capacity_(capacity_bytes),
         shard_bits_(ShardBitsFor(capacity_bytes, num_shard_bits)),
         shards_(size_t{1} << shard_bits_) {
@@ -85,7 +86,7 @@ class ShardedLruCache {
     }
   }
 
-  // Changes the capacity, evicting least recently used entries of each shard
+  // Changes the capacity, evicting entries (second chance first) of each shard
   // that no longer fits. The number of shards stays as constructed.
   void SetCapacity(size_t capacity_bytes) {
     capacity_.store(capacity_bytes, std::memory_order_relaxed);
@@ -95,8 +96,8 @@ class ShardedLruCache {
     }
   }
 
-  ShardedLruCache(const ShardedLruCache&) = delete;
-  ShardedLruCache& operator=(const ShardedLruCache&) = delete;
+  ShardedClockCache(const ShardedClockCache&) = delete;
+  ShardedClockCache& operator=(const ShardedClockCache&) = delete;
 
   // The cached value, or nullptr on a miss. A hit makes the entry the most
   // recently used of its shard.
@@ -107,7 +108,8 @@ class ShardedLruCache {
   }
 
   // Caches value under (file_number, offset), replacing any entry with the
-  // same key, charged `charge` bytes, then evicts least recently used entries
+  // same key, charged `charge` bytes, then evicts entries not used since the
+  // eviction pass last reached them,
   // until the shard fits its capacity. Returns value. A value whose charge
   // exceeds its shard's capacity, or any value when the capacity is 0, is not
   // cached (any old entry for the key is still removed, so a stale block never
@@ -162,7 +164,7 @@ class ShardedLruCache {
 
  private:
   // One cached value. Each entry is on two intrusive doubly linked lists: the
-  // shard's LRU list and the list of its file's entries (for EraseFile).
+  // shard's eviction list and the list of its file's entries (for EraseFile).
   struct Entry {
     CacheKey key;
     Value value;
@@ -171,6 +173,8 @@ class ShardedLruCache {
     Entry* lru_next = nullptr;
     Entry* file_prev = nullptr;
     Entry* file_next = nullptr;
+    // Set by a hit; gives the entry a second chance when eviction reaches it.
+    bool referenced = false;
   };
 
   struct KeyHash {
@@ -194,11 +198,7 @@ class ShardedLruCache {
       std::vector<Value> released;  // destroyed after the lock is dropped
       MutexLock l(&mu_);
       capacity_ = capacity;
-      while (usage_ > capacity_) {
-        Entry* victim = lru_.lru_next;
-        table_.erase(victim->key);
-        released.push_back(Remove(victim));
-      }
+      EvictToCapacity(nullptr, &released);
     }
 
     Value Lookup(const CacheKey& key, uint64_t hash) {
@@ -210,8 +210,9 @@ class ShardedLruCache {
       }
       hits.fetch_add(1, std::memory_order_relaxed);
       Entry* e = it->second;
-      LruRemove(e);
-      LruAppend(e);
+      // No list surgery on a hit (it would touch two more entries' cache
+      // lines): eviction gives referenced entries a second chance instead.
+      e->referenced = true;
       return e->value;
     }
 
@@ -245,16 +246,10 @@ class ShardedLruCache {
         }
         e->value = value;
         e->charge = charge;
+        e->referenced = false;
         usage_ += charge;
         LruAppend(e);
-        // The new entry is the most recently used, and charge <= capacity_,
-        // so eviction stops before reaching it.
-        while (usage_ > capacity_) {
-          Entry* victim = lru_.lru_next;
-          assert(victim != e);
-          table_.erase(victim->key);
-          released.push_back(Remove(victim));
-        }
+        EvictToCapacity(e, &released);
       }
       return value;
     }
@@ -302,6 +297,26 @@ class ShardedLruCache {
     std::atomic<uint64_t> misses{0};
 
    private:
+    // Second-chance eviction (CLOCK on a FIFO list): from the oldest entry,
+    // a referenced one loses its flag and goes to the young end, any other
+    // is evicted, until the usage fits. `keep` (the entry being inserted,
+    // whose charge fits the capacity) is never evicted.
+    void EvictToCapacity(Entry* keep, std::vector<Value>* released)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      while (usage_ > capacity_ && lru_.lru_next != &lru_) {
+        Entry* victim = lru_.lru_next;
+        if (victim->referenced || victim == keep) {
+          victim->referenced = false;
+          LruRemove(victim);
+          LruAppend(victim);
+          if (victim == keep && lru_.lru_next == keep) break;  // nothing else left
+          continue;
+        }
+        table_.erase(victim->key);
+        released->push_back(Remove(victim));
+      }
+    }
+
     // Unlinks e from both lists, frees it and returns its value. The caller
     // has already removed it from table_.
     Value Remove(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -317,7 +332,7 @@ class ShardedLruCache {
       e->lru_next->lru_prev = e->lru_prev;
       e->lru_prev->lru_next = e->lru_next;
     }
-    // Makes e the most recently used entry.
+    // Puts e at the young end of the list.
     void LruAppend(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       e->lru_next = &lru_;
       e->lru_prev = lru_.lru_prev;
@@ -346,7 +361,7 @@ class ShardedLruCache {
     mutable Mutex mu_;
     size_t capacity_ ABSL_GUARDED_BY(mu_) = 0;
     size_t usage_ ABSL_GUARDED_BY(mu_) = 0;
-    // Dummy head of the LRU list: lru_.lru_next is the least recently used.
+    // Dummy head of the eviction list: lru_.lru_next is the oldest entry.
     Entry lru_ ABSL_GUARDED_BY(mu_);
     absl::flat_hash_map<CacheKey, Entry*, KeyHash> table_ ABSL_GUARDED_BY(mu_);
     // The first entry of each file present in the shard.
@@ -374,7 +389,7 @@ class BlockCache {
   // nullptr on miss.
   std::shared_ptr<const Block> Lookup(uint64_t file_number, uint64_t offset);
   // Inserts (replacing any entry with the same key) and returns the cached
-  // value. See ShardedLruCache::Insert.
+  // value. See ShardedClockCache::Insert.
   std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t offset,
                                       std::shared_ptr<const Block> block, size_t charge);
   // Drops every block of a deleted file.
@@ -382,13 +397,13 @@ class BlockCache {
 
   size_t TotalCharge() const;
   size_t Capacity() const;
-  // See ShardedLruCache::SetCapacity.
+  // See ShardedClockCache::SetCapacity.
   void SetCapacity(size_t capacity_bytes) { cache_.SetCapacity(capacity_bytes); }
   uint64_t hits() const;
   uint64_t misses() const;
 
  private:
-  ShardedLruCache<Block> cache_;
+  ShardedClockCache<Block> cache_;
 };
 
 }  // namespace lsm

@@ -17,7 +17,7 @@
 namespace lsm {
 namespace {
 
-using StringCache = ShardedLruCache<std::string>;
+using StringCache = ShardedClockCache<std::string>;
 
 std::shared_ptr<const std::string> Str(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -86,14 +86,16 @@ TEST(CacheTest, InsertReplacesSameKey) {
   EXPECT_EQ("old", *held);  // a reader of the old value is unaffected
 }
 
-TEST(CacheTest, EvictsLeastRecentlyUsed) {
-  StringCache c(100, 0);  // one shard: a deterministic LRU order
+// Second chance: entries read since the eviction pass last passed them stay;
+// the oldest of the others go first.
+TEST(CacheTest, EvictsTheOldestEntryNotReadSince) {
+  StringCache c(100, 0);  // one shard: a deterministic order
   ASSERT_EQ(1, c.NumShards());
   for (uint64_t i = 1; i <= 10; ++i) c.Insert(1, i, Str(ValueFor(1, i)), 10);
   EXPECT_EQ(100u, c.TotalCharge());
   EXPECT_EQ(10u, c.Size());
 
-  // Touch 1 and 3: now 2 is the least recently used, then 4.
+  // Read 1 and 3: they get a second chance; 2 goes first, then 4.
   EXPECT_EQ(ValueFor(1, 1), Get(&c, 1, 1));
   EXPECT_EQ(ValueFor(1, 3), Get(&c, 1, 3));
 
@@ -248,7 +250,7 @@ struct Tracked {
 TEST(CacheTest, EvictedValueStaysValidWhileHeld) {
   std::atomic<int> live{0};
   {
-    ShardedLruCache<Tracked> c(10, 0);
+    ShardedClockCache<Tracked> c(10, 0);
     c.Insert(1, 0, std::make_shared<const Tracked>(&live), 10);
     std::shared_ptr<const Tracked> held = c.Lookup(1, 0);
     ASSERT_NE(nullptr, held);
@@ -273,17 +275,17 @@ TEST(CacheTest, EvictedValueStaysValidWhileHeld) {
   EXPECT_EQ(0, live.load());  // the cache's destructor released its entries
 }
 
-// A straightforward model of one LRU shard: a list, most recent last.
-class ModelLru {
+// A straightforward model of one shard's second-chance eviction: a list,
+// oldest first; a hit sets a flag; eviction moves a flagged (or the just
+// inserted) entry to the young end with its flag cleared, and drops others.
+class ModelClock {
  public:
-  explicit ModelLru(size_t capacity) : capacity_(capacity) {}
+  explicit ModelClock(size_t capacity) : capacity_(capacity) {}
 
   std::string Lookup(uint64_t f, uint64_t off) {
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->f == f && it->off == off) {
-        Item item = *it;
-        entries_.erase(it);
-        entries_.push_back(item);
+    for (Item& item : entries_) {
+      if (item.f == f && item.off == off) {
+        item.referenced = true;
         return item.value;
       }
     }
@@ -292,8 +294,19 @@ class ModelLru {
   void Insert(uint64_t f, uint64_t off, const std::string& v, size_t charge) {
     Erase(f, off);
     if (capacity_ == 0 || charge > capacity_) return;
-    entries_.push_back({f, off, v, charge});
-    while (Usage() > capacity_) entries_.pop_front();
+    entries_.push_back({f, off, v, charge, false});
+    while (Usage() > capacity_) {
+      Item front = entries_.front();
+      const bool is_new = front.f == f && front.off == off;
+      if (front.referenced || is_new) {
+        entries_.pop_front();
+        front.referenced = false;
+        entries_.push_back(front);
+        if (is_new && entries_.size() == 1) break;
+        continue;
+      }
+      entries_.pop_front();
+    }
   }
   void Erase(uint64_t f, uint64_t off) {
     entries_.remove_if([&](const Item& i) { return i.f == f && i.off == off; });
@@ -313,6 +326,7 @@ class ModelLru {
     uint64_t f, off;
     std::string value;
     size_t charge;
+    bool referenced;
   };
   const size_t capacity_;
   std::list<Item> entries_;
@@ -326,7 +340,7 @@ TEST(CacheTest, RandomizedAgainstModel) {
   for (size_t capacity : {0, 50, 300, 5000}) {
     SCOPED_TRACE("capacity=" + std::to_string(capacity));
     StringCache c(capacity, 0);
-    ModelLru m(capacity);
+    ModelClock m(capacity);
     for (int op = 0; op < 5000; ++op) {
       const uint64_t f = rnd.Uniform(6);
       const uint64_t off = rnd.Uniform(30);

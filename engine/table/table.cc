@@ -104,6 +104,11 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
   if (!t->index_block_->status().ok()) {
     return absl::DataLossError(absl::StrCat("index: ", t->index_block_->status().message()));
   }
+  absl::StatusOr<IndexSearch> search = IndexSearch::Build(*t->index_block_);
+  if (!search.ok()) {
+    return absl::DataLossError(absl::StrCat("index: ", search.status().message()));
+  }
+  t->index_search_ = *std::move(search);
 
   // Properties.
   absl::StatusOr<BlockContents> props =
@@ -161,7 +166,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
 }
 
 size_t Table::PinnedMemoryUsage() const {
-  size_t n = sizeof(*this) + index_block_->charge();
+  size_t n = sizeof(*this) + index_block_->charge() + index_search_.MemoryUsage();
   if (filter_ != nullptr) n += filter_->size();
   n += properties_.smallest_key.size() + properties_.largest_key.size();
   for (const RangeTombstone& rt : range_tombstones_) {
@@ -177,6 +182,11 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(
   if (!h.DecodeFrom(&in) || !in.empty()) {
     return absl::DataLossError("index: malformed data block handle");
   }
+  return ReadDataBlock(options, h);
+}
+
+absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
+                                                                  const BlockHandle& h) const {
   if (!HandleFits(h, data_end_)) return HandleError("data block", h);
   if (cache_ != nullptr) {
     std::shared_ptr<const Block> cached = cache_->Lookup(file_number_, h.offset());
@@ -208,16 +218,16 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
       return absl::OkStatus();
     }
   }
-  std::unique_ptr<Iterator> index = index_block_->NewIterator(KeyOrder::kInternal);
-  index->Seek(internal_key);
   // The block the index points at holds the answer, except when every entry
   // in it is < internal_key (a shortened separator lies between them): then
   // the answer is the first entry of the next block.
-  for (int step = 0; step < 2 && index->Valid(); ++step) {
-    absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(options, index->value());
+  const size_t first = index_search_.Find(internal_key);
+  for (size_t b = first; b < index_search_.size() && b < first + 2; ++b) {
+    absl::StatusOr<std::shared_ptr<const Block>> block =
+        ReadDataBlock(options, index_search_.handle(b));
     if (!block.ok()) return block.status();
     std::unique_ptr<Iterator> it = (*block)->NewIterator(KeyOrder::kInternal);
-    if (step == 0) {
+    if (b == first) {
       it->Seek(internal_key);
     } else {
       it->SeekToFirst();
@@ -227,9 +237,8 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
       return absl::OkStatus();
     }
     if (!it->status().ok()) return it->status();
-    index->Next();
   }
-  return index->status();
+  return absl::OkStatus();
 }
 
 absl::Status Table::MultiGet(const ReadOptions& options,
@@ -246,19 +255,18 @@ absl::Status Table::MultiGet(const ReadOptions& options,
     size_t i;
     std::shared_ptr<const Block> block;
   };
-  std::unique_ptr<Iterator> index = index_block_->NewIterator(KeyOrder::kInternal);
   std::shared_ptr<const Block> block;
-  std::string separator;
+  size_t block_index = 0;  // block's position in the index
   TableReadCounters* const shared = options_.read_counters;
   std::vector<Pending> window;
   window.reserve(kWindow);
 
   // The first entry of the block after the one holding everything < key.
   auto first_of_next_block = [&](size_t i) -> absl::Status {
-    index->Seek(internal_keys[i]);
-    if (index->Valid()) index->Next();
-    if (!index->Valid()) return index->status();
-    absl::StatusOr<std::shared_ptr<const Block>> next = ReadDataBlock(options, index->value());
+    const size_t b = index_search_.Find(internal_keys[i]) + 1;
+    if (b >= index_search_.size()) return absl::OkStatus();
+    absl::StatusOr<std::shared_ptr<const Block>> next =
+        ReadDataBlock(options, index_search_.handle(b));
     if (!next.ok()) return next.status();
     std::unique_ptr<Iterator> it = (*next)->NewIterator(KeyOrder::kInternal);
     it->SeekToFirst();
@@ -292,16 +300,14 @@ absl::Status Table::MultiGet(const ReadOptions& options,
         continue;
       }
     }
-    if (block == nullptr || CompareInternalKeys(key, separator) > 0) {
-      index->Seek(key);
-      if (!index->Valid()) {
-        if (!index->status().ok()) return index->status();
-        continue;  // past the last block: nothing >= key here
-      }
-      absl::StatusOr<std::shared_ptr<const Block>> b = ReadDataBlock(options, index->value());
-      if (!b.ok()) return b.status();
-      block = *std::move(b);
-      separator.assign(index->key());
+    if (block == nullptr || CompareInternalKeys(key, index_search_.separator(block_index)) > 0) {
+      const size_t b = index_search_.Find(key);
+      if (b >= index_search_.size()) continue;  // past the last block: nothing >= key here
+      absl::StatusOr<std::shared_ptr<const Block>> read =
+          ReadDataBlock(options, index_search_.handle(b));
+      if (!read.ok()) return read.status();
+      block = *std::move(read);
+      block_index = b;
       block->Prefetch();
     }
     window.push_back(Pending{i, block});

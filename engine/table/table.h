@@ -30,6 +30,7 @@
 #include "engine/table/bloom.h"
 #include "engine/table/cache.h"
 #include "engine/table/format.h"
+#include "engine/table/index_search.h"
 #include "engine/table/properties.h"
 #include "engine/table/table_options.h"
 #include "lsm/env.h"
@@ -116,6 +117,8 @@ class Table {
   // names. DataLoss when the handle is malformed or the block is damaged.
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
                                                              std::string_view index_value) const;
+  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
+                                                             const BlockHandle& handle) const;
 
  private:
   Table() = default;
@@ -127,6 +130,7 @@ class Table {
   BlockCache* cache_ = nullptr;
   Footer footer_;
   std::unique_ptr<Block> index_block_;
+  IndexSearch index_search_;  // point reads find their block here
   std::unique_ptr<BloomFilter> filter_;
   std::optional<BlockHandle> filter_handle_;
   BlockHandle properties_handle_;

@@ -1,0 +1,83 @@
+#include "engine/table/index_search.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "engine/memtable/dbformat.h"
+#include "lsm/iterator.h"
+
+namespace lsm {
+
+absl::StatusOr<IndexSearch> IndexSearch::Build(const Block& index) {
+  IndexSearch s;
+  std::unique_ptr<Iterator> it = index.NewIterator(KeyOrder::kInternal);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    BlockHandle h;
+    std::string_view v = it->value();
+    if (!h.DecodeFrom(&v) || !v.empty()) {
+      return absl::DataLossError("index: malformed data block handle");
+    }
+    if (it->key().size() < kInternalKeyTrailerSize ||
+        s.separator_bytes_.size() + it->key().size() > UINT32_MAX) {
+      return absl::DataLossError("index: malformed separator");
+    }
+    s.separator_offsets_.push_back(static_cast<uint32_t>(s.separator_bytes_.size()));
+    s.separator_bytes_.append(it->key());
+    s.handles_.push_back(h);
+  }
+  if (!it->status().ok()) return it->status();
+  s.separator_offsets_.push_back(static_cast<uint32_t>(s.separator_bytes_.size()));
+  if (!s.handles_.empty()) {
+    // The prefix every separator's user key shares: the first and the last
+    // share it with everything between (sorted keys).
+    const std::string_view first = ExtractUserKey(s.separator(0));
+    const std::string_view last = ExtractUserKey(s.separator(s.size() - 1));
+    size_t n = 0;
+    while (n < first.size() && n < last.size() && first[n] == last[n]) ++n;
+    s.common_prefix_.assign(first.data(), n);
+  }
+  s.probes_.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) s.probes_.push_back(s.Probe(ExtractUserKey(s.separator(i))));
+  return s;
+}
+
+uint64_t IndexSearch::Probe(std::string_view user_key) const {
+  unsigned char buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  const size_t from = common_prefix_.size();
+  if (user_key.size() > from) std::memcpy(buf, user_key.data() + from, std::min<size_t>(8, user_key.size() - from));
+  uint64_t v = 0;
+  for (unsigned char b : buf) v = (v << 8) | b;
+  return v;
+}
+
+size_t IndexSearch::Find(std::string_view internal_key) const {
+  const size_t n = probes_.size();
+  if (n == 0) return 0;
+  const std::string_view user_key = ExtractUserKey(internal_key);
+  // A key outside the shared prefix sorts before or after every separator.
+  const size_t p = common_prefix_.size();
+  const int c = CompareUserKeys(user_key.substr(0, std::min(p, user_key.size())),
+                                std::string_view(common_prefix_).substr(0, std::min(p, user_key.size())));
+  if (c < 0) return 0;
+  if (c > 0) return n;
+  if (user_key.size() < p) return 0;  // a proper prefix of every separator
+  // Separators whose probe is below the key's sort before it; above, after
+  // it; equal probes are settled by full comparison.
+  const uint64_t probe = Probe(user_key);
+  const auto lo = std::lower_bound(probes_.begin(), probes_.end(), probe);
+  const auto hi = std::upper_bound(lo, probes_.end(), probe);
+  auto first = std::partition_point(lo, hi, [&](const uint64_t& x) {
+    const size_t i = static_cast<size_t>(&x - probes_.data());
+    return CompareInternalKeys(separator(i), internal_key) < 0;
+  });
+  return static_cast<size_t>(first - probes_.begin());
+}
+
+size_t IndexSearch::MemoryUsage() const {
+  return sizeof(*this) + common_prefix_.size() + probes_.capacity() * sizeof(uint64_t) +
+         separator_bytes_.capacity() + separator_offsets_.capacity() * sizeof(uint32_t) +
+         handles_.capacity() * sizeof(BlockHandle);
+}
+
+}  // namespace lsm

@@ -1,0 +1,90 @@
+#include "engine/table/index_search.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/memtable/dbformat.h"
+#include "engine/table/block_builder.h"
+#include "gtest/gtest.h"
+
+namespace lsm {
+namespace {
+
+// An index block of the given separators (sorted internal keys), each
+// pointing at block i: offset i * 100, size 50.
+Block IndexBlockOf(const std::vector<std::string>& separators) {
+  BlockBuilder b(1);
+  for (size_t i = 0; i < separators.size(); ++i) {
+    b.Add(separators[i], BlockHandle(i * 100, 50).Encode());
+  }
+  BlockContents c;
+  c.data = std::string(b.Finish());
+  return Block(std::move(c));
+}
+
+size_t LinearFind(const std::vector<std::string>& separators, std::string_view key) {
+  size_t i = 0;
+  while (i < separators.size() && CompareInternalKeys(separators[i], key) < 0) ++i;
+  return i;
+}
+
+// Random keys over a tiny alphabet with long shared prefixes, so that the
+// 8-byte probes tie often and keys fall outside the shared prefix.
+TEST(IndexSearchTest, FindMatchesALinearScan) {
+  const unsigned seed = std::random_device{}();
+  std::printf("seed %u\n", seed);
+  std::mt19937 rng(seed);
+  auto random_key = [&](const std::string& prefix) {
+    std::string k = prefix;
+    const size_t len = rng() % 14;
+    for (size_t i = 0; i < len; ++i) k.push_back("ab\0\xff"[rng() % 4]);
+    return k;
+  };
+  for (int round = 0; round < 300; ++round) {
+    const std::string prefix = std::string(rng() % 12, 'p') + (rng() % 2 ? "\x01" : "");
+    std::vector<std::string> seps;
+    const size_t n = rng() % 40;
+    for (size_t i = 0; i < n; ++i) {
+      seps.push_back(MakeInternalKey(random_key(prefix), rng() % 5, ValueType::kValue));
+    }
+    std::sort(seps.begin(), seps.end(),
+              [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+    seps.erase(std::unique(seps.begin(), seps.end()), seps.end());
+    const Block block = IndexBlockOf(seps);
+    absl::StatusOr<IndexSearch> search = IndexSearch::Build(block);
+    ASSERT_TRUE(search.ok()) << search.status();
+    ASSERT_EQ(search->size(), seps.size());
+    for (size_t i = 0; i < seps.size(); ++i) {
+      ASSERT_EQ(search->separator(i), seps[i]);
+      ASSERT_EQ(search->handle(i).offset(), i * 100);
+    }
+    for (int q = 0; q < 60; ++q) {
+      std::string user;
+      switch (rng() % 4) {
+        case 0: user = random_key(prefix); break;
+        case 1: user = random_key(prefix.substr(0, rng() % (prefix.size() + 1))); break;
+        case 2: user = random_key("q"); break;  // after the prefix
+        default: user = random_key(""); break;
+      }
+      const std::string key = MakeInternalKey(user, rng() % 6, ValueType::kValue);
+      ASSERT_EQ(search->Find(key), LinearFind(seps, key))
+          << "seed " << seed << " round " << round << " key '" << user << "'";
+    }
+  }
+}
+
+TEST(IndexSearchTest, MalformedHandleIsDataLoss) {
+  BlockBuilder b(1);
+  b.Add(MakeInternalKey("k", 1, ValueType::kValue), "\xff");
+  BlockContents c;
+  c.data = std::string(b.Finish());
+  const Block block(std::move(c));
+  absl::StatusOr<IndexSearch> search = IndexSearch::Build(block);
+  EXPECT_TRUE(absl::IsDataLoss(search.status())) << search.status();
+}
+
+}  // namespace
+}  // namespace lsm
