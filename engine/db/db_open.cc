@@ -285,7 +285,9 @@ absl::Status DBImpl::NewLogFile() {
   }
   std::unique_ptr<WritableFile> file;
   if (s.ok()) {
-    auto created = options_.env->NewWritableFile(LogFileName(dbname_, number));
+    WritableFileOptions log_options;
+    log_options.mmap_preallocated = options_.wal_mmap_writes;
+    auto created = options_.env->NewWritableFile(LogFileName(dbname_, number), log_options);
     if (created.ok()) {
       file = std::move(*created);
     } else {

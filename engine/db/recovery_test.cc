@@ -439,31 +439,37 @@ TEST_F(RecoveryTest, DamagedManifestRecordBeforeAnIntactOneIsDataLoss) {
 // file system; the file-size limit plays the full disk) is never replayed:
 // its writer was told it failed. Closing the DB must not write it either.
 TEST(RecoveryPosixTest, FailedWalAppendIsNeverReplayed) {
-  const std::string dir = NewTestTempDir("recovery_posix");
-  Options o;
-  {
+  // write(2): a short write into a 30 KB record; memory-mapped: the
+  // reservation a 1.5 MiB record needs.
+  for (const bool mmap : {false, true}) {
+    SCOPED_TRACE(mmap ? "mmap WAL" : "write(2) WAL");
+    const std::string dir = NewTestTempDir("recovery_posix");
+    Options o;
+    o.wal_mmap_writes = mmap;
+    {
+      auto db = DB::Open(o, dir);
+      ASSERT_TRUE(db.ok()) << db.status();
+      for (int i = 0; i < 20; ++i) ASSERT_TRUE((*db)->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
+      const std::vector<std::string> logs = FilesOfType(Env::Default(), dir, FileType::kLog);
+      ASSERT_EQ(logs.size(), 1u);
+      auto size = Env::Default()->GetFileSize(logs[0]);
+      ASSERT_TRUE(size.ok());
+      absl::Status s;
+      {
+        ScopedFileSizeLimit full(*size + 1000);
+        s = (*db)->Put(WriteOptions(), "failed", std::string(mmap ? 1536 << 10 : 30000, 'f'));
+      }
+      ASSERT_FALSE(s.ok());
+      EXPECT_FALSE((*db)->Put(WriteOptions(), "after", "x").ok());  // read-only until reopened
+    }
     auto db = DB::Open(o, dir);
     ASSERT_TRUE(db.ok()) << db.status();
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE((*db)->Put(WriteOptions(), Key(i), "v" + std::to_string(i)).ok());
-    const std::vector<std::string> logs = FilesOfType(Env::Default(), dir, FileType::kLog);
-    ASSERT_EQ(logs.size(), 1u);
-    auto size = Env::Default()->GetFileSize(logs[0]);
-    ASSERT_TRUE(size.ok());
-    absl::Status s;
-    {
-      ScopedFileSizeLimit full(*size + 1000);
-      s = (*db)->Put(WriteOptions(), "failed", std::string(30000, 'f'));  // fits the buffer
-    }
-    ASSERT_FALSE(s.ok());
-    EXPECT_FALSE((*db)->Put(WriteOptions(), "after", "x").ok());  // read-only until reopened
+    std::string v;
+    EXPECT_TRUE(absl::IsNotFound((*db)->Get(ReadOptions(), "failed", &v)));
+    ExpectPrefix(db->get(), 20, 20);
+    db->reset();
+    RemoveDirRecursively(Env::Default(), dir);
   }
-  auto db = DB::Open(o, dir);
-  ASSERT_TRUE(db.ok()) << db.status();
-  std::string v;
-  EXPECT_TRUE(absl::IsNotFound((*db)->Get(ReadOptions(), "failed", &v)));
-  ExpectPrefix(db->get(), 20, 20);
-  db->reset();
-  RemoveDirRecursively(Env::Default(), dir);
 }
 
 // An Env whose log syncs wait, once armed, until the test lets them go.

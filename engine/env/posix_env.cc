@@ -243,6 +243,131 @@ class PosixWritableFile final : public WritableFile {
   absl::Status status_;  // the first failure; sticky
 };
 
+// A file written through memory mappings of space reserved in advance
+// (fallocate, kMmapWritableFileChunk bytes at a time): an Append is a memcpy
+// into the page cache and no system call, yet, like a write(2), it survives
+// the death of the process, since the pages belong to the kernel. Writes can
+// never fault on a full disk: a chunk is mapped only once fallocate has
+// reserved its blocks, and a failed reservation is an ordinary sticky error
+// (nothing of the failed Append is written).
+//
+// Until Close cuts the file to what was written, the reserved end of the last
+// chunk reads as zeros: a reader of a file left by a crash sees its data
+// followed by zeros (log::Reader takes zeros to the end of the file for the
+// end of a log). Sync is fdatasync, which also writes back pages dirtied
+// through a shared mapping and makes the reserved size durable.
+class MmapWritableFile final : public WritableFile {
+ public:
+  MmapWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~MmapWritableFile() override {
+    if (fd_ >= 0) Close().IgnoreError();
+  }
+
+  // Reserves and maps the first chunk; an error means this file system
+  // cannot reserve space (the caller falls back to write(2)).
+  absl::Status Start() { return MapNextChunk(); }
+
+  absl::Status Append(std::string_view data) override {
+    if (fd_ < 0) return Closed();
+    if (!status_.ok()) return status_;
+    // Reserve first, so that a failure leaves nothing of this Append behind.
+    while (reserved_ - size_ < data.size()) {
+      absl::Status s = ReserveMore();
+      if (!s.ok()) {
+        status_ = s;
+        return s;
+      }
+    }
+    while (!data.empty()) {
+      if (size_ == mapped_end_) {
+        absl::Status s = MapNextChunk();
+        if (!s.ok()) {
+          status_ = s;
+          return s;
+        }
+      }
+      const size_t n = std::min<uint64_t>(data.size(), mapped_end_ - size_);
+      std::memcpy(base_ + (size_ - (mapped_end_ - kMmapWritableFileChunk)), data.data(), n);
+      size_ += n;
+      data.remove_prefix(n);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() override {
+    if (fd_ < 0) return Closed();
+    return status_;  // every Append is already in the page cache
+  }
+
+  absl::Status Sync() override {
+    if (fd_ < 0) return Closed();
+    if (!status_.ok()) return status_;
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR) {
+        status_ = PosixError(path_, errno);
+        return status_;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    if (fd_ < 0) return Closed();
+    absl::Status s = status_;
+    Unmap();
+    // The reserved space past the data goes.
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 && s.ok()) s = PosixError(path_, errno);
+    if (::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+ private:
+  absl::Status Closed() const {
+    return absl::FailedPreconditionError(path_ + ": file is closed");
+  }
+
+  // Reserves the chunk after the reserved space.
+  absl::Status ReserveMore() {
+    int r;
+    while ((r = ::posix_fallocate(fd_, static_cast<off_t>(reserved_),
+                                  static_cast<off_t>(kMmapWritableFileChunk))) == EINTR) {
+    }
+    if (r != 0) return PosixError(path_, r);
+    reserved_ += kMmapWritableFileChunk;
+    return absl::OkStatus();
+  }
+
+  // Maps the chunk at mapped_end_ (reserving it first if needed) in place of
+  // the current one.
+  absl::Status MapNextChunk() {
+    if (reserved_ < mapped_end_ + kMmapWritableFileChunk) {
+      absl::Status s = ReserveMore();
+      if (!s.ok()) return s;
+    }
+    void* p = ::mmap(nullptr, kMmapWritableFileChunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
+                     static_cast<off_t>(mapped_end_));
+    if (p == MAP_FAILED) return PosixError(path_, errno);
+    Unmap();  // the dirty pages stay in the page cache
+    base_ = static_cast<char*>(p);
+    mapped_end_ += kMmapWritableFileChunk;
+    return absl::OkStatus();
+  }
+
+  void Unmap() {
+    if (base_ != nullptr) ::munmap(base_, kMmapWritableFileChunk);
+    base_ = nullptr;
+  }
+
+  const std::string path_;
+  int fd_;                   // -1 once closed
+  char* base_ = nullptr;     // the mapping of [mapped_end_ - chunk, mapped_end_)
+  uint64_t mapped_end_ = 0;  // end of the mapped chunk
+  uint64_t reserved_ = 0;    // bytes fallocate reserved (the file's size)
+  uint64_t size_ = 0;        // bytes written
+  absl::Status status_;      // the first failure; sticky
+};
+
 class PosixFileLock final : public FileLock {
  public:
   PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
@@ -353,6 +478,20 @@ class PosixEnv final : public Env {
     const int fd = Open(path, O_WRONLY | O_CREAT | O_TRUNC, kFileMode);
     if (fd < 0) return PosixError(path, errno);
     return std::make_unique<PosixWritableFile>(path, fd, 0);
+  }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path, const WritableFileOptions& options) override {
+    if (!options.mmap_preallocated) return NewWritableFile(path);
+    // A shared writable mapping needs the file open for reading too.
+    const int fd = Open(path, O_RDWR | O_CREAT | O_TRUNC, kFileMode);
+    if (fd < 0) return PosixError(path, errno);
+    auto file = std::make_unique<MmapWritableFile>(path, fd);
+    if (file->Start().ok()) return file;
+    // No reservation on this file system (or no space for one chunk): write
+    // through the kernel instead, which reports a full disk on the write.
+    file->Close().IgnoreError();
+    return NewWritableFile(path);
   }
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(

@@ -18,6 +18,9 @@ namespace lsm {
 // Size of the user-space buffer of a POSIX WritableFile. Appends of at least
 // this size bypass the buffer.
 inline constexpr size_t kPosixWritableFileBufferSize = 64 << 10;
+// The space a memory-mapped file (WritableFileOptions::mmap_preallocated)
+// reserves and maps at a time.
+inline constexpr size_t kMmapWritableFileChunk = 1 << 20;
 
 // A new POSIX Env. Its destructor runs the jobs already scheduled, then joins
 // its background threads; threads from StartThread are detached and must not

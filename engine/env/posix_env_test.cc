@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -164,6 +165,86 @@ TEST_F(PosixEnvTest, FailedWriteIsCutBackAndSticky) {
     ASSERT_TRUE(size.ok());
     EXPECT_EQ(*size, 1000u);
   }
+}
+
+// ---- Memory-mapped writes (WritableFileOptions::mmap_preallocated) ----
+
+WritableFileOptions Mmap() {
+  WritableFileOptions o;
+  o.mmap_preallocated = true;
+  return o;
+}
+
+// Appends of every size, across the reserved chunks: the data is in the
+// file, in order, and Close cuts the reserved space off.
+TEST_F(PosixEnvTest, MmapAppendsAcrossChunksAndCloseCutsTheReservation) {
+  auto file = env_->NewWritableFile(Path("m"), Mmap());
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::string expected;
+  Random rnd(9);
+  while (expected.size() < 3 * kMmapWritableFileChunk + 12345) {
+    const std::string piece = rnd.Bytes(rnd.OneIn(10) ? rnd.Uniform(kMmapWritableFileChunk * 2)
+                                                      : rnd.Uniform(300));
+    ASSERT_TRUE((*file)->Append(piece).ok());
+    expected += piece;
+  }
+  ASSERT_TRUE((*file)->Flush().ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  // Before Close the file is as large as what was reserved.
+  auto size = env_->GetFileSize(Path("m"));
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size % kMmapWritableFileChunk, 0u);
+  EXPECT_GE(*size, expected.size());
+  ASSERT_TRUE((*file)->Close().ok());
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("m"), &got).ok());
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+  EXPECT_FALSE((*file)->Append("x").ok()) << "closed";
+}
+
+// A process killed without closing leaves its appends in the file (they
+// were in the page cache), followed by zeros up to the reservation's end.
+TEST_F(PosixEnvTest, MmapAppendsSurviveTheDeathOfTheProcess) {
+  const std::string data = Random(4).Bytes(kMmapWritableFileChunk + 5000);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto file = Env::Default()->NewWritableFile(Path("m"), Mmap());
+    if (!file.ok() || !(*file)->Append(data).ok()) _exit(1);
+    raise(SIGKILL);  // no Close, no destructor
+    _exit(2);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("m"), &got).ok());
+  ASSERT_EQ(got.size(), 2 * kMmapWritableFileChunk);
+  EXPECT_TRUE(got.substr(0, data.size()) == data);
+  EXPECT_EQ(got.find_first_not_of('\0', data.size()), std::string::npos);
+}
+
+// A reservation that fails (here the file-size limit plays the full disk)
+// fails the Append that needed it, writes none of it, and sticks.
+TEST_F(PosixEnvTest, MmapFailedReservationIsStickyAndWritesNothing) {
+  auto file = env_->NewWritableFile(Path("m"), Mmap());
+  ASSERT_TRUE(file.ok());
+  const std::string first(kMmapWritableFileChunk - 10, 'a');
+  ASSERT_TRUE((*file)->Append(first).ok());
+  absl::Status failed;
+  {
+    ScopedFileSizeLimit full(kMmapWritableFileChunk + 100);
+    failed = (*file)->Append(std::string(1000, 'b'));
+  }
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(std::string(failed.message()).find(Path("m")), std::string::npos) << failed;
+  EXPECT_EQ((*file)->Append("c").code(), failed.code());
+  EXPECT_EQ((*file)->Sync().code(), failed.code());
+  EXPECT_EQ((*file)->Close().code(), failed.code());
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("m"), &got).ok());
+  EXPECT_TRUE(got == first) << got.size();
 }
 
 TEST_F(PosixEnvTest, ConcurrentRandomReads) {

@@ -33,6 +33,13 @@ const char* TypeName(uint8_t type) {
   }
 }
 
+bool AllZero(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Reader::Reader(SequentialFile* file, Reporter* reporter, WalRecoveryMode mode,
@@ -106,13 +113,33 @@ Reader::Physical Reader::ReadPhysical(Fragment* fragment, Damage* damage) {
       return Physical::kDamage;
     }
     if (type == kZeroType && length == 0 && DecodeFixed32(header) == 0) {
-      // Zeros where a header belongs: preallocated or never-written space.
-      // Nothing in the rest of this block can be trusted.
-      damage->offset = pos;
-      damage->resync = pos + buffer_.size();
-      damage->reason = "zero-filled bytes where a record header belongs";
+      // Zeros where a header belongs: space reserved in advance and never
+      // written (a memory-mapped log left by a crash), or damage. Zeros up
+      // to the end of the file are the former: a clean end.
+      const std::string_view rest = buffer_;
+      if (!AllZero(rest)) {
+        // Nothing in the rest of this block can be trusted.
+        damage->offset = pos;
+        damage->resync = pos + buffer_.size();
+        damage->reason = "zero-filled bytes where a record header belongs";
+        buffer_ = std::string_view();
+        return Physical::kDamage;
+      }
+      while (!eof_) {
+        if (!ReadBlock()) return Physical::kIoError;
+        if (!AllZero(buffer_)) {
+          // Data after zeros: the zeros were damage. Parsing goes on with
+          // this block.
+          damage->offset = pos;
+          damage->resync = end_of_buffer_offset_ - buffer_.size();
+          damage->reason = absl::StrCat("zero-filled bytes where a record header belongs, ",
+                                        damage->resync - pos, " bytes up to data at offset ",
+                                        damage->resync);
+          return Physical::kDamage;
+        }
+      }
       buffer_ = std::string_view();
-      return Physical::kDamage;
+      return Physical::kEof;
     }
     const uint32_t expected = crc32c::Unmask(DecodeFixed32(header));
     const uint32_t actual = crc32c::Value(header + 6, 1 + length);  // type byte and payload

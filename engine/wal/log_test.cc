@@ -466,22 +466,42 @@ TEST(LogTest, FlipsAndTruncationsWithRealBlocks) {
   }
 }
 
-// Zeros after the last record (a preallocated file, or a crash that grew the
-// file before the data reached it) are a torn tail.
-TEST(LogTest, ZeroFilledTail) {
+// Zeros from the last record to the end of the file (space reserved in
+// advance by a memory-mapped log, or a crash that grew the file before its
+// data reached it) are the end of the log in every mode, not damage.
+TEST(LogTest, ZeroFilledTailIsTheEndOfTheLog) {
   WrittenLog log = WriteLog({"a", "bb", std::string(5000, 'c')}, kBlockSize);
   const std::string file = log.file + std::string(40000, '\0');
+  for (Mode mode : kAllModes) {
+    ReadResult r = ReadAll(file, mode);
+    EXPECT_TRUE(r.status.ok()) << r.status;
+    EXPECT_EQ(r.records, log.records);
+    EXPECT_FALSE(r.dropped_tail);
+    EXPECT_TRUE(r.regions.empty());
+  }
+}
+
+// Zeros followed by data are damage: a torn tail when no intact record
+// follows, DataLoss by default when one does.
+TEST(LogTest, ZerosFollowedByDataAreDamage) {
+  WrittenLog log = WriteLog({"a", "bb"}, kBlockSize);
+  // Zeros to the end of the first block and most of the second, then garbage.
+  std::string file = log.file + std::string(2 * kBlockSize - log.file.size() - 100, '\0');
+  file += std::string(100, '\x5a');
   ReadResult r = ReadAll(file, Mode::kTolerateCorruptedTailRecords);
   EXPECT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.records, log.records);
   EXPECT_TRUE(r.dropped_tail);
-  ASSERT_EQ(r.regions.size(), 1u);
+  ASSERT_FALSE(r.regions.empty());
   EXPECT_EQ(r.regions[0].offset, log.file.size());
-  EXPECT_EQ(r.regions[0].bytes, 40000u);
-
   r = ReadAll(file, Mode::kAbsoluteConsistency);
   EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(r.records, log.records);
+
+  // An intact record after the zeros: damage in the middle.
+  WrittenLog later = WriteLog({"later"}, kBlockSize);
+  std::string holed = log.file + std::string(kBlockSize - log.file.size(), '\0') + later.file;
+  r = ReadAll(holed, Mode::kTolerateCorruptedTailRecords);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss) << r.status;
 }
 
 // Garbage in the middle of a log with intact records after it.

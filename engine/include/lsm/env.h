@@ -73,6 +73,15 @@ struct RandomAccessFileOptions {
   bool allow_mmap = true;
 };
 
+// How a WritableFile writes.
+struct WritableFileOptions {
+  // An Env may write through a memory mapping of space reserved in advance:
+  // Append costs no system call and still survives the death of the process
+  // (not a power loss: that takes Sync, as always). Until Close the file's
+  // size includes reserved space, which reads as zeros.
+  bool mmap_preallocated = false;
+};
+
 class Env {
  public:
   Env() = default;
@@ -97,6 +106,13 @@ class Env {
   // Creates or truncates.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path) = 0;
+  // As above, with options; an Env without the choice ignores them (the
+  // default calls NewWritableFile(path)).
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path, const WritableFileOptions& options) {
+    (void)options;
+    return NewWritableFile(path);
+  }
   // Creates, or opens for appending at the end.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) = 0;

@@ -72,6 +72,12 @@ struct Options {
   // read with pread(2), never memory-mapped, so file pages do not add to the
   // process's resident memory. lsm.memory reports each part.
   size_t memory_budget = 0;
+  // Write the WAL through a memory mapping of space reserved in advance
+  // (1 MiB at a time) rather than with one write(2) per record: a write then
+  // costs a memcpy instead of a system call and, like write(2), survives a
+  // crash of the process; sync writes still fdatasync. A file system that
+  // cannot reserve space gets write(2). See engine/wal/FORMAT.md.
+  bool wal_mmap_writes = true;
   // Read SSTs through a memory mapping (no system call per block) rather
   // than pread(2). Mapped pages the reads touch count in the process's
   // resident memory; memory_budget turns this off.
