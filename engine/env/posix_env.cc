@@ -129,6 +129,19 @@ class MmapRandomAccessFile final : public RandomAccessFile {
   const size_t size_;
 };
 
+// Makes the file's data (and the metadata needed to read it back) durable:
+// fdatasync, retried on EINTR; F_FULLFSYNC on macOS, where fsync does not
+// reach the platter.
+absl::Status SyncData(const std::string& path, int fd) {
+#if defined(__APPLE__)
+  if (::fcntl(fd, F_FULLFSYNC) == 0) return absl::OkStatus();
+#endif
+  while (::fdatasync(fd) != 0) {
+    if (errno != EINTR) return PosixError(path, errno);
+  }
+  return absl::OkStatus();
+}
+
 // Appends through a 64 KiB user-space buffer. A write that does not fit in
 // what the buffer has left goes to the kernel together with the buffered
 // bytes in one writev(2), so a record handed over by one Append and one Flush
@@ -172,19 +185,10 @@ class PosixWritableFile final : public WritableFile {
   absl::Status Sync() override {
     absl::Status s = Flush();
     if (!s.ok()) return s;
-#if defined(__APPLE__)
-    // fsync on macOS does not reach the platter; F_FULLFSYNC does.
-    if (::fcntl(fd_, F_FULLFSYNC) == 0) return absl::OkStatus();
-#endif
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) {
-        // The kernel may have dropped the dirty pages it failed to write:
-        // what the file holds is unknown, so it takes no more writes.
-        status_ = PosixError(path_, errno);
-        return status_;
-      }
-    }
-    return absl::OkStatus();
+    // The kernel may have dropped the dirty pages it failed to write: what
+    // the file holds is unknown, so it takes no more writes.
+    status_ = SyncData(path_, fd_);
+    return status_;
   }
 
   absl::Status Close() override {
@@ -302,13 +306,8 @@ class MmapWritableFile final : public WritableFile {
   absl::Status Sync() override {
     if (fd_ < 0) return Closed();
     if (!status_.ok()) return status_;
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) {
-        status_ = PosixError(path_, errno);
-        return status_;
-      }
-    }
-    return absl::OkStatus();
+    status_ = SyncData(path_, fd_);  // also writes back pages dirtied through the mapping
+    return status_;
   }
 
   absl::Status Close() override {
