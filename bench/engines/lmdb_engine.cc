@@ -86,6 +86,8 @@ class LmdbIterator final : public EngineIterator {
   void SeekToFirst() override { Move(MDB_FIRST); }
   void SeekToLast() override { Move(MDB_LAST); }
   void Seek(std::string_view target) override {
+    // LMDB rejects an empty key; every key sorts at or after it.
+    if (target.empty()) return SeekToFirst();
     key_ = ToVal(target);
     Move(MDB_SET_RANGE);
   }

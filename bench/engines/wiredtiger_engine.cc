@@ -147,6 +147,8 @@ class WiredTigerIterator final : public EngineIterator {
   }
 
   void Seek(std::string_view target) override {
+    // Every key sorts at or after the empty one.
+    if (target.empty()) return SeekToFirst();
     if (!Usable()) return;
     WT_ITEM k = ToItem(target);
     h_->cursor->set_key(h_->cursor, &k);
