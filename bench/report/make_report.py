@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Turns db_bench JSON results into a Markdown report with a chart.
 
-    make_report.py --out DIR [--title TITLE] results.json [more.json ...]
+    make_report.py --out DIR [--title TITLE] [--defaults D.json --defaults-link L]
+                   results.json [more.json ...]
 
 Writes into DIR:
-  README.md           tables: ops/s per workload and engine with the ratios
-                      lsm/leveldb and lsm/rocksdb, then per-workload details
-                      (MB/s, latency percentiles, peak RSS, amplification)
+  README.md           tables: ops/s per workload and engine with the ratios of
+                      lsm to each other engine, then (with --defaults) the same
+                      table from a second run with each engine's own defaults,
+                      then per-workload details (MB/s, latency percentiles,
+                      peak RSS, amplification); a workload an engine does not
+                      support shows "not supported" and why
   ops_per_sec.svg     grouped bars of ops/s per workload per engine (gnuplot)
   p99_latency.svg     the same for p99 latency
   *.dat, *.gp         the chart data and gnuplot scripts (re-run by hand)
@@ -26,8 +30,10 @@ import shutil
 import subprocess
 import sys
 
-ENGINE_ORDER = ["lsm", "leveldb", "rocksdb"]
-ENGINE_COLORS = {"lsm": "#1f77b4", "leveldb": "#ff7f0e", "rocksdb": "#2ca02c"}
+ENGINE_ORDER = ["lsm", "leveldb", "rocksdb", "lmdb", "wiredtiger"]
+ENGINE_COLORS = {"lsm": "#1f77b4", "leveldb": "#ff7f0e", "rocksdb": "#2ca02c",
+                 "lmdb": "#d62728", "wiredtiger": "#9467bd"}
+UNSUPPORTED = "not supported"
 ROCKSDB_NOTE = (
     "Debian's RocksDB (librocksdb) is built with assertions enabled, so its "
     "numbers understate a release build of RocksDB.")
@@ -156,13 +162,73 @@ def write_chart(out_dir, stem, labels, engines, table, ylabel, title):
     return stem + ".svg"
 
 
-def render(doc, out_dir, title):
+def throughput_table(doc):
+    """The ops/s table of one run (Markdown lines): a row per workload, a
+    column per engine, then lsm's ratio to each other engine."""
     results = doc["results"]
     engines = ordered([r["engine"] for r in results], ENGINE_ORDER)
     labels = ordered([r.get("label", r["workload"]) for r in results], [])
     by = {(r["engine"], r.get("label", r["workload"])): r for r in results}
-    ops = {k: r.get("ops_per_sec") for k, r in by.items()}
-    p99 = {k: r.get("p99") for k, r in by.items()}
+    ops = {k: r.get("ops_per_sec") for k, r in by.items() if not r.get("unsupported")}
+    out = []
+    head = ["workload"] + engines
+    ratio_cols = [other for other in engines if "lsm" in engines and other != "lsm"]
+    head += [f"lsm/{o}" for o in ratio_cols]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    wins = {o: [0, 0] for o in ratio_cols}
+    unsupported = []
+    for label in labels:
+        row = [f"`{label}`"]
+        for e in engines:
+            r = by.get((e, label))
+            if r is not None and r.get("unsupported"):
+                row.append(UNSUPPORTED)
+                unsupported.append(f"`{label}` on {e}: {r['unsupported']}")
+            else:
+                row.append(fmt_num(ops.get((e, label))))
+        for o in ratio_cols:
+            a, b = ops.get(("lsm", label)), ops.get((o, label))
+            row.append(fmt_ratio(a, b))
+            if a is not None and b:
+                wins[o][1] += 1
+                wins[o][0] += a >= b
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    if ratio_cols:
+        out.append("Ratios below 1.0× (lsm slower) are in bold. " + "; ".join(
+            f"lsm ≥ 1.0× {o} on {w} of {n} workloads" for o, (w, n) in wins.items()) + ".\n")
+    if unsupported:
+        out.append("Not supported (the engine has no such operation; no number is made up):\n")
+        out += [f"- {u}" for u in unsupported]
+        out.append("")
+    return out
+
+
+def options_line(cfg):
+    if cfg.get("engine_defaults"):
+        return (f"- Options: each engine's own defaults, plus bloom filters of "
+                f"{cfg.get('bloom_bits')} bits/key where the engine has them "
+                "(bench/README.md says what that means per engine)")
+    shape = ""
+    if "target_file_size" in cfg:
+        shape = (f"tables {cfg['target_file_size'] >> 10} KiB, level 1 "
+                 f"{cfg.get('max_bytes_for_level_base', 0) >> 10} KiB, ")
+    return (f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
+            f"{shape}block {cfg.get('block_size')} B, block cache "
+            f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
+            f"compression {cfg.get('compression')}, "
+            f"{cfg.get('max_background_jobs')} background jobs (bench/README.md says what each "
+            "maps to per engine, and which have no equivalent)")
+
+
+def render(doc, out_dir, title, defaults=None, defaults_link=None):
+    results = doc["results"]
+    engines = ordered([r["engine"] for r in results], ENGINE_ORDER)
+    labels = ordered([r.get("label", r["workload"]) for r in results], [])
+    by = {(r["engine"], r.get("label", r["workload"])): r for r in results}
+    ops = {k: r.get("ops_per_sec") for k, r in by.items() if not r.get("unsupported")}
+    p99 = {k: r.get("p99") for k, r in by.items() if not r.get("unsupported")}
 
     charts = [
         write_chart(out_dir, "ops_per_sec", labels, engines, ops, "ops/s",
@@ -197,40 +263,22 @@ def render(doc, out_dir, title):
                    f"{cfg.get('value_size')} B values (compressible to "
                    f"{cfg.get('compression_ratio')}), threads {cfg.get('threads')}, "
                    f"batch size {cfg.get('batch_size')}")
-        shape = ""
-        if "target_file_size" in cfg:
-            shape = (f"tables {cfg['target_file_size'] >> 10} KiB, level 1 "
-                     f"{cfg.get('max_bytes_for_level_base', 0) >> 10} KiB, ")
-        out.append(f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
-                   f"{shape}block {cfg.get('block_size')} B, block cache "
-                   f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
-                   f"compression {cfg.get('compression')}, "
-                   f"{cfg.get('max_background_jobs')} background jobs")
+        out.append(options_line(cfg))
         out.append(f"- Workloads in run order: `{','.join(cfg.get('benchmarks', []))}`")
     for e in doc.get("engines", []):
         out.append(f"- `{e.get('name')}`: {e.get('description', '')}")
     out.append("")
 
-    out.append("## Throughput (ops/s)\n")
-    head = ["workload"] + engines
-    ratio_cols = [other for other in ("leveldb", "rocksdb") if "lsm" in engines and other in engines]
-    head += [f"lsm/{o}" for o in ratio_cols]
-    out.append("| " + " | ".join(head) + " |")
-    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
-    wins = {o: [0, 0] for o in ratio_cols}
-    for label in labels:
-        row = [f"`{label}`"] + [fmt_num(ops.get((e, label))) for e in engines]
-        for o in ratio_cols:
-            a, b = ops.get(("lsm", label)), ops.get((o, label))
-            row.append(fmt_ratio(a, b))
-            if a is not None and b:
-                wins[o][1] += 1
-                wins[o][0] += a >= b
-        out.append("| " + " | ".join(row) + " |")
-    out.append("")
-    if ratio_cols:
-        out.append("Ratios below 1.0× (lsm slower) are in bold. " + "; ".join(
-            f"lsm ≥ 1.0× {o} on {w} of {n} workloads" for o, (w, n) in wins.items()) + ".\n")
+    out.append("## Throughput (ops/s)" + (", one shared shape" if defaults else "") + "\n")
+    out += throughput_table(doc)
+    if defaults is not None:
+        out.append("## Throughput (ops/s), each engine with its own defaults\n")
+        out.append("The same workloads in a second run"
+                   + (f" ({defaults['date']})" if defaults.get("date") else "") + ". "
+                   + options_line(defaults.get("config", {}))[2:] + "."
+                   + (f" Details: [{defaults_link}]({defaults_link})." if defaults_link else "")
+                   + "\n")
+        out += throughput_table(defaults)
     for chart, what in zip(charts, ["Throughput", "p99 latency"]):
         if chart:
             out.append(f"![{what}]({chart})\n")
@@ -251,6 +299,9 @@ def render(doc, out_dir, title):
         for e in engines:
             r = by.get((e, label))
             if r is None:
+                continue
+            if r.get("unsupported"):
+                out.append(f"| {e} | {UNSUPPORTED}: {r['unsupported']} |" + " |" * 9)
                 continue
             x = r.get("extra", {})
             other = []
@@ -316,8 +367,11 @@ def render_micro(micro_dir):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--title", default="lsm vs LevelDB vs RocksDB (db_bench)")
+    parser.add_argument("--title", default="lsm beside other engines (db_bench)")
     parser.add_argument("--micro", help="directory of Google Benchmark JSON files to append")
+    parser.add_argument("--defaults", help="db_bench --json file of a run with --engine_defaults, "
+                        "whose throughput table follows the first")
+    parser.add_argument("--defaults-link", help="where that run's own report is (a relative link)")
     parser.add_argument("inputs", nargs="+", help="db_bench --json files")
     args = parser.parse_args(argv)
     doc = load(args.inputs)
@@ -325,7 +379,8 @@ def main(argv):
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
-    text = render(doc, args.out, args.title)
+    defaults = load([args.defaults]) if args.defaults else None
+    text = render(doc, args.out, args.title, defaults, args.defaults_link)
     if args.micro:
         text += "\n" + render_micro(args.micro)
     with open(os.path.join(args.out, "README.md"), "w", encoding="utf-8") as f:
