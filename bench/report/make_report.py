@@ -271,6 +271,11 @@ def render(doc, out_dir, title, defaults=None, defaults_link=None):
 
     out.append("## Throughput (ops/s)" + (", one shared shape" if defaults else "") + "\n")
     out += throughput_table(doc)
+    for chart, what in zip(charts, ["Throughput", "p99 latency"]):
+        if chart:
+            out.append(f"![{what}]({chart})\n")
+    if not any(charts):
+        out.append("(Charts skipped: gnuplot is not installed; the `.gp` scripts are written.)\n")
     if defaults is not None:
         out.append("## Throughput (ops/s), each engine with its own defaults\n")
         out.append("The same workloads in a second run"
@@ -279,18 +284,16 @@ def render(doc, out_dir, title, defaults=None, defaults_link=None):
                    + (f" Details: [{defaults_link}]({defaults_link})." if defaults_link else "")
                    + "\n")
         out += throughput_table(defaults)
-    for chart, what in zip(charts, ["Throughput", "p99 latency"]):
-        if chart:
-            out.append(f"![{what}]({chart})\n")
-    if not any(charts):
-        out.append("(Charts skipped: gnuplot is not installed; the `.gp` scripts are written.)\n")
 
     out.append("## Details per workload\n")
     out.append("Latencies in microseconds per operation. *I/O write amp*: bytes the process "
                "passed to write(2) (WAL, tables, manifest; from /proc/self/io `wchar`) over "
                "the user bytes written, so compaction still running when a workload ends "
                "counts towards the next one. *Peak RSS*: VmHWM, reset at the start of each "
-               "workload. *w-amp*/*r-amp*: from `lsm.stats` when it reports them.\n")
+               "workload. *DB MB*: the database directory's size after the workload"
+               + (" (WiredTiger's includes its log files, which it preallocates 100 MB at a "
+                  "time)" if "wiredtiger" in engines else "")
+               + ". *w-amp*/*r-amp*: from `lsm.stats` when it reports them.\n")
     for label in labels:
         out.append(f"### `{label}`\n")
         out.append("| engine | ops/s | MB/s | µs/op | p50 | p99 | p99.9 | peak RSS MB | "

@@ -152,6 +152,12 @@ class MakeReportTest(unittest.TestCase):
         self.assertIn("each engine's own defaults, plus bloom filters of 10 bits/key", text)
         self.assertIn("[defaults/README.md](defaults/README.md)", text)
         self.assertIn("| `fillseq` | 310,000 | 620,000 | **0.50×** |", text)
+        # The charts (of the first run) come before the second table.
+        charts = text.find("![Throughput](ops_per_sec.svg)")
+        if charts < 0:  # without gnuplot
+            charts = text.index("Charts skipped")
+        self.assertLess(charts, text.index("each engine with its own defaults"))
+        self.assertIn("WiredTiger's includes its log files", text)
         with open(os.path.join(out, "ops_per_sec.dat"), encoding="utf-8") as f:
             rows = f.read().splitlines()
         self.assertEqual(rows[0], "# workload lsm leveldb rocksdb lmdb wiredtiger")
