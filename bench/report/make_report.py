@@ -205,6 +205,17 @@ def throughput_table(doc):
     return out
 
 
+def same_config_spread(first, second, engine):
+    """(largest ratio, its workload) between engine's ops/s in two runs where it
+    had the same configuration, or None when it is not in both."""
+    def ops(doc):
+        return {r.get("label", r["workload"]): r.get("ops_per_sec") for r in doc["results"]
+                if r["engine"] == engine and not r.get("unsupported") and r.get("ops_per_sec")}
+    a, b = ops(first), ops(second)
+    spread = [(max(a[k], b[k]) / min(a[k], b[k]), k) for k in a if k in b]
+    return max(spread) if spread else None
+
+
 def options_line(cfg):
     if cfg.get("engine_defaults"):
         return (f"- Options: each engine's own defaults, plus bloom filters of "
@@ -284,6 +295,13 @@ def render(doc, out_dir, title, defaults=None, defaults_link=None):
                    + (f" Details: [{defaults_link}]({defaults_link})." if defaults_link else "")
                    + "\n")
         out += throughput_table(defaults)
+        noise = same_config_spread(doc, defaults, "lmdb")
+        if noise:
+            ratio, label = noise
+            out.append("LMDB has the same configuration in both runs (nothing of the shared shape "
+                       "applies to it), so its two rows show how far the numbers moved between "
+                       f"the runs with nothing changed: up to {ratio:.2f}× (`{label}`) in this "
+                       "one. Read differences between the two tables with that in mind.\n")
 
     out.append("## Details per workload\n")
     out.append("Latencies in microseconds per operation. *I/O write amp*: bytes the process "
