@@ -68,8 +68,8 @@ ABSL_FLAG(std::string, compression, "snappy", "snappy or none");
 ABSL_FLAG(int32_t, max_background_jobs, 2,
           "Background threads (lsm, rocksdb; wiredtiger's LSM workers, at least 3)");
 ABSL_FLAG(bool, engine_defaults, false,
-          "Each engine with its own default options (only --bloom_bits applies to all); "
-          "the shape flags above are then ignored");
+          "Each engine with its own default options (only --bloom_bits still applies, where "
+          "the engine has bloom filters); the shape flags above are then ignored");
 ABSL_FLAG(int32_t, open_files, 1000, "max_open_files");
 
 namespace lsm {
