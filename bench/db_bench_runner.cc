@@ -146,6 +146,11 @@ class Runner {
     result.seconds = seconds;
     uint64_t found = 0;
     for (const auto& st : states) {
+      if (absl::IsUnimplemented(st->status)) {
+        result.unsupported = std::string(st->status.message());
+        result.seconds = 0;
+        return result;
+      }
       if (!st->status.ok()) {
         return absl::Status(st->status.code(),
                             absl::StrCat(info.name, " on ", result.engine, ": ",
@@ -453,6 +458,9 @@ absl::StatusOr<EngineRun> RunEngine(std::string_view engine_name, const BenchCon
 }
 
 std::string FormatResultLine(const WorkloadResult& r) {
+  if (!r.unsupported.empty()) {
+    return absl::StrFormat("%-20s : not supported by %s: %s", r.label, r.engine, r.unsupported);
+  }
   std::string line = absl::StrFormat(
       "%-20s : %10.3f micros/op; %8.1f MB/s; %10.0f ops/s; p50 %.2f p99 %.2f p99.9 %.2f us",
       r.label, r.micros_per_op(), r.mb_per_sec(), r.ops_per_sec(),

@@ -19,7 +19,9 @@
 //
 // The ops of a workload are split across its threads; ops/s is total ops over
 // the wall time from the common start to the last thread's end. Latencies are
-// per operation (per batch with batch_size > 1).
+// per operation (per batch with batch_size > 1). A workload the engine does
+// not support (an Unimplemented status, e.g. compact on LMDB) yields a result
+// with `unsupported` set instead of numbers, and the run goes on.
 //
 // Thread safety: RunEngine is not reentrant for the same directory.
 #ifndef LSM_BENCH_DB_BENCH_RUNNER_H_
@@ -82,6 +84,9 @@ struct WorkloadResult {
   // lsm write_amp and read_amp when "lsm.stats" reports them (write_amp is
   // cumulative since the DB was opened; fresh-DB workloads reopen it).
   std::map<std::string, double> extra;
+  // Non-empty when the engine does not support the workload (its call
+  // returned Unimplemented): why. Nothing else is measured then.
+  std::string unsupported;
 
   double micros_per_op() const { return ops ? seconds * 1e6 / ops : 0; }
   double ops_per_sec() const { return seconds > 0 ? ops / seconds : 0; }

@@ -1,17 +1,19 @@
 // Engine: the small adapter interface through which bench/db_bench drives our
-// engine (lsm), LevelDB and RocksDB with the same workloads. Each adapter maps
-// the shared EngineOptions onto its engine's own options, so that the engines
-// run with the same memtable size, block size, bloom filter, compression and
-// block cache wherever they share a knob.
+// engine (lsm), LevelDB, RocksDB, LMDB and WiredTiger with the same workloads.
+// Each adapter maps the shared EngineOptions onto its engine's own options, so
+// that the engines run with the same memtable size, block size, bloom filter,
+// compression and block cache wherever they share a knob (bench/README.md
+// lists what each flag maps to, engine by engine).
 //
 // Adapters register themselves by name (see EngineRegistrar); the driver picks
-// them with --engine=lsm,leveldb,rocksdb. An adapter library must be linked
-// with alwayslink = True so that its registrar runs.
+// them with --engine=lsm,leveldb,rocksdb,lmdb,wiredtiger. An adapter library
+// must be linked with alwayslink = True so that its registrar runs.
 //
-// Thread safety: after Open and before Close, Put, Delete, Write, Get and
-// NewIterator may be called concurrently from many threads (all three engines
-// are thread-safe). Open, Flush, CompactAll and Close need external
-// synchronization. An EngineIterator is used by one thread at a time.
+// Thread safety: after Open and before Close, Put, Delete, WritePuts, Get and
+// NewIterator may be called concurrently from many threads (the LMDB and
+// WiredTiger adapters give each thread handles of its own). Open, Flush,
+// CompactAll and Close need external synchronization. An EngineIterator is
+// used by one thread at a time.
 #ifndef LSM_BENCH_ENGINES_ENGINE_H_
 #define LSM_BENCH_ENGINES_ENGINE_H_
 
@@ -112,6 +114,24 @@ class SliceIteratorAdapter final : public EngineIterator {
   std::unique_ptr<LibIterator> it_;
 };
 
+// An iterator that is never valid and reports why it could not be made.
+class FailedIterator final : public EngineIterator {
+ public:
+  explicit FailedIterator(absl::Status status) : status_(std::move(status)) {}
+  bool Valid() const override { return false; }
+  void SeekToFirst() override {}
+  void SeekToLast() override {}
+  void Seek(std::string_view) override {}
+  void Next() override {}
+  void Prev() override {}
+  std::string_view key() const override { return {}; }
+  std::string_view value() const override { return {}; }
+  absl::Status status() const override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
 class Engine {
  public:
   Engine() = default;
@@ -120,7 +140,8 @@ class Engine {
   // Closes the database if it is still open.
   virtual ~Engine() = default;
 
-  // The name it is registered under: "lsm", "leveldb", "rocksdb".
+  // The name it is registered under: "lsm", "leveldb", "rocksdb", "lmdb",
+  // "wiredtiger".
   virtual std::string_view name() const = 0;
   // The engine's version and anything a report must say about the build
   // (e.g. that Debian's RocksDB has assertions on).
@@ -142,12 +163,16 @@ class Engine {
   // Destroy the iterator before Close.
   virtual std::unique_ptr<EngineIterator> NewIterator() = 0;
   // Writes the memtable out to a table and waits for it. LevelDB has no public
-  // flush, so its adapter compacts the whole key range instead.
+  // flush, so its adapter compacts the whole key range instead; LMDB has no
+  // memtable (its adapter syncs the file); WiredTiger takes a checkpoint.
   virtual absl::Status Flush() = 0;
   // Flushes, then compacts the whole key range through every level.
+  // Unimplemented when the engine has nothing of the kind (LMDB): the runner
+  // then reports the workload as not supported, with the status's message.
   virtual absl::Status CompactAll() = 0;
   // The engine's own statistics text ("lsm.stats", "leveldb.stats",
-  // "rocksdb.stats"); empty when it has none.
+  // "rocksdb.stats", LMDB's mdb_env_stat, WiredTiger's LSM metadata); empty
+  // when it has none.
   virtual std::string Stats() = 0;
 };
 

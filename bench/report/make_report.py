@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Turns db_bench JSON results into a Markdown report with a chart.
 
-    make_report.py --out DIR [--title TITLE] results.json [more.json ...]
+    make_report.py --out DIR [--title TITLE] [--defaults D.json --defaults-link L]
+                   results.json [more.json ...]
 
 Writes into DIR:
-  README.md           tables: ops/s per workload and engine with the ratios
-                      lsm/leveldb and lsm/rocksdb, then per-workload details
-                      (MB/s, latency percentiles, peak RSS, amplification)
+  README.md           tables: ops/s per workload and engine with the ratios of
+                      lsm to each other engine, then (with --defaults) the same
+                      table from a second run with each engine's own defaults,
+                      then per-workload details (MB/s, latency percentiles,
+                      peak RSS, amplification); a workload an engine does not
+                      support shows "not supported" and why
   ops_per_sec.svg     grouped bars of ops/s per workload per engine (gnuplot)
   p99_latency.svg     the same for p99 latency
   *.dat, *.gp         the chart data and gnuplot scripts (re-run by hand)
@@ -26,8 +30,10 @@ import shutil
 import subprocess
 import sys
 
-ENGINE_ORDER = ["lsm", "leveldb", "rocksdb"]
-ENGINE_COLORS = {"lsm": "#1f77b4", "leveldb": "#ff7f0e", "rocksdb": "#2ca02c"}
+ENGINE_ORDER = ["lsm", "leveldb", "rocksdb", "lmdb", "wiredtiger"]
+ENGINE_COLORS = {"lsm": "#1f77b4", "leveldb": "#ff7f0e", "rocksdb": "#2ca02c",
+                 "lmdb": "#d62728", "wiredtiger": "#9467bd"}
+UNSUPPORTED = "not supported"
 ROCKSDB_NOTE = (
     "Debian's RocksDB (librocksdb) is built with assertions enabled, so its "
     "numbers understate a release build of RocksDB.")
@@ -156,13 +162,84 @@ def write_chart(out_dir, stem, labels, engines, table, ylabel, title):
     return stem + ".svg"
 
 
-def render(doc, out_dir, title):
+def throughput_table(doc):
+    """The ops/s table of one run (Markdown lines): a row per workload, a
+    column per engine, then lsm's ratio to each other engine."""
     results = doc["results"]
     engines = ordered([r["engine"] for r in results], ENGINE_ORDER)
     labels = ordered([r.get("label", r["workload"]) for r in results], [])
     by = {(r["engine"], r.get("label", r["workload"])): r for r in results}
-    ops = {k: r.get("ops_per_sec") for k, r in by.items()}
-    p99 = {k: r.get("p99") for k, r in by.items()}
+    ops = {k: r.get("ops_per_sec") for k, r in by.items() if not r.get("unsupported")}
+    out = []
+    head = ["workload"] + engines
+    ratio_cols = [other for other in engines if "lsm" in engines and other != "lsm"]
+    head += [f"lsm/{o}" for o in ratio_cols]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    wins = {o: [0, 0] for o in ratio_cols}
+    unsupported = []
+    for label in labels:
+        row = [f"`{label}`"]
+        for e in engines:
+            r = by.get((e, label))
+            if r is not None and r.get("unsupported"):
+                row.append(UNSUPPORTED)
+                unsupported.append(f"`{label}` on {e}: {r['unsupported']}")
+            else:
+                row.append(fmt_num(ops.get((e, label))))
+        for o in ratio_cols:
+            a, b = ops.get(("lsm", label)), ops.get((o, label))
+            row.append(fmt_ratio(a, b))
+            if a is not None and b:
+                wins[o][1] += 1
+                wins[o][0] += a >= b
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    if ratio_cols:
+        out.append("Ratios below 1.0× (lsm slower) are in bold. " + "; ".join(
+            f"lsm ≥ 1.0× {o} on {w} of {n} workloads" for o, (w, n) in wins.items()) + ".\n")
+    if unsupported:
+        out.append("Not supported (the engine has no such operation; no number is made up):\n")
+        out += [f"- {u}" for u in unsupported]
+        out.append("")
+    return out
+
+
+def same_config_spread(first, second, engine):
+    """(largest ratio, its workload) between engine's ops/s in two runs where it
+    had the same configuration, or None when it is not in both."""
+    def ops(doc):
+        return {r.get("label", r["workload"]): r.get("ops_per_sec") for r in doc["results"]
+                if r["engine"] == engine and not r.get("unsupported") and r.get("ops_per_sec")}
+    a, b = ops(first), ops(second)
+    spread = [(max(a[k], b[k]) / min(a[k], b[k]), k) for k in a if k in b]
+    return max(spread) if spread else None
+
+
+def options_line(cfg):
+    if cfg.get("engine_defaults"):
+        return (f"- Options: each engine's own defaults, plus bloom filters of "
+                f"{cfg.get('bloom_bits')} bits/key where the engine has them "
+                "(bench/README.md says what that means per engine)")
+    shape = ""
+    if "target_file_size" in cfg:
+        shape = (f"tables {cfg['target_file_size'] >> 10} KiB, level 1 "
+                 f"{cfg.get('max_bytes_for_level_base', 0) >> 10} KiB, ")
+    return (f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
+            f"{shape}block {cfg.get('block_size')} B, block cache "
+            f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
+            f"compression {cfg.get('compression')}, "
+            f"{cfg.get('max_background_jobs')} background jobs (bench/README.md says what each "
+            "maps to per engine, and which have no equivalent)")
+
+
+def render(doc, out_dir, title, defaults=None, defaults_link=None):
+    results = doc["results"]
+    engines = ordered([r["engine"] for r in results], ENGINE_ORDER)
+    labels = ordered([r.get("label", r["workload"]) for r in results], [])
+    by = {(r["engine"], r.get("label", r["workload"])): r for r in results}
+    ops = {k: r.get("ops_per_sec") for k, r in by.items() if not r.get("unsupported")}
+    p99 = {k: r.get("p99") for k, r in by.items() if not r.get("unsupported")}
 
     charts = [
         write_chart(out_dir, "ops_per_sec", labels, engines, ops, "ops/s",
@@ -197,52 +274,44 @@ def render(doc, out_dir, title):
                    f"{cfg.get('value_size')} B values (compressible to "
                    f"{cfg.get('compression_ratio')}), threads {cfg.get('threads')}, "
                    f"batch size {cfg.get('batch_size')}")
-        shape = ""
-        if "target_file_size" in cfg:
-            shape = (f"tables {cfg['target_file_size'] >> 10} KiB, level 1 "
-                     f"{cfg.get('max_bytes_for_level_base', 0) >> 10} KiB, ")
-        out.append(f"- Shared options: write buffer {cfg.get('write_buffer_size', 0) >> 10} KiB, "
-                   f"{shape}block {cfg.get('block_size')} B, block cache "
-                   f"{cfg.get('cache_size', 0) >> 10} KiB, bloom {cfg.get('bloom_bits')} bits/key, "
-                   f"compression {cfg.get('compression')}, "
-                   f"{cfg.get('max_background_jobs')} background jobs")
+        out.append(options_line(cfg))
         out.append(f"- Workloads in run order: `{','.join(cfg.get('benchmarks', []))}`")
     for e in doc.get("engines", []):
         out.append(f"- `{e.get('name')}`: {e.get('description', '')}")
     out.append("")
 
-    out.append("## Throughput (ops/s)\n")
-    head = ["workload"] + engines
-    ratio_cols = [other for other in ("leveldb", "rocksdb") if "lsm" in engines and other in engines]
-    head += [f"lsm/{o}" for o in ratio_cols]
-    out.append("| " + " | ".join(head) + " |")
-    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
-    wins = {o: [0, 0] for o in ratio_cols}
-    for label in labels:
-        row = [f"`{label}`"] + [fmt_num(ops.get((e, label))) for e in engines]
-        for o in ratio_cols:
-            a, b = ops.get(("lsm", label)), ops.get((o, label))
-            row.append(fmt_ratio(a, b))
-            if a is not None and b:
-                wins[o][1] += 1
-                wins[o][0] += a >= b
-        out.append("| " + " | ".join(row) + " |")
-    out.append("")
-    if ratio_cols:
-        out.append("Ratios below 1.0× (lsm slower) are in bold. " + "; ".join(
-            f"lsm ≥ 1.0× {o} on {w} of {n} workloads" for o, (w, n) in wins.items()) + ".\n")
+    out.append("## Throughput (ops/s)" + (", one shared shape" if defaults else "") + "\n")
+    out += throughput_table(doc)
     for chart, what in zip(charts, ["Throughput", "p99 latency"]):
         if chart:
             out.append(f"![{what}]({chart})\n")
     if not any(charts):
         out.append("(Charts skipped: gnuplot is not installed; the `.gp` scripts are written.)\n")
+    if defaults is not None:
+        out.append("## Throughput (ops/s), each engine with its own defaults\n")
+        out.append("The same workloads in a second run"
+                   + (f" ({defaults['date']})" if defaults.get("date") else "") + ". "
+                   + options_line(defaults.get("config", {}))[2:] + "."
+                   + (f" Details: [{defaults_link}]({defaults_link})." if defaults_link else "")
+                   + "\n")
+        out += throughput_table(defaults)
+        noise = same_config_spread(doc, defaults, "lmdb")
+        if noise:
+            ratio, label = noise
+            out.append("LMDB has the same configuration in both runs (nothing of the shared shape "
+                       "applies to it), so its two rows show how far the numbers moved between "
+                       f"the runs with nothing changed: up to {ratio:.2f}× (`{label}`) in this "
+                       "one. Read differences between the two tables with that in mind.\n")
 
     out.append("## Details per workload\n")
     out.append("Latencies in microseconds per operation. *I/O write amp*: bytes the process "
                "passed to write(2) (WAL, tables, manifest; from /proc/self/io `wchar`) over "
                "the user bytes written, so compaction still running when a workload ends "
                "counts towards the next one. *Peak RSS*: VmHWM, reset at the start of each "
-               "workload. *w-amp*/*r-amp*: from `lsm.stats` when it reports them.\n")
+               "workload. *DB MB*: the database directory's size after the workload"
+               + (" (WiredTiger's includes its log files, which it preallocates 100 MB at a "
+                  "time)" if "wiredtiger" in engines else "")
+               + ". *w-amp*/*r-amp*: from `lsm.stats` when it reports them.\n")
     for label in labels:
         out.append(f"### `{label}`\n")
         out.append("| engine | ops/s | MB/s | µs/op | p50 | p99 | p99.9 | peak RSS MB | "
@@ -251,6 +320,9 @@ def render(doc, out_dir, title):
         for e in engines:
             r = by.get((e, label))
             if r is None:
+                continue
+            if r.get("unsupported"):
+                out.append(f"| {e} | {UNSUPPORTED}: {r['unsupported']} |" + " |" * 9)
                 continue
             x = r.get("extra", {})
             other = []
@@ -316,8 +388,11 @@ def render_micro(micro_dir):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--title", default="lsm vs LevelDB vs RocksDB (db_bench)")
+    parser.add_argument("--title", default="lsm beside other engines (db_bench)")
     parser.add_argument("--micro", help="directory of Google Benchmark JSON files to append")
+    parser.add_argument("--defaults", help="db_bench --json file of a run with --engine_defaults, "
+                        "whose throughput table follows the first")
+    parser.add_argument("--defaults-link", help="where that run's own report is (a relative link)")
     parser.add_argument("inputs", nargs="+", help="db_bench --json files")
     args = parser.parse_args(argv)
     doc = load(args.inputs)
@@ -325,7 +400,8 @@ def main(argv):
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
-    text = render(doc, args.out, args.title)
+    defaults = load([args.defaults]) if args.defaults else None
+    text = render(doc, args.out, args.title, defaults, args.defaults_link)
     if args.micro:
         text += "\n" + render_micro(args.micro)
     with open(os.path.join(args.out, "README.md"), "w", encoding="utf-8") as f:

@@ -110,6 +110,61 @@ class MakeReportTest(unittest.TestCase):
         self.assertIn("| `BM_SyncPair/128` | 250.5 us | 20.25 us | – | – | wal/raw 1.04 |", text)
         self.assertIn("| `BM_Broken` | error: open failed |", text)
 
+    def test_five_engines_unsupported_and_defaults_table(self):
+        doc = json.loads(json.dumps(DOC))
+        doc["engines"] += [{"name": "wiredtiger", "description": "WiredTiger 3.2.1"},
+                           {"name": "lmdb", "description": "LMDB 0.9.24"}]
+        doc["notes"].append("WiredTiger's commit durability: written to the OS at commit.")
+        doc["results"] += [
+            result("wiredtiger", "fillseq", 100000.0),
+            result("lmdb", "fillseq", 600000.0),
+            {"engine": "lmdb", "workload": "compact", "label": "compact", "threads": 1,
+             "ops": 0, "unsupported": "LMDB is a B+tree", "extra": {}},
+            result("lsm", "compact", 2.0),
+        ]
+        defaults = json.loads(json.dumps(DOC))
+        defaults["config"]["engine_defaults"] = True
+        defaults["results"] = [result("lsm", "fillseq", 310000.0),
+                               result("lmdb", "fillseq", 620000.0)]
+        tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        paths = []
+        for name, d in (("shape.json", doc), ("defaults.json", defaults)):
+            paths.append(os.path.join(tmp, name))
+            with open(paths[-1], "w", encoding="utf-8") as f:
+                json.dump(d, f)
+        out = os.path.join(tmp, "out")
+        self.assertEqual(make_report.main(["--out", out, "--defaults", paths[1],
+                                           "--defaults-link", "defaults/README.md",
+                                           paths[0]]), 0)
+        with open(os.path.join(out, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        # Engines in the fixed order, a ratio column for every other engine.
+        self.assertIn("| workload | lsm | leveldb | rocksdb | lmdb | wiredtiger | lsm/leveldb | "
+                      "lsm/rocksdb | lsm/lmdb | lsm/wiredtiger |", text)
+        self.assertIn("| `fillseq` | 300,000 | 200,000 | 400,000 | 600,000 | 100,000 | 1.50× | "
+                      "**0.75×** | **0.50×** | 3.00× |", text)
+        self.assertIn("| `compact` | 2 | – | – | not supported | – | – | – | – | – |", text)
+        self.assertIn("- `compact` on lmdb: LMDB is a B+tree", text)
+        self.assertIn("| lmdb | not supported: LMDB is a B+tree |", text)
+        self.assertIn("> WiredTiger's commit durability: written to the OS at commit.", text)
+        # The second run's table, with its own options line and a link.
+        self.assertIn("## Throughput (ops/s), each engine with its own defaults", text)
+        self.assertIn("each engine's own defaults, plus bloom filters of 10 bits/key", text)
+        self.assertIn("[defaults/README.md](defaults/README.md)", text)
+        self.assertIn("| `fillseq` | 310,000 | 620,000 | **0.50×** |", text)
+        # LMDB's configuration is the same in both runs: its spread is the noise.
+        self.assertIn("up to 1.03× (`fillseq`)", text)
+        # The charts (of the first run) come before the second table.
+        charts = text.find("![Throughput](ops_per_sec.svg)")
+        if charts < 0:  # without gnuplot
+            charts = text.index("Charts skipped")
+        self.assertLess(charts, text.index("each engine with its own defaults"))
+        self.assertIn("WiredTiger's includes its log files", text)
+        with open(os.path.join(out, "ops_per_sec.dat"), encoding="utf-8") as f:
+            rows = f.read().splitlines()
+        self.assertEqual(rows[0], "# workload lsm leveldb rocksdb lmdb wiredtiger")
+        self.assertEqual(rows[3], '"compact" 2 ? ? ? ?')
+
 
 if __name__ == "__main__":
     unittest.main()
