@@ -109,7 +109,7 @@ absl::Status DBImpl::Open() {
   if (!s.ok()) return s;
   s = RecoverLogs();
   if (!s.ok()) return s;
-  mem_ = std::make_shared<MemTable>();
+  mem_ = std::make_shared<MemTable>(options_.write_buffer_size);
   if (options_.paranoid_checks) {
     s = VerifyLiveTables();
     if (!s.ok()) return s;

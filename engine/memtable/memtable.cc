@@ -28,7 +28,10 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return CompareInternalKeys(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
 }
 
-MemTable::MemTable() : table_(KeyComparator{}, &arena_), tombstones_(KeyComparator{}, &arena_) {}
+MemTable::MemTable(size_t expected_bytes)
+    : bloom_(expected_bytes > 0 ? std::make_unique<MemTableBloom>(expected_bytes / 128) : nullptr),
+      table_(KeyComparator{}, &arena_),
+      tombstones_(KeyComparator{}, &arena_) {}
 
 MemTable::~MemTable() = default;
 
@@ -61,6 +64,7 @@ void InsertEntry(Table* table, SequenceNumber seq, ValueType type, std::string_v
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
                    std::string_view value) {
+  if (bloom_ != nullptr) bloom_->Add(key);  // before the entry is linked (see memtable_bloom.h)
   InsertEntry(&table_, seq, type, key, value);
 
   // Statistics: only this (single) writer stores them, readers load them.
@@ -125,6 +129,7 @@ std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() con
 
 MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snapshot,
                                   std::string* value, SequenceNumber* found_seq) const {
+  if (bloom_ != nullptr && !bloom_->MayContain(user_key)) return GetResult::kNotPresent;
   // The lookup target in the entry encoding: varint32(len) internal_key.
   // Short keys are encoded on the stack; no allocation on the common path.
   const size_t ikey_len = user_key.size() + kInternalKeyTrailerSize;

@@ -33,6 +33,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "engine/memtable/dbformat.h"
+#include "engine/memtable/memtable_bloom.h"
 #include "engine/memtable/range_tombstone.h"
 #include "engine/memtable/skiplist.h"
 #include "engine/util/arena.h"
@@ -49,7 +50,10 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
     kDeleted,     // newest visible entry is a deletion
   };
 
-  MemTable();
+  // expected_bytes: about how large the memtable will grow; when non-zero,
+  // a MemTableBloom of expected_bytes / 128 bytes lets Get skip the
+  // skiplist for keys it does not hold.
+  explicit MemTable(size_t expected_bytes = 0);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
   ~MemTable();
@@ -88,8 +92,11 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
     return num_range_deletions_.load(std::memory_order_acquire);
   }
 
-  // Bytes held by the arena (nodes, entries, block bookkeeping).
-  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  // Bytes held by the arena (nodes, entries, block bookkeeping) and the
+  // bloom filter.
+  size_t ApproximateMemoryUsage() const {
+    return arena_.MemoryUsage() + (bloom_ != nullptr ? bloom_->MemoryUsage() : 0);
+  }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
   uint64_t NumDeletions() const { return num_deletions_.load(std::memory_order_relaxed); }
   // Smallest / largest sequence added so far; kMaxSequenceNumber / 0 when
@@ -110,6 +117,7 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   using Table = SkipList<const char*, KeyComparator>;
 
   Arena arena_;
+  const std::unique_ptr<MemTableBloom> bloom_;  // null: none
   Table table_;
   Table tombstones_;  // range tombstones, in the same entry encoding
   std::atomic<uint64_t> num_range_deletions_{0};

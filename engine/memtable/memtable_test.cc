@@ -371,3 +371,44 @@ TEST(MemTableTest, ConcurrentReadersWithOneWriter) {
 
 }  // namespace
 }  // namespace lsm
+
+namespace lsm {
+namespace {
+
+// The bloom filter never hides a key the memtable holds, and turns most
+// absent keys away (printed: the false positive rate at about 9 bits/key).
+TEST(MemTableBloomTest, NoFalseNegativesFewFalsePositives) {
+  MemTableBloom bloom(16 << 10);  // 16 KiB: 131072 bits
+  for (int i = 0; i < 14000; ++i) bloom.Add("key" + std::to_string(i));
+  for (int i = 0; i < 14000; ++i) ASSERT_TRUE(bloom.MayContain("key" + std::to_string(i))) << i;
+  int positives = 0;
+  for (int i = 0; i < 100000; ++i) positives += bloom.MayContain("absent" + std::to_string(i));
+  std::printf("false positives: %.2f%%\n", positives / 1000.0);
+  EXPECT_LT(positives, 5000);  // 5%: a broken filter says yes to nearly everything
+}
+
+TEST(MemTableBloomTest, MemTableWithABloomAnswersLikeOneWithout) {
+  MemTable with(1 << 20);
+  MemTable without;
+  Random rnd(12);
+  for (SequenceNumber seq = 1; seq <= 5000; ++seq) {
+    const std::string k = "k" + std::to_string(rnd.Uniform(3000));
+    const ValueType t = rnd.OneIn(5) ? ValueType::kDeletion : ValueType::kValue;
+    const std::string v = t == ValueType::kValue ? "v" + std::to_string(seq) : "";
+    with.Add(seq, t, k, v);
+    without.Add(seq, t, k, v);
+  }
+  EXPECT_GT(with.ApproximateMemoryUsage(), without.ApproximateMemoryUsage());
+  for (int i = 0; i < 4000; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    const SequenceNumber snap = rnd.Uniform(5200);
+    std::string a, b;
+    SequenceNumber sa = 0, sb = 0;
+    ASSERT_EQ(with.Get(k, snap, &a, &sa), without.Get(k, snap, &b, &sb)) << k;
+    ASSERT_EQ(a, b);
+    ASSERT_EQ(sa, sb);
+  }
+}
+
+}  // namespace
+}  // namespace lsm
