@@ -74,6 +74,52 @@ size_t IndexSearch::Find(std::string_view internal_key) const {
   return static_cast<size_t>(first - probes_.begin());
 }
 
+namespace {
+
+class IndexSearchIterator final : public Iterator {
+ public:
+  explicit IndexSearchIterator(const IndexSearch* index) : index_(index), pos_(index->size()) {}
+
+  bool Valid() const override { return pos_ < index_->size(); }
+  void SeekToFirst() override { Position(0); }
+  void SeekToLast() override { Position(index_->size() == 0 ? 0 : index_->size() - 1); }
+  void Seek(std::string_view target) override { Position(index_->Find(target)); }
+  void SeekForPrev(std::string_view target) override {
+    // The last separator <= target: the one Find lands on when it equals
+    // target, else the one before.
+    size_t i = index_->Find(target);
+    if (i < index_->size() && CompareInternalKeys(index_->separator(i), target) == 0) {
+      Position(i);
+    } else if (i == 0) {
+      Position(index_->size());
+    } else {
+      Position(i - 1);
+    }
+  }
+  void Next() override { Position(pos_ + 1); }
+  void Prev() override { Position(pos_ == 0 ? index_->size() : pos_ - 1); }
+  std::string_view key() const override { return index_->separator(pos_); }
+  std::string_view value() const override { return value_; }
+  absl::Status status() const override { return absl::OkStatus(); }
+
+ private:
+  void Position(size_t i) {
+    pos_ = i < index_->size() ? i : index_->size();
+    value_.clear();
+    if (Valid()) index_->handle(pos_).EncodeTo(&value_);
+  }
+
+  const IndexSearch* const index_;
+  size_t pos_;
+  std::string value_;  // the encoded handle at pos_
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> IndexSearch::NewIterator() const {
+  return std::make_unique<IndexSearchIterator>(this);
+}
+
 size_t IndexSearch::MemoryUsage() const {
   return sizeof(*this) + common_prefix_.size() + probes_.capacity() * sizeof(uint64_t) +
          separator_bytes_.capacity() + separator_offsets_.capacity() * sizeof(uint32_t) +

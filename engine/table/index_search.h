@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "engine/table/block.h"
 #include "engine/table/format.h"
+#include "lsm/iterator.h"
 
 namespace lsm {
 
@@ -41,6 +43,11 @@ class IndexSearch {
   }
   // Bytes held, for memory accounting.
   size_t MemoryUsage() const;
+
+  // An iterator over the index as the index block's would be: separators
+  // (internal keys) → encoded block handles, with Seek answered by Find. The
+  // IndexSearch must outlive it.
+  std::unique_ptr<Iterator> NewIterator() const;
 
  private:
   // Bytes [prefix_len_, prefix_len_ + 8) of user_key, zero-padded, as a

@@ -76,6 +76,60 @@ TEST(IndexSearchTest, FindMatchesALinearScan) {
   }
 }
 
+// The iterator over IndexSearch walks and seeks like the index block's own.
+TEST(IndexSearchTest, IteratorMatchesTheBlockIterator) {
+  std::mt19937 rng(77);
+  std::vector<std::string> seps;
+  for (int i = 0; i < 300; ++i) {
+    seps.push_back(MakeInternalKey("pre" + std::to_string(rng() % 5000), rng() % 4,
+                                   ValueType::kValue));
+  }
+  std::sort(seps.begin(), seps.end(),
+            [](const std::string& a, const std::string& b) { return CompareInternalKeys(a, b) < 0; });
+  seps.erase(std::unique(seps.begin(), seps.end()), seps.end());
+  const Block block = IndexBlockOf(seps);
+  absl::StatusOr<IndexSearch> search = IndexSearch::Build(block);
+  ASSERT_TRUE(search.ok());
+  std::unique_ptr<Iterator> want = block.NewIterator(KeyOrder::kInternal);
+  std::unique_ptr<Iterator> got = search->NewIterator();
+  auto same = [&](const std::string& what) {
+    ASSERT_EQ(got->Valid(), want->Valid()) << what;
+    if (!want->Valid()) return;
+    ASSERT_EQ(got->key(), want->key()) << what;
+    ASSERT_EQ(got->value(), want->value()) << what;
+  };
+  want->SeekToFirst();
+  got->SeekToFirst();
+  same("first");
+  want->SeekToLast();
+  got->SeekToLast();
+  same("last");
+  for (int q = 0; q < 500; ++q) {
+    const std::string target =
+        q % 3 == 0 ? seps[rng() % seps.size()]
+                   : MakeInternalKey("pre" + std::to_string(rng() % 6000), rng() % 4,
+                                     ValueType::kValue);
+    if (q % 2 == 0) {
+      want->Seek(target);
+      got->Seek(target);
+    } else {
+      want->SeekForPrev(target);
+      got->SeekForPrev(target);
+    }
+    same("seek " + std::to_string(q));
+    for (int step = 0; step < 5 && want->Valid(); ++step) {
+      if (rng() % 2) {
+        want->Next();
+        got->Next();
+      } else {
+        want->Prev();
+        got->Prev();
+      }
+      same("step " + std::to_string(step));
+    }
+  }
+}
+
 TEST(IndexSearchTest, MalformedHandleIsDataLoss) {
   BlockBuilder b(1);
   b.Add(MakeInternalKey("k", 1, ValueType::kValue), "\xff");

@@ -320,7 +320,8 @@ absl::Status Table::MultiGet(const ReadOptions& options,
 }
 
 std::unique_ptr<Iterator> Table::NewIndexIterator() const {
-  return index_block_->NewIterator(KeyOrder::kInternal);
+  // Entries as the index block's; Seek through IndexSearch's probes.
+  return index_search_.NewIterator();
 }
 
 namespace {
