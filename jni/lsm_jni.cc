@@ -49,7 +49,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 3;
+constexpr jint kAbiVersion = 4;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -544,6 +544,17 @@ void Flush(JNIEnv* env, jclass, jlong handle) {
   });
 }
 
+// Makes every write acknowledged before the call durable: one fdatasync of the
+// WAL, queued with the writes (DB::SyncWAL).
+void SyncWal(JNIEnv* env, jclass, jlong handle) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return;
+    absl::Status st = h->db->SyncWAL();
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
 void CompactRange(JNIEnv* env, jclass, jlong handle, jbyteArray jfrom, jbyteArray jto) {
   BoundaryVoid(env, [&] {
     StoreHolder* h = Store(env, handle);
@@ -847,6 +858,7 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("snapshotSequence", "(J)J", SnapshotSequence),
     LSM_NATIVE("releaseSnapshot", "(J)V", ReleaseSnapshot),
     LSM_NATIVE("flush", "(J)V", Flush),
+    LSM_NATIVE("syncWal", "(J)V", SyncWal),
     LSM_NATIVE("compactRange", "(J[B[B)V", CompactRange),
     LSM_NATIVE("property", "(J[B)[B", Property),
     LSM_NATIVE("multiGet", "(JJI[[B)[[B", MultiGet),

@@ -700,6 +700,28 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes every write that returned before this call durable, as if each had been made with
+   * {@link WriteOptions#SYNC}: one fdatasync of the write-ahead log, however many writes it
+   * covers. The way to sync a run of unsynced writes once, e.g. before recording elsewhere that
+   * they happened. Queued with the writes (a write running concurrently is either wholly before
+   * the sync or after it); the memtable is not flushed. A sync is made even when nothing was
+   * written since the last one.
+   *
+   * @throws LsmException when the sync fails (UNAVAILABLE for an I/O error); the store then
+   *     refuses further writes with that error until it is reopened
+   * @throws IllegalStateException when the store is closed
+   */
+  public void syncWal() {
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.syncWal(s.handle);
+    } finally {
+      s.exit();
+    }
+  }
+
   /** Writes the memtable to an SST file and waits for it. */
   public void flush() {
     State s = state;

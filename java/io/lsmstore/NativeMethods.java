@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
-  static final int ABI_VERSION = 3;
+  static final int ABI_VERSION = 4;
 
   static {
     NativeLibrary.load(NativeMethods.class);
@@ -71,6 +71,8 @@ final class NativeMethods {
   static native void releaseSnapshot(long snapshot);
 
   static native void flush(long store);
+
+  static native void syncWal(long store);
 
   static native void compactRange(long store, byte[] from, byte[] to);
 

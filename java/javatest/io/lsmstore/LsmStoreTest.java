@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -279,6 +280,81 @@ class LsmStoreTest {
       assertTrue(Long.parseLong(memory.trim()) > 0, memory);
       assertNull(store.property("lsm.no-such-property"));
       assertNull(store.property("not even a prefix"));
+    }
+  }
+
+  @Test
+  void syncWalSyncsTheLogOnceAndWritesNothing() {
+    try (LsmStore store = open(dir)) {
+      Statistics start = store.statistics();
+      for (int i = 0; i < 100; i++) {
+        store.put(bytes("k" + i), bytes("v" + i));
+      }
+      Statistics written = store.statistics();
+      assertEquals(start.walSyncs(), written.walSyncs(), "unsynced puts do not sync");
+      assertEquals(start.writes() + 100, written.writes());
+
+      store.syncWal();
+      Statistics synced = store.statistics();
+      assertEquals(written.walSyncs() + 1, synced.walSyncs(), "one fdatasync for 100 writes");
+      assertEquals(written.writes(), synced.writes(), "syncWal writes no record");
+
+      store.syncWal(); // nothing new: still a sync, as documented
+      assertEquals(synced.walSyncs() + 1, store.statistics().walSyncs());
+      for (int i = 0; i < 100; i++) {
+        assertEquals("v" + i, str(store.get(bytes("k" + i))));
+      }
+    }
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 100; i++) {
+        assertEquals("v" + i, str(store.get(bytes("k" + i))));
+      }
+    }
+  }
+
+  @Test
+  void syncWalRunsAlongsideWriters() throws Exception {
+    final int writers = 4;
+    final int perWriter = 2000;
+    long syncs = 0;
+    try (LsmStore store = open(dir)) {
+      long before = store.statistics().walSyncs();
+      Thread[] threads = new Thread[writers];
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      for (int t = 0; t < writers; t++) {
+        final int id = t;
+        threads[t] = new Thread(() -> {
+          try {
+            for (int i = 0; i < perWriter; i++) {
+              store.put(bytes("w" + id + "-" + i), bytes("v" + i));
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        threads[t].start();
+      }
+      boolean running = true;
+      while (running) {
+        store.syncWal();
+        syncs++;
+        running = false;
+        for (Thread thread : threads) {
+          running |= thread.isAlive();
+        }
+      }
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      assertNull(failure.get());
+      assertEquals(before + syncs, store.statistics().walSyncs(), "each syncWal is one sync");
+    }
+    try (LsmStore store = open(dir)) {
+      for (int t = 0; t < writers; t++) {
+        for (int i = 0; i < perWriter; i++) {
+          assertEquals("v" + i, str(store.get(bytes("w" + t + "-" + i))));
+        }
+      }
     }
   }
 
