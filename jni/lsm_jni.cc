@@ -178,6 +178,26 @@ class ScratchTrimmer {
   Scratch& scratch_;
 };
 
+// A primitive array pinned with GetPrimitiveArrayCritical for the lifetime of
+// this object (released with JNI_ABORT: the bytes are only read). No JNI call
+// may be made while one is alive.
+class CriticalBytes {
+ public:
+  CriticalBytes(JNIEnv* env, jbyteArray array)
+      : env_(env), array_(array), data_(env->GetPrimitiveArrayCritical(array, nullptr)) {}
+  ~CriticalBytes() {
+    if (data_ != nullptr) env_->ReleasePrimitiveArrayCritical(array_, data_, JNI_ABORT);
+  }
+  CriticalBytes(const CriticalBytes&) = delete;
+  CriticalBytes& operator=(const CriticalBytes&) = delete;
+  const char* data() const { return static_cast<const char*>(data_); }
+
+ private:
+  JNIEnv* env_;
+  jbyteArray array_;
+  void* data_;
+};
+
 bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   if (array == nullptr) {
     ThrowNullPointer(env, "options are null");
@@ -421,16 +441,32 @@ void DeleteRange(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray jf
 }
 
 // `rep` holds `length` bytes of an encoded batch (write_batch.h) built by the
-// Java WriteBatch; one JNI call per batch, whatever its size.
+// Java WriteBatch; one JNI call per batch, whatever its size. The array is
+// pinned (GetPrimitiveArrayCritical) only while WriteBatch::SetContents
+// validates and copies it, so the bytes are copied once, straight from the Java
+// heap into the engine's batch; no JNI call is made while it is pinned. A
+// batch changed by another thread meanwhile (a misuse: WriteBatch is not
+// thread-safe) cannot corrupt memory: DB::Write parses the copy again and
+// refuses a malformed one.
 void Write(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray rep, jint length) {
   BoundaryVoid(env, [&] {
     StoreHolder* h = Store(env, handle);
     if (h == nullptr) return;
-    ScratchTrimmer trim;
-    Scratch& s = trim.scratch();
-    if (!CopyArrayRegion(env, rep, 0, length, &s.value)) return;
+    if (rep == nullptr) {
+      ThrowNullPointer(env, "write batch is null");
+      return;
+    }
+    if (length < 0 || length > env->GetArrayLength(rep)) {
+      ThrowIllegalArgument(env, "write batch length outside its array");
+      return;
+    }
     WriteBatch batch;
-    absl::Status st = batch.SetContents(s.value);
+    absl::Status st;
+    {
+      CriticalBytes pinned(env, rep);
+      if (pinned.data() == nullptr) return;  // OutOfMemoryError pending
+      st = batch.SetContents(std::string_view(pinned.data(), static_cast<size_t>(length)));
+    }  // released here, also when SetContents throws (bad_alloc), before Boundary throws
     if (!st.ok()) {
       ThrowStatus(env, absl::InvalidArgumentError("malformed write batch: " +
                                                   std::string(st.message())));
