@@ -540,6 +540,77 @@ jint GetDirect(JNIEnv* env, jclass, jlong handle, jlong snapshot, jint flags, jo
   });
 }
 
+// ---------------------------------------------------------------------------
+// Scratch paths: the key (and value) sit in the calling thread's direct buffer
+// (java/io/lsmstore/Scratch.java), passed as an address and lengths, so these
+// calls make no JNI callback at all. The Java side passes its own buffer's
+// address and capacity; the lengths are checked against that capacity here.
+// ---------------------------------------------------------------------------
+
+jlong BufferAddress(JNIEnv* env, jclass, jobject buffer) {
+  return Boundary(env, jlong{0}, [&]() -> jlong {
+    DirectRange r = GetDirectRange(env, buffer, 0, 0);
+    if (!r.ok) return 0;
+    return reinterpret_cast<jlong>(r.data);
+  });
+}
+
+// Whether [0, a + b) lies within a scratch buffer of `capacity` bytes at
+// `address`; IllegalArgumentException pending when not.
+bool ScratchFits(JNIEnv* env, jlong address, jint a, jint b, jint capacity) {
+  if (address == 0 || a < 0 || b < 0 || capacity < 0 ||
+      static_cast<jlong>(a) + b > capacity) {
+    ThrowIllegalArgument(env, "scratch range outside its buffer");
+    return false;
+  }
+  return true;
+}
+
+void PutScratch(JNIEnv* env, jclass, jlong handle, jboolean sync, jlong address, jint key_len,
+                jint value_len, jint capacity) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, value_len, capacity)) return;
+    const char* base = reinterpret_cast<const char*>(address);
+    absl::Status st = h->db->Put(MakeWriteOptions(sync), std::string_view(base, key_len),
+                                 std::string_view(base + key_len, value_len));
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+void DeleteScratch(JNIEnv* env, jclass, jlong handle, jboolean sync, jlong address, jint key_len,
+                   jint capacity) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, 0, capacity)) return;
+    absl::Status st = h->db->Delete(
+        MakeWriteOptions(sync), std::string_view(reinterpret_cast<const char*>(address), key_len));
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+// Looks up the key at `address`; copies the first min(length, capacity) bytes
+// of the value over the buffer (the key is no longer needed) and returns the
+// value's full length, or -1 when absent.
+jint GetScratch(JNIEnv* env, jclass, jlong handle, jlong snapshot, jint flags, jlong address,
+                jint key_len, jint capacity) {
+  return Boundary(env, jint{-1}, [&]() -> jint {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, 0, capacity)) return -1;
+    ScratchTrimmer trim;
+    Scratch& s = trim.scratch();
+    char* base = reinterpret_cast<char*>(address);
+    if (!Lookup(env, h, snapshot, flags, std::string_view(base, key_len), &s.out)) return -1;
+    if (s.out.size() > static_cast<size_t>(INT32_MAX)) {
+      ThrowStatus(env, absl::OutOfRangeError("value does not fit a Java array"));
+      return -1;
+    }
+    const size_t n = std::min(s.out.size(), static_cast<size_t>(capacity));
+    if (n > 0) std::memcpy(base, s.out.data(), n);
+    return static_cast<jint>(s.out.size());
+  });
+}
+
 jlong GetSnapshot(JNIEnv* env, jclass, jlong handle) {
   return Boundary(env, jlong{0}, [&]() -> jlong {
     StoreHolder* h = Store(env, handle);
@@ -864,6 +935,34 @@ jint IterBytesDirect(JNIEnv* env, jclass, jlong handle, jobject jout, jint pos, 
   });
 }
 
+// The current key or value copied over the calling thread's scratch buffer
+// (its first min(length, capacity) bytes); returns the full length.
+template <bool kValue>
+jint IterBytesScratch(JNIEnv* env, jclass, jlong handle, jlong address, jint capacity) {
+  return Boundary(env, jint{-1}, [&]() -> jint {
+    IteratorHolder* h = ValidIter(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, 0, 0, capacity)) return -1;
+    std::string_view bytes = Current<kValue>(h);
+    if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+      ThrowStatus(env, absl::OutOfRangeError("entry does not fit a Java array"));
+      return -1;
+    }
+    const size_t n = std::min(bytes.size(), static_cast<size_t>(capacity));
+    if (n > 0) std::memcpy(reinterpret_cast<char*>(address), bytes.data(), n);
+    return static_cast<jint>(bytes.size());
+  });
+}
+
+template <bool kForPrev>
+jboolean IterSeekScratch(JNIEnv* env, jclass, jlong handle, jlong address, jint len,
+                         jint capacity) {
+  return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
+    if (!ScratchFits(env, address, len, 0, capacity)) return JNI_FALSE;
+    return IterSeekImpl<kForPrev>(env, handle,
+                                  std::string_view(reinterpret_cast<const char*>(address), len));
+  });
+}
+
 void IterClose(JNIEnv* env, jclass, jlong handle) {
   BoundaryVoid(env, [&] { delete reinterpret_cast<IteratorHolder*>(handle); });
 }
@@ -890,6 +989,10 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("get", "(JJI[BII)[B", Get),
     LSM_NATIVE("getInto", "(JJI[BII[BII)I", GetInto),
     LSM_NATIVE("getDirect", "(JJILjava/nio/ByteBuffer;IILjava/nio/ByteBuffer;II)I", GetDirect),
+    LSM_NATIVE("bufferAddress", "(Ljava/nio/ByteBuffer;)J", BufferAddress),
+    LSM_NATIVE("putScratch", "(JZJIII)V", PutScratch),
+    LSM_NATIVE("deleteScratch", "(JZJII)V", DeleteScratch),
+    LSM_NATIVE("getScratch", "(JJIJII)I", GetScratch),
     LSM_NATIVE("getSnapshot", "(J)J", GetSnapshot),
     LSM_NATIVE("snapshotSequence", "(J)J", SnapshotSequence),
     LSM_NATIVE("releaseSnapshot", "(J)V", ReleaseSnapshot),
@@ -916,6 +1019,10 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("iterValueInto", "(J[BII)I", IterBytesInto<true>),
     LSM_NATIVE("iterKeyDirect", "(JLjava/nio/ByteBuffer;II)I", IterBytesDirect<false>),
     LSM_NATIVE("iterValueDirect", "(JLjava/nio/ByteBuffer;II)I", IterBytesDirect<true>),
+    LSM_NATIVE("iterKeyScratch", "(JJI)I", IterBytesScratch<false>),
+    LSM_NATIVE("iterValueScratch", "(JJI)I", IterBytesScratch<true>),
+    LSM_NATIVE("iterSeekScratch", "(JJII)Z", IterSeekScratch<false>),
+    LSM_NATIVE("iterSeekForPrevScratch", "(JJII)Z", IterSeekScratch<true>),
     LSM_NATIVE("iterClose", "(J)V", IterClose),
 };
 

@@ -126,7 +126,7 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      state.valid = NativeMethods.iterSeek(state.handle, target, 0, target.length);
+      state.valid = seekArray(target, 0, target.length, false);
     }
   }
 
@@ -145,7 +145,7 @@ public final class LsmIterator implements AutoCloseable {
             state.handle, target, target.position(), target.remaining());
       } else {
         Buffers.Slice s = Buffers.slice(target);
-        state.valid = NativeMethods.iterSeek(state.handle, s.array, s.offset, s.length);
+        state.valid = seekArray(s.array, s.offset, s.length, false);
       }
     }
   }
@@ -160,7 +160,7 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      state.valid = NativeMethods.iterSeekForPrev(state.handle, target, 0, target.length);
+      state.valid = seekArray(target, 0, target.length, true);
     }
   }
 
@@ -179,8 +179,45 @@ public final class LsmIterator implements AutoCloseable {
             state.handle, target, target.position(), target.remaining());
       } else {
         Buffers.Slice s = Buffers.slice(target);
-        state.valid = NativeMethods.iterSeekForPrev(state.handle, s.array, s.offset, s.length);
+        state.valid = seekArray(s.array, s.offset, s.length, true);
       }
+    }
+  }
+
+  /** A seek (or seekForPrev) to the key in {@code target[offset, offset + length)}. */
+  private boolean seekArray(byte[] target, int offset, int length, boolean forPrev) {
+    Scratch scratch = Scratch.forBytes(length);
+    if (scratch == null) {
+      return forPrev
+          ? NativeMethods.iterSeekForPrev(state.handle, target, offset, length)
+          : NativeMethods.iterSeek(state.handle, target, offset, length);
+    }
+    scratch.put(0, target, offset, length);
+    return forPrev
+        ? NativeMethods.iterSeekForPrevScratch(state.handle, scratch.address, length,
+            scratch.capacity)
+        : NativeMethods.iterSeekScratch(state.handle, scratch.address, length, scratch.capacity);
+  }
+
+  /**
+   * The current key or value as a new array: through the thread's scratch buffer (grown to fit
+   * it, which is allowed as the entry cannot change under the monitor), or from the native side
+   * as an array when it is over {@link Scratch#MAX}.
+   */
+  private byte[] currentBytes(boolean value) {
+    long need = 0;
+    while (true) {
+      Scratch scratch = Scratch.forBytes(need);
+      if (scratch == null) {
+        return value ? NativeMethods.iterValue(state.handle) : NativeMethods.iterKey(state.handle);
+      }
+      int n = value
+          ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+          : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+      if (n <= scratch.capacity) {
+        return scratch.copyOut(n);
+      }
+      need = n;
     }
   }
 
@@ -210,7 +247,7 @@ public final class LsmIterator implements AutoCloseable {
   public byte[] key() {
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterKey(state.handle);
+      return currentBytes(false);
     }
   }
 
@@ -222,7 +259,7 @@ public final class LsmIterator implements AutoCloseable {
   public byte[] value() {
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterValue(state.handle);
+      return currentBytes(true);
     }
   }
 

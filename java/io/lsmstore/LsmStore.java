@@ -199,7 +199,7 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      NativeMethods.put(s.handle, options.sync(), key, 0, key.length, value, 0, value.length);
+      putArrays(s.handle, options.sync(), key, 0, key.length, value, 0, value.length);
     } finally {
       s.exit();
     }
@@ -236,8 +236,8 @@ public final class LsmStore implements AutoCloseable {
       } else {
         Buffers.Slice k = Buffers.slice(key);
         Buffers.Slice v = Buffers.slice(value);
-        NativeMethods.put(s.handle, options.sync(), k.array, k.offset, k.length, v.array,
-            v.offset, v.length);
+        putArrays(s.handle, options.sync(), k.array, k.offset, k.length, v.array, v.offset,
+            v.length);
       }
     } finally {
       s.exit();
@@ -265,7 +265,7 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      NativeMethods.delete(s.handle, options.sync(), key, 0, key.length);
+      deleteArray(s.handle, options.sync(), key, 0, key.length);
     } finally {
       s.exit();
     }
@@ -333,7 +333,7 @@ public final class LsmStore implements AutoCloseable {
         NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), key.remaining());
       } else {
         Buffers.Slice k = Buffers.slice(key);
-        NativeMethods.delete(s.handle, options.sync(), k.array, k.offset, k.length);
+        deleteArray(s.handle, options.sync(), k.array, k.offset, k.length);
       }
     } finally {
       s.exit();
@@ -399,8 +399,8 @@ public final class LsmStore implements AutoCloseable {
     try {
       Snapshot.State snapshot = enterSnapshot(options);
       try {
-        return NativeMethods.get(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key,
-            0, key.length);
+        return getArray(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key, 0,
+            key.length);
       } finally {
         exitSnapshot(snapshot);
       }
@@ -445,8 +445,8 @@ public final class LsmStore implements AutoCloseable {
     try {
       Snapshot.State snapshot = enterSnapshot(options);
       try {
-        return NativeMethods.getInto(s.handle, snapshotHandle(snapshot), options.nativeFlags(),
-            key, 0, key.length, out, offset, length);
+        return getIntoArray(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key, 0,
+            key.length, out, offset, length);
       } finally {
         exitSnapshot(snapshot);
       }
@@ -495,12 +495,12 @@ public final class LsmStore implements AutoCloseable {
               key.remaining(), value, value.position(), value.remaining());
         } else if (!value.isDirect()) {
           Buffers.Slice k = Buffers.slice(key);
-          n = NativeMethods.getInto(s.handle, snap, flags, k.array, k.offset, k.length,
-              value.array(), value.arrayOffset() + value.position(), value.remaining());
+          n = getIntoArray(s.handle, snap, flags, k.array, k.offset, k.length, value.array(),
+              value.arrayOffset() + value.position(), value.remaining());
         } else {
           // A heap key with a direct value buffer: rare; go through an array.
           Buffers.Slice k = Buffers.slice(key);
-          byte[] v = NativeMethods.get(s.handle, snap, flags, k.array, k.offset, k.length);
+          byte[] v = getArray(s.handle, snap, flags, k.array, k.offset, k.length);
           if (v == null) {
             return NOT_FOUND;
           }
@@ -777,6 +777,76 @@ public final class LsmStore implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------------------
+
+  // The array paths: through the calling thread's Scratch buffer when the bytes fit it (no JNI
+  // callback), else with the arrays themselves (the native side copies them in and out).
+
+  private static void putArrays(long store, boolean sync, byte[] key, int keyOffset,
+      int keyLength, byte[] value, int valueOffset, int valueLength) {
+    Scratch scratch = Scratch.forBytes((long) keyLength + valueLength);
+    if (scratch == null) {
+      NativeMethods.put(store, sync, key, keyOffset, keyLength, value, valueOffset, valueLength);
+      return;
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    scratch.put(keyLength, value, valueOffset, valueLength);
+    NativeMethods.putScratch(store, sync, scratch.address, keyLength, valueLength,
+        scratch.capacity);
+  }
+
+  private static void deleteArray(long store, boolean sync, byte[] key, int keyOffset,
+      int keyLength) {
+    Scratch scratch = Scratch.forBytes(keyLength);
+    if (scratch == null) {
+      NativeMethods.delete(store, sync, key, keyOffset, keyLength);
+      return;
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    NativeMethods.deleteScratch(store, sync, scratch.address, keyLength, scratch.capacity);
+  }
+
+  /**
+   * The value as a new array, or null. When it does not fit the scratch buffer the lookup is
+   * made again with a buffer large enough (the value may have changed meanwhile: any value the
+   * key had during the call is a correct answer), or, over {@link Scratch#MAX}, through an array.
+   */
+  private static byte[] getArray(long store, long snapshot, int flags, byte[] key, int keyOffset,
+      int keyLength) {
+    long need = keyLength;
+    while (true) {
+      Scratch scratch = Scratch.forBytes(need);
+      if (scratch == null) {
+        return NativeMethods.get(store, snapshot, flags, key, keyOffset, keyLength);
+      }
+      scratch.put(0, key, keyOffset, keyLength);
+      int n = NativeMethods.getScratch(store, snapshot, flags, scratch.address, keyLength,
+          scratch.capacity);
+      if (n < 0) {
+        return null;
+      }
+      if (n <= scratch.capacity) {
+        return scratch.copyOut(n);
+      }
+      need = n; // larger than this buffer: the next one is larger, or null
+    }
+  }
+
+  /** As getInto: the value's full length (its first min(length, outLength) bytes copied), or -1. */
+  private static int getIntoArray(long store, long snapshot, int flags, byte[] key,
+      int keyOffset, int keyLength, byte[] out, int outOffset, int outLength) {
+    Scratch scratch = Scratch.forBytes(Math.max(keyLength, outLength));
+    if (scratch == null) {
+      return NativeMethods.getInto(store, snapshot, flags, key, keyOffset, keyLength, out,
+          outOffset, outLength);
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    int n = NativeMethods.getScratch(store, snapshot, flags, scratch.address, keyLength,
+        scratch.capacity);
+    if (n > 0) {
+      scratch.copyOut(Math.min(n, outLength), out, outOffset);
+    }
+    return n;
+  }
 
   /** Enters the call on the snapshot of {@code options}, if any; null when there is none. */
   private Snapshot.State enterSnapshot(ReadOptions options) {

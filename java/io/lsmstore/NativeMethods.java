@@ -64,6 +64,25 @@ final class NativeMethods {
   static native int getDirect(long store, long snapshot, int readFlags, ByteBuffer key,
       int keyPosition, int keyLength, ByteBuffer value, int valuePosition, int valueCapacity);
 
+  // ---- Scratch paths (see Scratch): key and value in the calling thread's direct buffer ----
+
+  /** The address of a direct buffer (IllegalArgumentException for another kind). */
+  static native long bufferAddress(ByteBuffer buffer);
+
+  /** Puts the key at address[0, keyLength) and the value right after it. */
+  static native void putScratch(long store, boolean sync, long address, int keyLength,
+      int valueLength, int capacity);
+
+  static native void deleteScratch(long store, boolean sync, long address, int keyLength,
+      int capacity);
+
+  /**
+   * Looks up the key at address[0, keyLength); the value's first min(length, capacity) bytes
+   * replace the buffer's first bytes. Returns the value's full length, or -1 when absent.
+   */
+  static native int getScratch(long store, long snapshot, int readFlags, long address,
+      int keyLength, int capacity);
+
   static native long getSnapshot(long store);
 
   static native long snapshotSequence(long snapshot);
@@ -123,6 +142,17 @@ final class NativeMethods {
   static native int iterKeyDirect(long iterator, ByteBuffer out, int position, int capacity);
 
   static native int iterValueDirect(long iterator, ByteBuffer out, int position, int capacity);
+
+  // Through the calling thread's Scratch: the key or value's first min(length, capacity) bytes
+  // over the buffer, returning the full length; a seek to the key at address[0, length).
+  static native int iterKeyScratch(long iterator, long address, int capacity);
+
+  static native int iterValueScratch(long iterator, long address, int capacity);
+
+  static native boolean iterSeekScratch(long iterator, long address, int length, int capacity);
+
+  static native boolean iterSeekForPrevScratch(long iterator, long address, int length,
+      int capacity);
 
   static native void iterClose(long iterator);
 }

@@ -106,6 +106,72 @@ class LsmStoreTest {
     }
   }
 
+  /**
+   * Sizes around the per-thread scratch buffer's limits (Scratch.INITIAL, Scratch.MAX), in a new
+   * thread so its buffer starts small: a value that does not fit is looked up again with a larger
+   * buffer, and one over the limit goes through the array path; keys, values and entries read by
+   * an iterator alike.
+   */
+  @Test
+  void sizesAroundTheScratchBufferLimitsRoundTripExactly() throws Exception {
+    long seed = StoreTestSupport.seed("sizesAroundTheScratchBufferLimitsRoundTripExactly");
+    int[] sizes = {0, 1, Scratch.INITIAL - 17, Scratch.INITIAL - 16, Scratch.INITIAL,
+        Scratch.INITIAL + 1, 3 * Scratch.INITIAL, Scratch.MAX - 16, Scratch.MAX, Scratch.MAX + 1,
+        4 * Scratch.MAX};
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (LsmStore store = open(dir)) {
+      Thread fresh = new Thread(() -> {
+        try {
+          Random rnd = new Random(seed);
+          byte[][] values = new byte[sizes.length][];
+          for (int i = 0; i < sizes.length; i++) {
+            values[i] = StoreTestSupport.randomBytes(rnd, sizes[i]);
+            store.put(String.format("v%02d", i).getBytes(), values[i]);
+          }
+          for (int i = sizes.length - 1; i >= 0; i--) { // largest first, then smaller again
+            byte[] key = String.format("v%02d", i).getBytes();
+            assertArrayEquals(values[i], store.get(key), "value of " + sizes[i] + " bytes");
+            byte[] out = new byte[sizes[i] + 3];
+            assertEquals(sizes[i], store.get(key, out));
+            assertArrayEquals(values[i], Arrays.copyOf(out, sizes[i]));
+            byte[] prefix = new byte[Math.min(5, sizes[i])];
+            assertEquals(sizes[i], store.get(key, prefix));
+            assertArrayEquals(Arrays.copyOf(values[i], prefix.length), prefix);
+          }
+          // Keys up to the engine's 64 KiB limit, beside values of every size above.
+          for (int keySize : new int[] {Scratch.INITIAL, Scratch.MAX - 1, Scratch.MAX}) {
+            byte[] key = StoreTestSupport.randomBytes(rnd, keySize);
+            key[0] = 'k';
+            for (byte[] value : values) {
+              store.put(key, value);
+              assertArrayEquals(value, store.get(key), keySize + "-byte key");
+            }
+            store.delete(key);
+            assertNull(store.get(key));
+          }
+          try (LsmIterator it = store.newIterator()) {
+            int i = 0;
+            for (it.seek(bytes("v")); it.isValid() && i < sizes.length; it.next(), i++) {
+              assertEquals(String.format("v%02d", i), str(it.key()));
+              assertArrayEquals(values[i], it.value(), "iterator value of " + sizes[i] + " bytes");
+            }
+            assertEquals(sizes.length, i);
+            byte[] bigTarget = Arrays.copyOf(bytes("v05"), Scratch.MAX + 10);
+            it.seekForPrev(bigTarget); // a target over the limit: the array path
+            assertEquals("v05", str(it.key()));
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      });
+      fresh.start();
+      fresh.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
+
   @Test
   void getIntoTooSmallArrayCopiesAPrefixAndReturnsTheFullLength() {
     try (LsmStore store = open(dir)) {
