@@ -140,7 +140,12 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      if (target.isDirect()) {
+      Scratch scratch;
+      if (target.isDirect() && (scratch = Scratch.forBytes(target.remaining())) != null) {
+        scratch.put(0, target, target.position(), target.remaining());
+        state.valid = NativeMethods.iterSeekScratch(
+            state.handle, scratch.address, target.remaining(), scratch.capacity);
+      } else if (target.isDirect()) {
         state.valid = NativeMethods.iterSeekDirect(
             state.handle, target, target.position(), target.remaining());
       } else {
@@ -174,7 +179,12 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      if (target.isDirect()) {
+      Scratch scratch;
+      if (target.isDirect() && (scratch = Scratch.forBytes(target.remaining())) != null) {
+        scratch.put(0, target, target.position(), target.remaining());
+        state.valid = NativeMethods.iterSeekForPrevScratch(
+            state.handle, scratch.address, target.remaining(), scratch.capacity);
+      } else if (target.isDirect()) {
         state.valid = NativeMethods.iterSeekForPrevDirect(
             state.handle, target, target.position(), target.remaining());
       } else {

@@ -27,10 +27,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Keys and values are arbitrary bytes (empty and embedded zeros included); a key is at most
  * 64 KiB and a value at most 1 GiB (INVALID_ARGUMENT beyond). Each operation has an overload
- * taking {@link WriteOptions} or {@link ReadOptions} first, and {@link ByteBuffer} variants: a
- * direct buffer is read or written in place by the native code, without a copy. Input buffers
- * are read from position to limit and their position is left unchanged; an output buffer is
- * written at its position, which advances by the bytes written.
+ * taking {@link WriteOptions} or {@link ReadOptions} first, and {@link ByteBuffer} variants,
+ * which allocate no Java array for direct buffers. Input buffers are read from position to limit
+ * and their position is left unchanged; an output buffer is written at its position, which
+ * advances by the bytes written.
+ *
+ * <p>How the bytes cross to the native side: when a call's key and value (or the room for the
+ * value read) fit in 64 KiB, they are copied through a per-thread native buffer, whose address
+ * the native call gets as a number; such a call makes no JNI callback into the JVM, which costs
+ * less than the callbacks that reading a Java array or a direct buffer's address takes. Larger
+ * ones are read and written in place: arrays by JNI copies, direct buffers at their address.
  *
  * <p>Errors: engine failures throw {@link LsmException} with the status code; null arguments
  * NullPointerException; any call after {@link #close()} IllegalStateException.
@@ -230,14 +236,22 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      if (key.isDirect() && value.isDirect()) {
-        NativeMethods.putDirect(s.handle, options.sync(), key, key.position(), key.remaining(),
-            value, value.position(), value.remaining());
+      int keyLength = key.remaining();
+      int valueLength = value.remaining();
+      Scratch scratch = Scratch.forBytes((long) keyLength + valueLength);
+      if (scratch != null) {
+        scratch.put(0, key, key.position(), keyLength);
+        scratch.put(keyLength, value, value.position(), valueLength);
+        NativeMethods.putScratch(s.handle, options.sync(), scratch.address, keyLength,
+            valueLength, scratch.capacity);
+      } else if (key.isDirect() && value.isDirect()) {
+        NativeMethods.putDirect(s.handle, options.sync(), key, key.position(), keyLength, value,
+            value.position(), valueLength);
       } else {
         Buffers.Slice k = Buffers.slice(key);
         Buffers.Slice v = Buffers.slice(value);
-        putArrays(s.handle, options.sync(), k.array, k.offset, k.length, v.array, v.offset,
-            v.length);
+        NativeMethods.put(s.handle, options.sync(), k.array, k.offset, k.length, v.array,
+            v.offset, v.length);
       }
     } finally {
       s.exit();
@@ -329,11 +343,17 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      if (key.isDirect()) {
-        NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), key.remaining());
+      int keyLength = key.remaining();
+      Scratch scratch = Scratch.forBytes(keyLength);
+      if (scratch != null) {
+        scratch.put(0, key, key.position(), keyLength);
+        NativeMethods.deleteScratch(s.handle, options.sync(), scratch.address, keyLength,
+            scratch.capacity);
+      } else if (key.isDirect()) {
+        NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), keyLength);
       } else {
         Buffers.Slice k = Buffers.slice(key);
-        deleteArray(s.handle, options.sync(), k.array, k.offset, k.length);
+        NativeMethods.delete(s.handle, options.sync(), k.array, k.offset, k.length);
       }
     } finally {
       s.exit();
@@ -490,15 +510,24 @@ public final class LsmStore implements AutoCloseable {
         long snap = snapshotHandle(snapshot);
         int flags = options.nativeFlags();
         int n;
-        if (key.isDirect() && value.isDirect()) {
+        Scratch scratch = Scratch.forBytes(Math.max(key.remaining(), value.remaining()));
+        if (scratch != null) {
+          int keyLength = key.remaining();
+          scratch.put(0, key, key.position(), keyLength);
+          n = NativeMethods.getScratch(s.handle, snap, flags, scratch.address, keyLength,
+              scratch.capacity);
+          if (n > 0) {
+            scratch.copyOut(Math.min(n, value.remaining()), value, value.position());
+          }
+        } else if (key.isDirect() && value.isDirect()) {
           n = NativeMethods.getDirect(s.handle, snap, flags, key, key.position(),
               key.remaining(), value, value.position(), value.remaining());
         } else if (!value.isDirect()) {
           Buffers.Slice k = Buffers.slice(key);
-          n = getIntoArray(s.handle, snap, flags, k.array, k.offset, k.length, value.array(),
-              value.arrayOffset() + value.position(), value.remaining());
+          n = NativeMethods.getInto(s.handle, snap, flags, k.array, k.offset, k.length,
+              value.array(), value.arrayOffset() + value.position(), value.remaining());
         } else {
-          // A heap key with a direct value buffer: rare; go through an array.
+          // A heap key with a direct value buffer, too large for the scratch: through an array.
           Buffers.Slice k = Buffers.slice(key);
           byte[] v = getArray(s.handle, snap, flags, k.array, k.offset, k.length);
           if (v == null) {

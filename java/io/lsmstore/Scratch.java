@@ -65,6 +65,16 @@ final class Scratch {
     buffer.put(at, src, offset, length);
   }
 
+  /** Copies {@code src[offset, offset + length)} (any kind of buffer) into the buffer at {@code at}. */
+  void put(int at, ByteBuffer src, int offset, int length) {
+    buffer.put(at, src, offset, length);
+  }
+
+  /** Copies the buffer's first {@code length} bytes into {@code out} at {@code index}. */
+  void copyOut(int length, ByteBuffer out, int index) {
+    out.put(index, buffer, 0, length);
+  }
+
   /** A new array holding the buffer's first {@code length} bytes. */
   byte[] copyOut(int length) {
     byte[] out = new byte[length];

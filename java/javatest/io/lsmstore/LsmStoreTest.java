@@ -138,6 +138,30 @@ class LsmStoreTest {
             assertEquals(sizes[i], store.get(key, prefix));
             assertArrayEquals(Arrays.copyOf(values[i], prefix.length), prefix);
           }
+          // The same through direct and heap buffers (the value put again under a new key).
+          for (int i = 0; i < sizes.length; i++) {
+            for (boolean direct : new boolean[] {true, false}) {
+              byte[] k = String.format("b%02d%s", i, direct).getBytes();
+              ByteBuffer key =
+                  direct ? ByteBuffer.allocateDirect(k.length) : ByteBuffer.allocate(k.length);
+              key.put(k).flip();
+              ByteBuffer value =
+                  direct ? ByteBuffer.allocateDirect(sizes[i]) : ByteBuffer.allocate(sizes[i]);
+              value.put(values[i]).flip();
+              store.put(key, value);
+              assertEquals(0, value.position());
+              ByteBuffer out = direct
+                  ? ByteBuffer.allocateDirect(sizes[i] + 3) : ByteBuffer.allocate(sizes[i] + 3);
+              out.position(2);
+              assertEquals(sizes[i], store.get(key, out));
+              assertEquals(2 + sizes[i], out.position());
+              byte[] back = new byte[sizes[i]];
+              out.get(2, back);
+              assertArrayEquals(values[i], back, (direct ? "direct " : "heap ") + sizes[i]);
+              store.delete(key);
+              assertEquals(LsmStore.NOT_FOUND, store.get(key, out));
+            }
+          }
           // Keys up to the engine's 64 KiB limit, beside values of every size above.
           for (int keySize : new int[] {Scratch.INITIAL, Scratch.MAX - 1, Scratch.MAX}) {
             byte[] key = StoreTestSupport.randomBytes(rnd, keySize);
