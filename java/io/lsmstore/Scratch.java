@@ -65,7 +65,7 @@ final class Scratch {
     buffer.put(at, src, offset, length);
   }
 
-  /** Copies {@code src[offset, offset + length)} (any kind of buffer) into the buffer at {@code at}. */
+  /** Copies {@code src[offset, offset + length)} (any buffer) into this buffer at {@code at}. */
   void put(int at, ByteBuffer src, int offset, int length) {
     buffer.put(at, src, offset, length);
   }
