@@ -5,9 +5,10 @@
 
 Every benchmark runs in SampleTime mode, so each result has a mean time per
 operation (turned into operations per second, times the thread count), its
-percentiles (p99) and, with -prof gc, gc.alloc.rate.norm (bytes allocated per
-operation). The ratio column is lsm's throughput over RocksJava's: above 1.0
-lsm is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
+percentiles (p50, p99) and, with -prof gc, gc.alloc.rate.norm (bytes allocated
+per operation). The ratio column is lsm's throughput over RocksJava's (from the
+means), the p50 ratio column RocksJava's median time over lsm's: above 1.0 lsm
+is faster. CPP_JSON, Google Benchmark's output of //bench:jni_cost_bench,
 and JNI_JSON, JMH's of the same calls through Java run right after it, add the
 JNI cost: each C++ call beside its Java call.
 
@@ -168,23 +169,31 @@ def main():
                  "engine's own defaults (%s RocksDB's have no bloom filter and a 32 MiB block "
                  "cache). Keys 16 bytes, values 100 bytes; "
                  "writes not synced. Mode SampleTime: throughput is 1 / mean time per operation "
-                 "(times the threads), p99 from the samples, allocation from `-prof gc` "
-                 "(`gc.alloc.rate.norm`, bytes per operation, Java heap only)."
+                 "(times the threads), p50 and p99 from the samples, allocation from `-prof gc` "
+                 "(`gc.alloc.rate.norm`, bytes per operation, Java heap only). **ratio** is lsm's "
+                 "throughput over RocksJava's, from the means; **p50 ratio** is RocksJava's "
+                 "median time per operation over lsm's: a mean moves with a few calls that wait "
+                 "milliseconds (a write stall, a preempted thread on a busy machine), the median "
+                 "does not. Above 1, lsm is faster."
                  % ("lsm's defaults are the shared shape;" if same_shapes
                     else "lsm's defaults differ from the shared shape;"))
     lines.append("")
     lines.append("![lsm / RocksJava throughput](ratio.svg)")
     lines.append("")
     lines.append("| case | shape | keys | threads | lsm ops/s | RocksJava ops/s | ratio | "
-                 "lsm p99 | RocksJava p99 | lsm B/op | RocksJava B/op |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "p50 ratio | lsm p50 | RocksJava p50 | lsm p99 | RocksJava p99 | lsm B/op | "
+                 "RocksJava B/op |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (case, shape), e in rows.items():
         lsm, rocks = e.get("lsm"), e.get("rocksdb")
         any_ = lsm or rocks
         ratio = "%.2f" % (lsm["ops"] / rocks["ops"]) if lsm and rocks else "—"
-        lines.append("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        p50_ratio = "%.2f" % (rocks["p50_ns"] / lsm["p50_ns"]) if lsm and rocks else "—"
+        lines.append("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             case, shape.lower(), any_["entries"], any_["threads"],
             fmt_ops(lsm["ops"]) if lsm else "—", fmt_ops(rocks["ops"]) if rocks else "—", ratio,
+            p50_ratio,
+            fmt_time(lsm["p50_ns"]) if lsm else "—", fmt_time(rocks["p50_ns"]) if rocks else "—",
             fmt_time(lsm["p99_ns"]) if lsm else "—", fmt_time(rocks["p99_ns"]) if rocks else "—",
             fmt_alloc(lsm["alloc"]) if lsm else "—", fmt_alloc(rocks["alloc"]) if rocks else "—"))
     lines.append("")
