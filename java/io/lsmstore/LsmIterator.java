@@ -231,6 +231,27 @@ public final class LsmIterator implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies the current key's or value's first min(length, its length) bytes into {@code
+   * out[offset, ...)}, through the thread's scratch buffer when {@code length} fits it; returns
+   * its full length.
+   */
+  private int currentInto(boolean value, byte[] out, int offset, int length) {
+    Scratch scratch = Scratch.forBytes(length);
+    if (scratch == null) {
+      return value
+          ? NativeMethods.iterValueInto(state.handle, out, offset, length)
+          : NativeMethods.iterKeyInto(state.handle, out, offset, length);
+    }
+    int n = value
+        ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+        : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+    if (n > 0) {
+      scratch.copyOut(Math.min(n, length), out, offset);
+    }
+    return n;
+  }
+
   /** Moves to the next entry. Requires {@link #isValid()}. */
   public void next() {
     synchronized (state) {
@@ -298,7 +319,7 @@ public final class LsmIterator implements AutoCloseable {
     Objects.checkFromIndexSize(offset, length, out.length);
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterKeyInto(state.handle, out, offset, length);
+      return currentInto(false, out, offset, length);
     }
   }
 
@@ -337,7 +358,7 @@ public final class LsmIterator implements AutoCloseable {
     Objects.checkFromIndexSize(offset, length, out.length);
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterValueInto(state.handle, out, offset, length);
+      return currentInto(true, out, offset, length);
     }
   }
 
@@ -357,7 +378,15 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkPositioned();
       int n;
-      if (out.isDirect()) {
+      Scratch scratch = Scratch.forBytes(out.remaining());
+      if (scratch != null) {
+        n = value
+            ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+            : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+        if (n > 0) {
+          scratch.copyOut(Math.min(n, out.remaining()), out, out.position());
+        }
+      } else if (out.isDirect()) {
         n = value
             ? NativeMethods.iterValueDirect(state.handle, out, out.position(), out.remaining())
             : NativeMethods.iterKeyDirect(state.handle, out, out.position(), out.remaining());

@@ -178,6 +178,18 @@ class LsmStoreTest {
             for (it.seek(bytes("v")); it.isValid() && i < sizes.length; it.next(), i++) {
               assertEquals(String.format("v%02d", i), str(it.key()));
               assertArrayEquals(values[i], it.value(), "iterator value of " + sizes[i] + " bytes");
+              byte[] into = new byte[sizes[i] + 1];
+              assertEquals(sizes[i], it.valueInto(into));
+              assertArrayEquals(values[i], Arrays.copyOf(into, sizes[i]));
+              ByteBuffer intoDirect = ByteBuffer.allocateDirect(sizes[i] + 1);
+              assertEquals(sizes[i], it.valueInto(intoDirect));
+              assertEquals(sizes[i], intoDirect.position());
+              byte[] fromDirect = new byte[sizes[i]];
+              intoDirect.get(0, fromDirect);
+              assertArrayEquals(values[i], fromDirect);
+              byte[] keyPrefix = new byte[2];
+              assertEquals(3, it.keyInto(keyPrefix));
+              assertEquals(String.format("v%02d", i).substring(0, 2), str(keyPrefix));
             }
             assertEquals(sizes.length, i);
             byte[] bigTarget = Arrays.copyOf(bytes("v05"), Scratch.MAX + 10);
