@@ -108,9 +108,10 @@ def jni_cost(rows, cpp_path):
         unit = UNIT_NS[b["time_unit"] + "/op"]
         cpp[b["name"]] = (b["real_time"] * unit, b["cpu_time"] * unit)
     out = ["## JNI cost", "",
-           "The same call on the same data (100 000 keys, shared shape) from C++ "
-           "(`//bench:jni_cost_bench`, straight on `lsm::DB`) and from Java "
-           "(`PointBench`, `byte[]` arguments), one right after the other in this run. The goal "
+           "The same call on the same data (100 000 keys) from C++ "
+           "(`//bench:jni_cost_bench`, straight on `lsm::DB`, lsm's default options) and from "
+           "Java (`PointBench`, `byte[]` arguments, shared shape: the same options but a 64 MiB "
+           "memtable instead of 16 MiB), one right after the other in this run. The goal "
            "is Java within 1.3× of C++. "
            "For C++, Google Benchmark's mean wall time per call and the thread's CPU time per "
            "call; for Java, the mean and the median of JMH's samples. On a machine with other "
