@@ -11,6 +11,9 @@ import java.nio.ByteBuffer;
  * detectable, so every caller goes through a {@link NativeState} that guarantees a handle is
  * never used after, or concurrently with, its release. Arguments are range-checked on the Java
  * side before the call; the native side checks again where a bad value could corrupt memory.
+ * The *Scratch methods take a raw address and capacity: they must be those of the calling
+ * thread's {@link Scratch} buffer (the native side checks the lengths against that capacity, and
+ * cannot check the address).
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
