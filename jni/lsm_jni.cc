@@ -49,7 +49,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 3;
+constexpr jint kAbiVersion = 4;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -176,6 +176,26 @@ class ScratchTrimmer {
 
  private:
   Scratch& scratch_;
+};
+
+// A primitive array pinned with GetPrimitiveArrayCritical for the lifetime of
+// this object (released with JNI_ABORT: the bytes are only read). No JNI call
+// may be made while one is alive.
+class CriticalBytes {
+ public:
+  CriticalBytes(JNIEnv* env, jbyteArray array)
+      : env_(env), array_(array), data_(env->GetPrimitiveArrayCritical(array, nullptr)) {}
+  ~CriticalBytes() {
+    if (data_ != nullptr) env_->ReleasePrimitiveArrayCritical(array_, data_, JNI_ABORT);
+  }
+  CriticalBytes(const CriticalBytes&) = delete;
+  CriticalBytes& operator=(const CriticalBytes&) = delete;
+  const char* data() const { return static_cast<const char*>(data_); }
+
+ private:
+  JNIEnv* env_;
+  jbyteArray array_;
+  void* data_;
 };
 
 bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
@@ -421,16 +441,32 @@ void DeleteRange(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray jf
 }
 
 // `rep` holds `length` bytes of an encoded batch (write_batch.h) built by the
-// Java WriteBatch; one JNI call per batch, whatever its size.
+// Java WriteBatch; one JNI call per batch, whatever its size. The array is
+// pinned (GetPrimitiveArrayCritical) only while WriteBatch::SetContents
+// validates and copies it, so the bytes are copied once, straight from the Java
+// heap into the engine's batch; no JNI call is made while it is pinned. A
+// batch changed by another thread meanwhile (a misuse: WriteBatch is not
+// thread-safe) cannot corrupt memory: DB::Write parses the copy again and
+// refuses a malformed one.
 void Write(JNIEnv* env, jclass, jlong handle, jboolean sync, jbyteArray rep, jint length) {
   BoundaryVoid(env, [&] {
     StoreHolder* h = Store(env, handle);
     if (h == nullptr) return;
-    ScratchTrimmer trim;
-    Scratch& s = trim.scratch();
-    if (!CopyArrayRegion(env, rep, 0, length, &s.value)) return;
+    if (rep == nullptr) {
+      ThrowNullPointer(env, "write batch is null");
+      return;
+    }
+    if (length < 0 || length > env->GetArrayLength(rep)) {
+      ThrowIllegalArgument(env, "write batch length outside its array");
+      return;
+    }
     WriteBatch batch;
-    absl::Status st = batch.SetContents(s.value);
+    absl::Status st;
+    {
+      CriticalBytes pinned(env, rep);
+      if (pinned.data() == nullptr) return;  // OutOfMemoryError pending
+      st = batch.SetContents(std::string_view(pinned.data(), static_cast<size_t>(length)));
+    }  // released here, also when SetContents throws (bad_alloc), before Boundary throws
     if (!st.ok()) {
       ThrowStatus(env, absl::InvalidArgumentError("malformed write batch: " +
                                                   std::string(st.message())));
@@ -504,6 +540,77 @@ jint GetDirect(JNIEnv* env, jclass, jlong handle, jlong snapshot, jint flags, jo
   });
 }
 
+// ---------------------------------------------------------------------------
+// Scratch paths: the key (and value) sit in the calling thread's direct buffer
+// (java/io/lsmstore/Scratch.java), passed as an address and lengths, so these
+// calls make no JNI callback at all. The Java side passes its own buffer's
+// address and capacity; the lengths are checked against that capacity here.
+// ---------------------------------------------------------------------------
+
+jlong BufferAddress(JNIEnv* env, jclass, jobject buffer) {
+  return Boundary(env, jlong{0}, [&]() -> jlong {
+    DirectRange r = GetDirectRange(env, buffer, 0, 0);
+    if (!r.ok) return 0;
+    return reinterpret_cast<jlong>(r.data);
+  });
+}
+
+// Whether [0, a + b) lies within a scratch buffer of `capacity` bytes at
+// `address`; IllegalArgumentException pending when not.
+bool ScratchFits(JNIEnv* env, jlong address, jint a, jint b, jint capacity) {
+  if (address == 0 || a < 0 || b < 0 || capacity < 0 ||
+      static_cast<jlong>(a) + b > capacity) {
+    ThrowIllegalArgument(env, "scratch range outside its buffer");
+    return false;
+  }
+  return true;
+}
+
+void PutScratch(JNIEnv* env, jclass, jlong handle, jboolean sync, jlong address, jint key_len,
+                jint value_len, jint capacity) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, value_len, capacity)) return;
+    const char* base = reinterpret_cast<const char*>(address);
+    absl::Status st = h->db->Put(MakeWriteOptions(sync), std::string_view(base, key_len),
+                                 std::string_view(base + key_len, value_len));
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+void DeleteScratch(JNIEnv* env, jclass, jlong handle, jboolean sync, jlong address, jint key_len,
+                   jint capacity) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, 0, capacity)) return;
+    absl::Status st = h->db->Delete(
+        MakeWriteOptions(sync), std::string_view(reinterpret_cast<const char*>(address), key_len));
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+// Looks up the key at `address`; copies the first min(length, capacity) bytes
+// of the value over the buffer (the key is no longer needed) and returns the
+// value's full length, or -1 when absent.
+jint GetScratch(JNIEnv* env, jclass, jlong handle, jlong snapshot, jint flags, jlong address,
+                jint key_len, jint capacity) {
+  return Boundary(env, jint{-1}, [&]() -> jint {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, key_len, 0, capacity)) return -1;
+    ScratchTrimmer trim;
+    Scratch& s = trim.scratch();
+    char* base = reinterpret_cast<char*>(address);
+    if (!Lookup(env, h, snapshot, flags, std::string_view(base, key_len), &s.out)) return -1;
+    if (s.out.size() > static_cast<size_t>(INT32_MAX)) {
+      ThrowStatus(env, absl::OutOfRangeError("value does not fit a Java array"));
+      return -1;
+    }
+    const size_t n = std::min(s.out.size(), static_cast<size_t>(capacity));
+    if (n > 0) std::memcpy(base, s.out.data(), n);
+    return static_cast<jint>(s.out.size());
+  });
+}
+
 jlong GetSnapshot(JNIEnv* env, jclass, jlong handle) {
   return Boundary(env, jlong{0}, [&]() -> jlong {
     StoreHolder* h = Store(env, handle);
@@ -540,6 +647,17 @@ void Flush(JNIEnv* env, jclass, jlong handle) {
     StoreHolder* h = Store(env, handle);
     if (h == nullptr) return;
     absl::Status st = h->db->Flush();
+    if (!st.ok()) ThrowStatus(env, st);
+  });
+}
+
+// Makes every write acknowledged before the call durable: one fdatasync of the
+// WAL, queued with the writes (DB::SyncWAL).
+void SyncWal(JNIEnv* env, jclass, jlong handle) {
+  BoundaryVoid(env, [&] {
+    StoreHolder* h = Store(env, handle);
+    if (h == nullptr) return;
+    absl::Status st = h->db->SyncWAL();
     if (!st.ok()) ThrowStatus(env, st);
   });
 }
@@ -817,6 +935,34 @@ jint IterBytesDirect(JNIEnv* env, jclass, jlong handle, jobject jout, jint pos, 
   });
 }
 
+// The current key or value copied over the calling thread's scratch buffer
+// (its first min(length, capacity) bytes); returns the full length.
+template <bool kValue>
+jint IterBytesScratch(JNIEnv* env, jclass, jlong handle, jlong address, jint capacity) {
+  return Boundary(env, jint{-1}, [&]() -> jint {
+    IteratorHolder* h = ValidIter(env, handle);
+    if (h == nullptr || !ScratchFits(env, address, 0, 0, capacity)) return -1;
+    std::string_view bytes = Current<kValue>(h);
+    if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+      ThrowStatus(env, absl::OutOfRangeError("entry does not fit a Java array"));
+      return -1;
+    }
+    const size_t n = std::min(bytes.size(), static_cast<size_t>(capacity));
+    if (n > 0) std::memcpy(reinterpret_cast<char*>(address), bytes.data(), n);
+    return static_cast<jint>(bytes.size());
+  });
+}
+
+template <bool kForPrev>
+jboolean IterSeekScratch(JNIEnv* env, jclass, jlong handle, jlong address, jint len,
+                         jint capacity) {
+  return Boundary(env, jboolean{JNI_FALSE}, [&]() -> jboolean {
+    if (!ScratchFits(env, address, len, 0, capacity)) return JNI_FALSE;
+    return IterSeekImpl<kForPrev>(env, handle,
+                                  std::string_view(reinterpret_cast<const char*>(address), len));
+  });
+}
+
 void IterClose(JNIEnv* env, jclass, jlong handle) {
   BoundaryVoid(env, [&] { delete reinterpret_cast<IteratorHolder*>(handle); });
 }
@@ -843,10 +989,15 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("get", "(JJI[BII)[B", Get),
     LSM_NATIVE("getInto", "(JJI[BII[BII)I", GetInto),
     LSM_NATIVE("getDirect", "(JJILjava/nio/ByteBuffer;IILjava/nio/ByteBuffer;II)I", GetDirect),
+    LSM_NATIVE("bufferAddress", "(Ljava/nio/ByteBuffer;)J", BufferAddress),
+    LSM_NATIVE("putScratch", "(JZJIII)V", PutScratch),
+    LSM_NATIVE("deleteScratch", "(JZJII)V", DeleteScratch),
+    LSM_NATIVE("getScratch", "(JJIJII)I", GetScratch),
     LSM_NATIVE("getSnapshot", "(J)J", GetSnapshot),
     LSM_NATIVE("snapshotSequence", "(J)J", SnapshotSequence),
     LSM_NATIVE("releaseSnapshot", "(J)V", ReleaseSnapshot),
     LSM_NATIVE("flush", "(J)V", Flush),
+    LSM_NATIVE("syncWal", "(J)V", SyncWal),
     LSM_NATIVE("compactRange", "(J[B[B)V", CompactRange),
     LSM_NATIVE("property", "(J[B)[B", Property),
     LSM_NATIVE("multiGet", "(JJI[[B)[[B", MultiGet),
@@ -868,6 +1019,10 @@ const JNINativeMethod kMethods[] = {
     LSM_NATIVE("iterValueInto", "(J[BII)I", IterBytesInto<true>),
     LSM_NATIVE("iterKeyDirect", "(JLjava/nio/ByteBuffer;II)I", IterBytesDirect<false>),
     LSM_NATIVE("iterValueDirect", "(JLjava/nio/ByteBuffer;II)I", IterBytesDirect<true>),
+    LSM_NATIVE("iterKeyScratch", "(JJI)I", IterBytesScratch<false>),
+    LSM_NATIVE("iterValueScratch", "(JJI)I", IterBytesScratch<true>),
+    LSM_NATIVE("iterSeekScratch", "(JJII)Z", IterSeekScratch<false>),
+    LSM_NATIVE("iterSeekForPrevScratch", "(JJII)Z", IterSeekScratch<true>),
     LSM_NATIVE("iterClose", "(J)V", IterClose),
 };
 

@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 
 /**
- * How the ByteBuffer variants reach the native side: direct buffers go by address (no copy);
- * heap buffers by their backing array; read-only heap buffers, whose array is hidden, by a copy.
+ * How the ByteBuffer variants reach the native side when their bytes do not fit the calling
+ * thread's {@link Scratch} buffer (smaller ones are copied through it): direct buffers go by
+ * address (no copy); heap buffers by their backing array; read-only heap buffers, whose array is
+ * hidden, by a copy.
  *
  * <p>Convention of the public API: an input buffer's remaining bytes ({@code position} to
  * {@code limit}) are read and its position is left unchanged; an output buffer receives bytes at

@@ -126,7 +126,7 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      state.valid = NativeMethods.iterSeek(state.handle, target, 0, target.length);
+      state.valid = seekArray(target, 0, target.length, false);
     }
   }
 
@@ -140,12 +140,17 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      if (target.isDirect()) {
+      Scratch scratch;
+      if (target.isDirect() && (scratch = Scratch.forBytes(target.remaining())) != null) {
+        scratch.put(0, target, target.position(), target.remaining());
+        state.valid = NativeMethods.iterSeekScratch(
+            state.handle, scratch.address, target.remaining(), scratch.capacity);
+      } else if (target.isDirect()) {
         state.valid = NativeMethods.iterSeekDirect(
             state.handle, target, target.position(), target.remaining());
       } else {
         Buffers.Slice s = Buffers.slice(target);
-        state.valid = NativeMethods.iterSeek(state.handle, s.array, s.offset, s.length);
+        state.valid = seekArray(s.array, s.offset, s.length, false);
       }
     }
   }
@@ -160,7 +165,7 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      state.valid = NativeMethods.iterSeekForPrev(state.handle, target, 0, target.length);
+      state.valid = seekArray(target, 0, target.length, true);
     }
   }
 
@@ -174,14 +179,77 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkOpen();
       state.valid = false;
-      if (target.isDirect()) {
+      Scratch scratch;
+      if (target.isDirect() && (scratch = Scratch.forBytes(target.remaining())) != null) {
+        scratch.put(0, target, target.position(), target.remaining());
+        state.valid = NativeMethods.iterSeekForPrevScratch(
+            state.handle, scratch.address, target.remaining(), scratch.capacity);
+      } else if (target.isDirect()) {
         state.valid = NativeMethods.iterSeekForPrevDirect(
             state.handle, target, target.position(), target.remaining());
       } else {
         Buffers.Slice s = Buffers.slice(target);
-        state.valid = NativeMethods.iterSeekForPrev(state.handle, s.array, s.offset, s.length);
+        state.valid = seekArray(s.array, s.offset, s.length, true);
       }
     }
+  }
+
+  /** A seek (or seekForPrev) to the key in {@code target[offset, offset + length)}. */
+  private boolean seekArray(byte[] target, int offset, int length, boolean forPrev) {
+    Scratch scratch = Scratch.forBytes(length);
+    if (scratch == null) {
+      return forPrev
+          ? NativeMethods.iterSeekForPrev(state.handle, target, offset, length)
+          : NativeMethods.iterSeek(state.handle, target, offset, length);
+    }
+    scratch.put(0, target, offset, length);
+    return forPrev
+        ? NativeMethods.iterSeekForPrevScratch(state.handle, scratch.address, length,
+            scratch.capacity)
+        : NativeMethods.iterSeekScratch(state.handle, scratch.address, length, scratch.capacity);
+  }
+
+  /**
+   * The current key or value as a new array: through the thread's scratch buffer (grown to fit
+   * it, which is allowed as the entry cannot change under the monitor), or from the native side
+   * as an array when it is over {@link Scratch#MAX}.
+   */
+  private byte[] currentBytes(boolean value) {
+    long need = 0;
+    while (true) {
+      Scratch scratch = Scratch.forBytes(need);
+      if (scratch == null) {
+        return value ? NativeMethods.iterValue(state.handle) : NativeMethods.iterKey(state.handle);
+      }
+      int n = value
+          ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+          : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+      if (n <= scratch.capacity) {
+        return scratch.copyOut(n);
+      }
+      need = n;
+    }
+  }
+
+  /**
+   * Copies the current key's or value's first min(length, its length) bytes into {@code
+   * out[offset, ...)}, through the thread's scratch buffer when {@code length} fits it; returns
+   * its full length.
+   */
+  private int currentInto(boolean value, byte[] out, int offset, int length) {
+    Scratch scratch = Scratch.forBytes(length);
+    if (scratch == null) {
+      return value
+          ? NativeMethods.iterValueInto(state.handle, out, offset, length)
+          : NativeMethods.iterKeyInto(state.handle, out, offset, length);
+    }
+    int n = value
+        ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+        : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+    if (n > 0) {
+      scratch.copyOut(Math.min(n, length), out, offset);
+    }
+    return n;
   }
 
   /** Moves to the next entry. Requires {@link #isValid()}. */
@@ -210,7 +278,7 @@ public final class LsmIterator implements AutoCloseable {
   public byte[] key() {
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterKey(state.handle);
+      return currentBytes(false);
     }
   }
 
@@ -222,7 +290,7 @@ public final class LsmIterator implements AutoCloseable {
   public byte[] value() {
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterValue(state.handle);
+      return currentBytes(true);
     }
   }
 
@@ -251,7 +319,7 @@ public final class LsmIterator implements AutoCloseable {
     Objects.checkFromIndexSize(offset, length, out.length);
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterKeyInto(state.handle, out, offset, length);
+      return currentInto(false, out, offset, length);
     }
   }
 
@@ -290,7 +358,7 @@ public final class LsmIterator implements AutoCloseable {
     Objects.checkFromIndexSize(offset, length, out.length);
     synchronized (state) {
       checkPositioned();
-      return NativeMethods.iterValueInto(state.handle, out, offset, length);
+      return currentInto(true, out, offset, length);
     }
   }
 
@@ -310,7 +378,15 @@ public final class LsmIterator implements AutoCloseable {
     synchronized (state) {
       checkPositioned();
       int n;
-      if (out.isDirect()) {
+      Scratch scratch = Scratch.forBytes(out.remaining());
+      if (scratch != null) {
+        n = value
+            ? NativeMethods.iterValueScratch(state.handle, scratch.address, scratch.capacity)
+            : NativeMethods.iterKeyScratch(state.handle, scratch.address, scratch.capacity);
+        if (n > 0) {
+          scratch.copyOut(Math.min(n, out.remaining()), out, out.position());
+        }
+      } else if (out.isDirect()) {
         n = value
             ? NativeMethods.iterValueDirect(state.handle, out, out.position(), out.remaining())
             : NativeMethods.iterKeyDirect(state.handle, out, out.position(), out.remaining());

@@ -27,10 +27,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Keys and values are arbitrary bytes (empty and embedded zeros included); a key is at most
  * 64 KiB and a value at most 1 GiB (INVALID_ARGUMENT beyond). Each operation has an overload
- * taking {@link WriteOptions} or {@link ReadOptions} first, and {@link ByteBuffer} variants: a
- * direct buffer is read or written in place by the native code, without a copy. Input buffers
- * are read from position to limit and their position is left unchanged; an output buffer is
- * written at its position, which advances by the bytes written.
+ * taking {@link WriteOptions} or {@link ReadOptions} first, and {@link ByteBuffer} variants,
+ * which allocate no Java array for direct buffers. Input buffers are read from position to limit
+ * and their position is left unchanged; an output buffer is written at its position, which
+ * advances by the bytes written.
+ *
+ * <p>How the bytes cross to the native side: when a call's key and value (or the room for the
+ * value read) fit in 64 KiB, they are copied through a per-thread native buffer, whose address
+ * the native call gets as a number; such a call makes no JNI callback into the JVM, which costs
+ * less than the callbacks that reading a Java array or a direct buffer's address takes. Larger
+ * ones are read and written in place: arrays by JNI copies, direct buffers at their address.
  *
  * <p>Errors: engine failures throw {@link LsmException} with the status code; null arguments
  * NullPointerException; any call after {@link #close()} IllegalStateException.
@@ -199,7 +205,7 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      NativeMethods.put(s.handle, options.sync(), key, 0, key.length, value, 0, value.length);
+      putArrays(s.handle, options.sync(), key, 0, key.length, value, 0, value.length);
     } finally {
       s.exit();
     }
@@ -230,9 +236,17 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      if (key.isDirect() && value.isDirect()) {
-        NativeMethods.putDirect(s.handle, options.sync(), key, key.position(), key.remaining(),
-            value, value.position(), value.remaining());
+      int keyLength = key.remaining();
+      int valueLength = value.remaining();
+      Scratch scratch = Scratch.forBytes((long) keyLength + valueLength);
+      if (scratch != null) {
+        scratch.put(0, key, key.position(), keyLength);
+        scratch.put(keyLength, value, value.position(), valueLength);
+        NativeMethods.putScratch(s.handle, options.sync(), scratch.address, keyLength,
+            valueLength, scratch.capacity);
+      } else if (key.isDirect() && value.isDirect()) {
+        NativeMethods.putDirect(s.handle, options.sync(), key, key.position(), keyLength, value,
+            value.position(), valueLength);
       } else {
         Buffers.Slice k = Buffers.slice(key);
         Buffers.Slice v = Buffers.slice(value);
@@ -265,7 +279,7 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      NativeMethods.delete(s.handle, options.sync(), key, 0, key.length);
+      deleteArray(s.handle, options.sync(), key, 0, key.length);
     } finally {
       s.exit();
     }
@@ -329,8 +343,14 @@ public final class LsmStore implements AutoCloseable {
     State s = state;
     s.enter();
     try {
-      if (key.isDirect()) {
-        NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), key.remaining());
+      int keyLength = key.remaining();
+      Scratch scratch = Scratch.forBytes(keyLength);
+      if (scratch != null) {
+        scratch.put(0, key, key.position(), keyLength);
+        NativeMethods.deleteScratch(s.handle, options.sync(), scratch.address, keyLength,
+            scratch.capacity);
+      } else if (key.isDirect()) {
+        NativeMethods.deleteDirect(s.handle, options.sync(), key, key.position(), keyLength);
       } else {
         Buffers.Slice k = Buffers.slice(key);
         NativeMethods.delete(s.handle, options.sync(), k.array, k.offset, k.length);
@@ -399,8 +419,8 @@ public final class LsmStore implements AutoCloseable {
     try {
       Snapshot.State snapshot = enterSnapshot(options);
       try {
-        return NativeMethods.get(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key,
-            0, key.length);
+        return getArray(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key, 0,
+            key.length);
       } finally {
         exitSnapshot(snapshot);
       }
@@ -445,8 +465,8 @@ public final class LsmStore implements AutoCloseable {
     try {
       Snapshot.State snapshot = enterSnapshot(options);
       try {
-        return NativeMethods.getInto(s.handle, snapshotHandle(snapshot), options.nativeFlags(),
-            key, 0, key.length, out, offset, length);
+        return getIntoArray(s.handle, snapshotHandle(snapshot), options.nativeFlags(), key, 0,
+            key.length, out, offset, length);
       } finally {
         exitSnapshot(snapshot);
       }
@@ -490,7 +510,16 @@ public final class LsmStore implements AutoCloseable {
         long snap = snapshotHandle(snapshot);
         int flags = options.nativeFlags();
         int n;
-        if (key.isDirect() && value.isDirect()) {
+        Scratch scratch = Scratch.forBytes(Math.max(key.remaining(), value.remaining()));
+        if (scratch != null) {
+          int keyLength = key.remaining();
+          scratch.put(0, key, key.position(), keyLength);
+          n = NativeMethods.getScratch(s.handle, snap, flags, scratch.address, keyLength,
+              scratch.capacity);
+          if (n > 0) {
+            scratch.copyOut(Math.min(n, value.remaining()), value, value.position());
+          }
+        } else if (key.isDirect() && value.isDirect()) {
           n = NativeMethods.getDirect(s.handle, snap, flags, key, key.position(),
               key.remaining(), value, value.position(), value.remaining());
         } else if (!value.isDirect()) {
@@ -498,9 +527,9 @@ public final class LsmStore implements AutoCloseable {
           n = NativeMethods.getInto(s.handle, snap, flags, k.array, k.offset, k.length,
               value.array(), value.arrayOffset() + value.position(), value.remaining());
         } else {
-          // A heap key with a direct value buffer: rare; go through an array.
+          // A heap key with a direct value buffer, too large for the scratch: through an array.
           Buffers.Slice k = Buffers.slice(key);
-          byte[] v = NativeMethods.get(s.handle, snap, flags, k.array, k.offset, k.length);
+          byte[] v = getArray(s.handle, snap, flags, k.array, k.offset, k.length);
           if (v == null) {
             return NOT_FOUND;
           }
@@ -700,6 +729,28 @@ public final class LsmStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes every write that returned before this call durable, as if each had been made with
+   * {@link WriteOptions#SYNC}: one fdatasync of the write-ahead log, however many writes it
+   * covers. The way to sync a run of unsynced writes once, e.g. before recording elsewhere that
+   * they happened. Queued with the writes (a write running concurrently is either wholly before
+   * the sync or after it); the memtable is not flushed. A sync is made even when nothing was
+   * written since the last one.
+   *
+   * @throws LsmException when the sync fails (UNAVAILABLE for an I/O error); the store then
+   *     refuses further writes with that error until it is reopened
+   * @throws IllegalStateException when the store is closed
+   */
+  public void syncWal() {
+    State s = state;
+    s.enter();
+    try {
+      NativeMethods.syncWal(s.handle);
+    } finally {
+      s.exit();
+    }
+  }
+
   /** Writes the memtable to an SST file and waits for it. */
   public void flush() {
     State s = state;
@@ -755,6 +806,76 @@ public final class LsmStore implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------------------
+
+  // The array paths: through the calling thread's Scratch buffer when the bytes fit it (no JNI
+  // callback), else with the arrays themselves (the native side copies them in and out).
+
+  private static void putArrays(long store, boolean sync, byte[] key, int keyOffset,
+      int keyLength, byte[] value, int valueOffset, int valueLength) {
+    Scratch scratch = Scratch.forBytes((long) keyLength + valueLength);
+    if (scratch == null) {
+      NativeMethods.put(store, sync, key, keyOffset, keyLength, value, valueOffset, valueLength);
+      return;
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    scratch.put(keyLength, value, valueOffset, valueLength);
+    NativeMethods.putScratch(store, sync, scratch.address, keyLength, valueLength,
+        scratch.capacity);
+  }
+
+  private static void deleteArray(long store, boolean sync, byte[] key, int keyOffset,
+      int keyLength) {
+    Scratch scratch = Scratch.forBytes(keyLength);
+    if (scratch == null) {
+      NativeMethods.delete(store, sync, key, keyOffset, keyLength);
+      return;
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    NativeMethods.deleteScratch(store, sync, scratch.address, keyLength, scratch.capacity);
+  }
+
+  /**
+   * The value as a new array, or null. When it does not fit the scratch buffer the lookup is
+   * made again with a buffer large enough (the value may have changed meanwhile: any value the
+   * key had during the call is a correct answer), or, over {@link Scratch#MAX}, through an array.
+   */
+  private static byte[] getArray(long store, long snapshot, int flags, byte[] key, int keyOffset,
+      int keyLength) {
+    long need = keyLength;
+    while (true) {
+      Scratch scratch = Scratch.forBytes(need);
+      if (scratch == null) {
+        return NativeMethods.get(store, snapshot, flags, key, keyOffset, keyLength);
+      }
+      scratch.put(0, key, keyOffset, keyLength);
+      int n = NativeMethods.getScratch(store, snapshot, flags, scratch.address, keyLength,
+          scratch.capacity);
+      if (n < 0) {
+        return null;
+      }
+      if (n <= scratch.capacity) {
+        return scratch.copyOut(n);
+      }
+      need = n; // larger than this buffer: the next one is larger, or null
+    }
+  }
+
+  /** As getInto: the value's full length (its first min(length, outLength) bytes copied), or -1. */
+  private static int getIntoArray(long store, long snapshot, int flags, byte[] key,
+      int keyOffset, int keyLength, byte[] out, int outOffset, int outLength) {
+    Scratch scratch = Scratch.forBytes(Math.max(keyLength, outLength));
+    if (scratch == null) {
+      return NativeMethods.getInto(store, snapshot, flags, key, keyOffset, keyLength, out,
+          outOffset, outLength);
+    }
+    scratch.put(0, key, keyOffset, keyLength);
+    int n = NativeMethods.getScratch(store, snapshot, flags, scratch.address, keyLength,
+        scratch.capacity);
+    if (n > 0) {
+      scratch.copyOut(Math.min(n, outLength), out, outOffset);
+    }
+    return n;
+  }
 
   /** Enters the call on the snapshot of {@code options}, if any; null when there is none. */
   private Snapshot.State enterSnapshot(ReadOptions options) {

@@ -11,10 +11,13 @@ import java.nio.ByteBuffer;
  * detectable, so every caller goes through a {@link NativeState} that guarantees a handle is
  * never used after, or concurrently with, its release. Arguments are range-checked on the Java
  * side before the call; the native side checks again where a bad value could corrupt memory.
+ * The *Scratch methods take a raw address and capacity: they must be those of the calling
+ * thread's {@link Scratch} buffer (the native side checks the lengths against that capacity, and
+ * cannot check the address).
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
-  static final int ABI_VERSION = 3;
+  static final int ABI_VERSION = 4;
 
   static {
     NativeLibrary.load(NativeMethods.class);
@@ -64,6 +67,25 @@ final class NativeMethods {
   static native int getDirect(long store, long snapshot, int readFlags, ByteBuffer key,
       int keyPosition, int keyLength, ByteBuffer value, int valuePosition, int valueCapacity);
 
+  // ---- Scratch paths (see Scratch): key and value in the calling thread's direct buffer ----
+
+  /** The address of a direct buffer (IllegalArgumentException for another kind). */
+  static native long bufferAddress(ByteBuffer buffer);
+
+  /** Puts the key at address[0, keyLength) and the value right after it. */
+  static native void putScratch(long store, boolean sync, long address, int keyLength,
+      int valueLength, int capacity);
+
+  static native void deleteScratch(long store, boolean sync, long address, int keyLength,
+      int capacity);
+
+  /**
+   * Looks up the key at address[0, keyLength); the value's first min(length, capacity) bytes
+   * replace the buffer's first bytes. Returns the value's full length, or -1 when absent.
+   */
+  static native int getScratch(long store, long snapshot, int readFlags, long address,
+      int keyLength, int capacity);
+
   static native long getSnapshot(long store);
 
   static native long snapshotSequence(long snapshot);
@@ -71,6 +93,8 @@ final class NativeMethods {
   static native void releaseSnapshot(long snapshot);
 
   static native void flush(long store);
+
+  static native void syncWal(long store);
 
   static native void compactRange(long store, byte[] from, byte[] to);
 
@@ -121,6 +145,17 @@ final class NativeMethods {
   static native int iterKeyDirect(long iterator, ByteBuffer out, int position, int capacity);
 
   static native int iterValueDirect(long iterator, ByteBuffer out, int position, int capacity);
+
+  // Through the calling thread's Scratch: the key or value's first min(length, capacity) bytes
+  // over the buffer, returning the full length; a seek to the key at address[0, length).
+  static native int iterKeyScratch(long iterator, long address, int capacity);
+
+  static native int iterValueScratch(long iterator, long address, int capacity);
+
+  static native boolean iterSeekScratch(long iterator, long address, int length, int capacity);
+
+  static native boolean iterSeekForPrevScratch(long iterator, long address, int length,
+      int capacity);
 
   static native void iterClose(long iterator);
 }

@@ -2,6 +2,7 @@ package io.lsmstore;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -20,10 +21,16 @@ import java.util.Objects;
  * </pre>
  *
  * so building one makes no JNI call and owns no native memory, and {@code write} hands the bytes
- * to the engine in a single call. It is {@link AutoCloseable} only so that code written for
- * native batches keeps working: {@link #close()} drops the buffer, and a closed batch throws
- * IllegalStateException. Limits (key at most 64 KiB, value at most 1 GiB) are checked by the
- * engine when the batch is written (INVALID_ARGUMENT).
+ * to the engine in a single call, which copies them once, straight from the Java array into the
+ * engine's batch. Limits (key at most 64 KiB, value at most 1 GiB) are checked by the engine
+ * when the batch is written (INVALID_ARGUMENT).
+ *
+ * <p>Buffer reuse: {@link #close()} hands the batch's buffer (up to {@value #POOL_MAX} bytes) to
+ * the closing thread, and the next batch created on that thread starts with it, so a thread that
+ * builds, writes and closes a batch at a time allocates no buffer once the first has grown to
+ * size. The buffer is held through a {@link SoftReference} (the garbage collector may take it
+ * back under memory pressure), at most one per thread. A batch that is never closed just keeps
+ * its buffer to itself; a closed batch throws IllegalStateException.
  *
  * <p>Thread safety: not thread-safe; a batch must not change while it is being written.
  */
@@ -38,12 +45,55 @@ public final class WriteBatch implements AutoCloseable {
   private static final int MAX_SIZE = Integer.MAX_VALUE - 16;
   private static final VarHandle INT_LE =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  /** The largest buffer a closed batch leaves to its thread for the next one. */
+  static final int POOL_MAX = 1 << 20;
+  /** Growth never allocates less than this, so a growing batch does not copy a few bytes often. */
+  private static final int MIN_GROWTH = 4096;
+  private static final ThreadLocal<Spare> SPARE = ThreadLocal.withInitial(Spare::new);
+
+  /** The buffer a closed batch left to its thread. Used by that thread only. */
+  private static final class Spare {
+    SoftReference<byte[]> ref;
+    boolean available; // ref holds a buffer no open batch uses
+
+    /** The spare buffer if there is one of at least {@code min} bytes; it is then taken. */
+    byte[] take(int min) {
+      if (!available) {
+        return null;
+      }
+      byte[] b = ref.get();
+      if (b == null || b.length < min) {
+        return null;
+      }
+      available = false;
+      return b;
+    }
+
+    void give(byte[] b) {
+      if (b.length > POOL_MAX) {
+        return;
+      }
+      if (available) {
+        byte[] current = ref.get();
+        if (current != null && current.length >= b.length) {
+          return; // keep the larger one
+        }
+      }
+      if (ref == null || ref.get() != b) {
+        ref = new SoftReference<>(b);
+      }
+      available = true;
+    }
+  }
 
   private byte[] buf;
   private int size;
   private int count;
 
-  /** An empty batch with room for 256 encoded bytes (it grows as needed). */
+  /**
+   * An empty batch with room for at least 256 encoded bytes (it grows as needed): the buffer a
+   * batch closed on this thread left, if any, else a new one.
+   */
   public WriteBatch() {
     this(256);
   }
@@ -51,14 +101,22 @@ public final class WriteBatch implements AutoCloseable {
   /**
    * An empty batch.
    *
-   * @param initialCapacity room for this many encoded bytes at first (it grows as needed)
+   * @param initialCapacity room for at least this many encoded bytes at first (it grows as
+   *     needed); the buffer a batch closed on this thread left is used when it is large enough
    * @throws IllegalArgumentException if {@code initialCapacity} is negative
    */
   public WriteBatch(int initialCapacity) {
     if (initialCapacity < 0) {
       throw new IllegalArgumentException("negative capacity " + initialCapacity);
     }
-    buf = new byte[Math.max(HEADER_SIZE, initialCapacity)];
+    int capacity = Math.max(HEADER_SIZE, initialCapacity);
+    byte[] spare = SPARE.get().take(capacity);
+    if (spare != null) {
+      Arrays.fill(spare, 0, HEADER_SIZE, (byte) 0); // as a new array's: sequence 0, count 0
+      buf = spare;
+    } else {
+      buf = new byte[capacity];
+    }
     size = HEADER_SIZE;
   }
 
@@ -228,10 +286,17 @@ public final class WriteBatch implements AutoCloseable {
     return size;
   }
 
-  /** Drops the buffer. Idempotent. */
+  /**
+   * Drops the buffer, leaving it to the calling thread for its next batch (see the class
+   * comment). Idempotent.
+   */
   @Override
   public void close() {
-    buf = null;
+    byte[] b = buf;
+    if (b != null) {
+      buf = null;
+      SPARE.get().give(b);
+    }
   }
 
   /**
@@ -278,8 +343,8 @@ public final class WriteBatch implements AutoCloseable {
     }
     int need = size + more;
     if (need > buf.length) {
-      int grown = (int) Math.min(MAX_SIZE, Math.max((long) need, 2L * buf.length));
-      buf = Arrays.copyOf(buf, grown);
+      long grown = Math.max(Math.max((long) need, 2L * buf.length), MIN_GROWTH);
+      buf = Arrays.copyOf(buf, (int) Math.min(MAX_SIZE, grown));
     }
   }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +103,108 @@ class LsmStoreTest {
 
       store.flush(); // and from an SST
       assertArrayEquals(big, store.get(bytes("big")));
+    }
+  }
+
+  /**
+   * Sizes around the per-thread scratch buffer's limits (Scratch.INITIAL, Scratch.MAX), in a new
+   * thread so its buffer starts small: a value that does not fit is looked up again with a larger
+   * buffer, and one over the limit goes through the array path; keys, values and entries read by
+   * an iterator alike.
+   */
+  @Test
+  void sizesAroundTheScratchBufferLimitsRoundTripExactly() throws Exception {
+    long seed = StoreTestSupport.seed("sizesAroundTheScratchBufferLimitsRoundTripExactly");
+    int[] sizes = {0, 1, Scratch.INITIAL - 17, Scratch.INITIAL - 16, Scratch.INITIAL,
+        Scratch.INITIAL + 1, 3 * Scratch.INITIAL, Scratch.MAX - 16, Scratch.MAX, Scratch.MAX + 1,
+        4 * Scratch.MAX};
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (LsmStore store = open(dir)) {
+      Thread fresh = new Thread(() -> {
+        try {
+          Random rnd = new Random(seed);
+          byte[][] values = new byte[sizes.length][];
+          for (int i = 0; i < sizes.length; i++) {
+            values[i] = StoreTestSupport.randomBytes(rnd, sizes[i]);
+            store.put(String.format("v%02d", i).getBytes(), values[i]);
+          }
+          for (int i = sizes.length - 1; i >= 0; i--) { // largest first, then smaller again
+            byte[] key = String.format("v%02d", i).getBytes();
+            assertArrayEquals(values[i], store.get(key), "value of " + sizes[i] + " bytes");
+            byte[] out = new byte[sizes[i] + 3];
+            assertEquals(sizes[i], store.get(key, out));
+            assertArrayEquals(values[i], Arrays.copyOf(out, sizes[i]));
+            byte[] prefix = new byte[Math.min(5, sizes[i])];
+            assertEquals(sizes[i], store.get(key, prefix));
+            assertArrayEquals(Arrays.copyOf(values[i], prefix.length), prefix);
+          }
+          // The same through direct and heap buffers (the value put again under a new key).
+          for (int i = 0; i < sizes.length; i++) {
+            for (boolean direct : new boolean[] {true, false}) {
+              byte[] k = String.format("b%02d%s", i, direct).getBytes();
+              ByteBuffer key =
+                  direct ? ByteBuffer.allocateDirect(k.length) : ByteBuffer.allocate(k.length);
+              key.put(k).flip();
+              ByteBuffer value =
+                  direct ? ByteBuffer.allocateDirect(sizes[i]) : ByteBuffer.allocate(sizes[i]);
+              value.put(values[i]).flip();
+              store.put(key, value);
+              assertEquals(0, value.position());
+              ByteBuffer out = direct
+                  ? ByteBuffer.allocateDirect(sizes[i] + 3) : ByteBuffer.allocate(sizes[i] + 3);
+              out.position(2);
+              assertEquals(sizes[i], store.get(key, out));
+              assertEquals(2 + sizes[i], out.position());
+              byte[] back = new byte[sizes[i]];
+              out.get(2, back);
+              assertArrayEquals(values[i], back, (direct ? "direct " : "heap ") + sizes[i]);
+              store.delete(key);
+              assertEquals(LsmStore.NOT_FOUND, store.get(key, out));
+            }
+          }
+          // Keys up to the engine's 64 KiB limit, beside values of every size above.
+          for (int keySize : new int[] {Scratch.INITIAL, Scratch.MAX - 1, Scratch.MAX}) {
+            byte[] key = StoreTestSupport.randomBytes(rnd, keySize);
+            key[0] = 'k';
+            for (byte[] value : values) {
+              store.put(key, value);
+              assertArrayEquals(value, store.get(key), keySize + "-byte key");
+            }
+            store.delete(key);
+            assertNull(store.get(key));
+          }
+          try (LsmIterator it = store.newIterator()) {
+            int i = 0;
+            for (it.seek(bytes("v")); it.isValid() && i < sizes.length; it.next(), i++) {
+              assertEquals(String.format("v%02d", i), str(it.key()));
+              assertArrayEquals(values[i], it.value(), "iterator value of " + sizes[i] + " bytes");
+              byte[] into = new byte[sizes[i] + 1];
+              assertEquals(sizes[i], it.valueInto(into));
+              assertArrayEquals(values[i], Arrays.copyOf(into, sizes[i]));
+              ByteBuffer intoDirect = ByteBuffer.allocateDirect(sizes[i] + 1);
+              assertEquals(sizes[i], it.valueInto(intoDirect));
+              assertEquals(sizes[i], intoDirect.position());
+              byte[] fromDirect = new byte[sizes[i]];
+              intoDirect.get(0, fromDirect);
+              assertArrayEquals(values[i], fromDirect);
+              byte[] keyPrefix = new byte[2];
+              assertEquals(3, it.keyInto(keyPrefix));
+              assertEquals(String.format("v%02d", i).substring(0, 2), str(keyPrefix));
+            }
+            assertEquals(sizes.length, i);
+            byte[] bigTarget = Arrays.copyOf(bytes("v05"), Scratch.MAX + 10);
+            it.seekForPrev(bigTarget); // a target over the limit: the array path
+            assertEquals("v05", str(it.key()));
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      });
+      fresh.start();
+      fresh.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
     }
   }
 
@@ -279,6 +382,81 @@ class LsmStoreTest {
       assertTrue(Long.parseLong(memory.trim()) > 0, memory);
       assertNull(store.property("lsm.no-such-property"));
       assertNull(store.property("not even a prefix"));
+    }
+  }
+
+  @Test
+  void syncWalSyncsTheLogOnceAndWritesNothing() {
+    try (LsmStore store = open(dir)) {
+      Statistics start = store.statistics();
+      for (int i = 0; i < 100; i++) {
+        store.put(bytes("k" + i), bytes("v" + i));
+      }
+      Statistics written = store.statistics();
+      assertEquals(start.walSyncs(), written.walSyncs(), "unsynced puts do not sync");
+      assertEquals(start.writes() + 100, written.writes());
+
+      store.syncWal();
+      Statistics synced = store.statistics();
+      assertEquals(written.walSyncs() + 1, synced.walSyncs(), "one fdatasync for 100 writes");
+      assertEquals(written.writes(), synced.writes(), "syncWal writes no record");
+
+      store.syncWal(); // nothing new: still a sync, as documented
+      assertEquals(synced.walSyncs() + 1, store.statistics().walSyncs());
+      for (int i = 0; i < 100; i++) {
+        assertEquals("v" + i, str(store.get(bytes("k" + i))));
+      }
+    }
+    try (LsmStore store = open(dir)) {
+      for (int i = 0; i < 100; i++) {
+        assertEquals("v" + i, str(store.get(bytes("k" + i))));
+      }
+    }
+  }
+
+  @Test
+  void syncWalRunsAlongsideWriters() throws Exception {
+    final int writers = 4;
+    final int perWriter = 2000;
+    long syncs = 0;
+    try (LsmStore store = open(dir)) {
+      long before = store.statistics().walSyncs();
+      Thread[] threads = new Thread[writers];
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      for (int t = 0; t < writers; t++) {
+        final int id = t;
+        threads[t] = new Thread(() -> {
+          try {
+            for (int i = 0; i < perWriter; i++) {
+              store.put(bytes("w" + id + "-" + i), bytes("v" + i));
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        threads[t].start();
+      }
+      boolean running = true;
+      while (running) {
+        store.syncWal();
+        syncs++;
+        running = false;
+        for (Thread thread : threads) {
+          running |= thread.isAlive();
+        }
+      }
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      assertNull(failure.get());
+      assertEquals(before + syncs, store.statistics().walSyncs(), "each syncWal is one sync");
+    }
+    try (LsmStore store = open(dir)) {
+      for (int t = 0; t < writers; t++) {
+        for (int i = 0; i < perWriter; i++) {
+          assertEquals("v" + i, str(store.get(bytes("w" + t + "-" + i))));
+        }
+      }
     }
   }
 

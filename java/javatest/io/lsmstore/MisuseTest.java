@@ -90,6 +90,7 @@ class MisuseTest {
     assertClosed(store::newIterator);
     assertClosed(store::getSnapshot);
     assertClosed(store::flush);
+    assertClosed(store::syncWal);
     assertClosed(() -> store.compactRange(null, null));
     assertClosed(() -> store.property("lsm.stats"));
     store.close(); // idempotent

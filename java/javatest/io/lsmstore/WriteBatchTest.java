@@ -5,8 +5,11 @@ import static io.lsmstore.StoreTestSupport.open;
 import static io.lsmstore.StoreTestSupport.str;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -136,6 +139,74 @@ class WriteBatchTest {
       assertThrows(IndexOutOfBoundsException.class, () -> batch.delete(bytes("k"), -1, 1));
       assertThrows(IllegalArgumentException.class, () -> new WriteBatch(-1));
       assertEquals(0, batch.count()); // failed calls added nothing
+    }
+  }
+
+  @Test
+  void aClosedBatchLeavesItsBufferToTheNextOneOnItsThread() {
+    try (LsmStore store = open(dir)) {
+      WriteBatch first = new WriteBatch();
+      for (int i = 0; i < 100; i++) {
+        first.put(bytes("old" + i), new byte[100]);
+      }
+      byte[] grown = first.encoded();
+      first.close();
+
+      WriteBatch second = new WriteBatch();
+      assertSame(grown, second.encoded(), "the closed batch's buffer is reused");
+      assertEquals(0, second.count());
+      assertEquals(WriteBatch.HEADER_SIZE, second.approximateSize());
+      // Only the new entries are encoded and applied; nothing of the old batch leaks in.
+      second.put(bytes("ab"), bytes("xyz")).delete(bytes("k"));
+      byte[] expected = {
+        0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+        1, 2, 0, 0, 0, 3, 0, 0, 0, 'a', 'b', 'x', 'y', 'z',
+        0, 1, 0, 0, 0, 0, 0, 0, 0, 'k',
+      };
+      assertArrayEquals(expected, Arrays.copyOf(second.encoded(), second.encodedSize()));
+      store.write(second);
+      assertEquals("xyz", str(store.get(bytes("ab"))));
+      assertNull(store.get(bytes("old0")));
+
+      // Two open batches never share a buffer.
+      WriteBatch third = new WriteBatch();
+      assertNotSame(second.encoded(), third.encoded());
+      // A spare smaller than the requested capacity is not used.
+      second.close();
+      WriteBatch large = new WriteBatch(grown.length + 1);
+      assertNotSame(grown, large.encoded());
+      assertTrue(large.encoded().length > grown.length);
+      third.close();
+      large.close();
+    }
+  }
+
+  @Test
+  void buffersOverThePoolLimitAreNotKept() {
+    WriteBatch big = new WriteBatch(WriteBatch.POOL_MAX + 1);
+    byte[] buffer = big.encoded();
+    big.close();
+    WriteBatch next = new WriteBatch();
+    assertNotSame(buffer, next.encoded());
+    next.close();
+  }
+
+  @Test
+  void aBatchClosedOnAnotherThreadLeavesItsBufferThere() throws Exception {
+    WriteBatch batch = new WriteBatch(5000);
+    byte[] buffer = batch.encoded();
+    byte[][] seen = new byte[1][];
+    Thread other = new Thread(() -> {
+      batch.close();
+      try (WriteBatch there = new WriteBatch()) {
+        seen[0] = there.encoded();
+      }
+    });
+    other.start();
+    other.join();
+    assertSame(buffer, seen[0]);
+    try (WriteBatch here = new WriteBatch(5000)) {
+      assertNotSame(buffer, here.encoded());
     }
   }
 }

@@ -7,7 +7,6 @@ import io.lsmstore.Options;
 import io.lsmstore.ReadOptions;
 import io.lsmstore.Status;
 import io.lsmstore.WriteBatch;
-import io.lsmstore.WriteOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,12 +69,10 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
   private Position position = Position.emptyPosition();
 
   /**
-   * The last update since the last commit (key, and value or null for a deletion), or null when
-   * none: {@link #commit(Map)} writes it again with {@link WriteOptions#SYNC}. Guarded by this.
+   * Whether an update was written since the last sync of the log: {@link #commit(Map)} syncs
+   * only then. Guarded by this.
    */
-  private byte[] lastKey;
-
-  private byte[] lastValue;
+  private boolean unsynced;
 
   LsmKeyValueStore(String name, Options options) {
     this.name = name;
@@ -123,8 +120,7 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         // Kafka Streams may initialise a store again after closing it (say, when it wipes a
         // corrupted task's state): start from nothing.
         position = Position.emptyPosition();
-        lastKey = null;
-        lastValue = null;
+        unsynced = false;
       }
       this.context = context;
       this.dir = target;
@@ -144,7 +140,9 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
   /** Applies a batch of changelog records (a null value deletes) in one write. */
   private void restoreAll(Collection<KeyValue<byte[], byte[]>> records) {
     LsmStore s = checkOpen();
-    KeyValue<byte[], byte[]> last = null;
+    if (records.isEmpty()) {
+      return;
+    }
     try (WriteBatch batch = new WriteBatch()) {
       for (KeyValue<byte[], byte[]> r : records) {
         if (r.value == null) {
@@ -152,15 +150,12 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         } else {
           batch.put(r.key, r.value);
         }
-        last = r;
       }
       s.write(batch);
     } catch (LsmException e) {
       throw new ProcessorStateException("Error restoring the lsm store " + name, e);
     }
-    if (last != null) {
-      remember(last.key, last.value);
-    }
+    markUnsynced();
   }
 
   private LsmStore checkOpen() {
@@ -208,13 +203,12 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     } catch (LsmException e) {
       throw new ProcessorStateException("Error writing to the lsm store " + name, e);
     }
-    remember(key.get(), value);
+    markUnsynced();
     updatePosition();
   }
 
-  private synchronized void remember(byte[] key, byte[] value) {
-    lastKey = key;
-    lastValue = value;
+  private synchronized void markUnsynced() {
+    unsynced = true;
   }
 
   @Override
@@ -247,8 +241,7 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     } catch (LsmException e) {
       throw new ProcessorStateException("Error writing to the lsm store " + name, e);
     }
-    KeyValue<Bytes, byte[]> last = entries.get(entries.size() - 1);
-    remember(last.key.get(), last.value);
+    markUnsynced();
     updatePosition();
   }
 
@@ -262,7 +255,7 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     } catch (LsmException e) {
       throw new ProcessorStateException("Error deleting from the lsm store " + name, e);
     }
-    remember(key.get(), null);
+    markUnsynced();
     updatePosition();
     return old;
   }
@@ -440,9 +433,8 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
    * Called by Kafka Streams before it records the changelog offsets the store has reached: makes
    * every update so far durable, so those offsets hold after a power loss too. Updates reach the
    * operating system before they return (lsm's write-ahead log), so this is one fdatasync of the
-   * log: the last update is written again with {@link WriteOptions#SYNC}, which changes no value
-   * (it is already the key's latest) and syncs the log up to it. Nothing is written when nothing
-   * was updated since the last commit.
+   * log ({@link LsmStore#syncWal()}), which writes nothing. Nothing is done when nothing was
+   * updated since the last commit.
    */
   @Override
   public void commit(Map<TopicPartition, Long> changelogOffsets) {
@@ -462,22 +454,17 @@ final class LsmKeyValueStore implements KeyValueStore<Bytes, byte[]> {
 
   private synchronized void syncUpdates() {
     LsmStore s = store;
-    if (!open || s == null || lastKey == null) {
+    if (!open || s == null || !unsynced) {
       return;
     }
     try {
-      if (lastValue == null) {
-        s.delete(WriteOptions.SYNC, lastKey);
-      } else {
-        s.put(WriteOptions.SYNC, lastKey, lastValue);
-      }
+      s.syncWal();
     } catch (LsmException e) {
       throw new ProcessorStateException("Error syncing the lsm store " + name, e);
     } catch (IllegalStateException e) {
       throw closedUnderUs(e);
     }
-    lastKey = null;
-    lastValue = null;
+    unsynced = false;
   }
 
   /** Closes the iterators left open, then the store; idempotent. */

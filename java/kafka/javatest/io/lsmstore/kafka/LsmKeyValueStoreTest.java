@@ -375,20 +375,33 @@ class LsmKeyValueStoreTest {
 
   @Test
   void commitSyncsTheLogOnceAndOnlyAfterUpdates() {
-    long before = store.engine().statistics().walSyncs();
+    long syncs = store.engine().statistics().walSyncs();
     store.commit(Map.of(new TopicPartition("changelog", 3), 10L));
-    assertEquals(before, store.engine().statistics().walSyncs(), "nothing to sync");
+    assertEquals(syncs, store.engine().statistics().walSyncs(), "nothing to sync");
     store.put(b("a"), v("1"));
     store.put(b("b"), v("2"));
+    long writes = store.engine().statistics().writes();
     store.commit(Map.of(new TopicPartition("changelog", 3), 12L));
-    assertEquals(before + 1, store.engine().statistics().walSyncs());
+    assertEquals(syncs + 1, store.engine().statistics().walSyncs(), "one sync for both puts");
+    assertEquals(writes, store.engine().statistics().writes(), "the sync writes no record");
     store.commit(Map.of(new TopicPartition("changelog", 3), 12L));
-    assertEquals(before + 1, store.engine().statistics().walSyncs());
-    assertEquals(List.of("a=1", "b=2"), drain(store.all()), "the synced rewrite changed nothing");
+    assertEquals(syncs + 1, store.engine().statistics().walSyncs(), "nothing new to sync");
+    assertEquals(List.of("a=1", "b=2"), drain(store.all()));
     store.delete(b("a"));
     store.commit(Map.of(new TopicPartition("changelog", 3), 13L));
-    assertEquals(before + 2, store.engine().statistics().walSyncs());
-    assertEquals(List.of("b=2"), drain(store.all()), "the synced rewrite of a deletion deletes");
+    assertEquals(syncs + 2, store.engine().statistics().walSyncs(), "a deletion is synced too");
+    store.putAll(List.of(KeyValue.pair(b("c"), v("3")), KeyValue.pair(b("d"), v("4"))));
+    store.commit(Map.of(new TopicPartition("changelog", 3), 15L));
+    assertEquals(syncs + 3, store.engine().statistics().walSyncs(), "putAll is synced too");
+    BatchingStateRestoreCallback restore = (BatchingStateRestoreCallback) context.restoreCallback;
+    restore.restoreAll(List.of(KeyValue.pair(v("e"), v("5"))));
+    store.commit(Map.of(new TopicPartition("changelog", 3), 16L));
+    assertEquals(syncs + 4, store.engine().statistics().walSyncs(), "restored records too");
+    restore.restoreAll(List.of());
+    store.commit(Map.of(new TopicPartition("changelog", 3), 16L));
+    assertEquals(syncs + 4, store.engine().statistics().walSyncs(), "an empty restore batch");
+    assertEquals(writes + 3, store.engine().statistics().writes(), "delete, putAll, restore");
+    assertEquals(List.of("b=2", "c=3", "d=4", "e=5"), drain(store.all()));
   }
 
   @Test
