@@ -348,6 +348,15 @@ class MmapWritableFile final : public WritableFile {
                      static_cast<off_t>(mapped_end_));
     if (p == MAP_FAILED) return PosixError(path_, errno);
     Unmap();  // the dirty pages stay in the page cache
+    if (mapped_end_ > 0) {
+      // Start writing the full chunk back now, without waiting for it: the
+      // Sync that retires this log (at a memtable switch) then has about one
+      // chunk left to write, not a whole memtable's worth.
+#if defined(__linux__)
+      ::sync_file_range(fd_, static_cast<off_t>(mapped_end_ - kMmapWritableFileChunk),
+                        static_cast<off_t>(kMmapWritableFileChunk), SYNC_FILE_RANGE_WRITE);
+#endif
+    }
     base_ = static_cast<char*>(p);
     mapped_end_ += kMmapWritableFileChunk;
     return absl::OkStatus();
