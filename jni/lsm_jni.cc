@@ -76,6 +76,7 @@ enum OptionIndex {
   kMaxManifestFileSize,
   kMemoryBudget,
   kAllowMmapReads,
+  kWalMmapWrites,
   kOptionCount,
 };
 
@@ -273,6 +274,7 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   o.max_manifest_file_size = static_cast<uint64_t>(v[kMaxManifestFileSize]);
   o.memory_budget = static_cast<size_t>(v[kMemoryBudget]);
   o.allow_mmap_reads = v[kAllowMmapReads] != 0;
+  o.wal_mmap_writes = v[kWalMmapWrites] != 0;
   *out = o;
   return true;
 }
@@ -318,6 +320,7 @@ jlongArray DefaultOptions(JNIEnv* env, jclass) {
     v[kMaxManifestFileSize] = static_cast<jlong>(o.max_manifest_file_size);
     v[kMemoryBudget] = static_cast<jlong>(o.memory_budget);
     v[kAllowMmapReads] = o.allow_mmap_reads;
+    v[kWalMmapWrites] = o.wal_mmap_writes;
     jlongArray result = env->NewLongArray(kOptionCount);
     if (result == nullptr) return nullptr;
     env->SetLongArrayRegion(result, 0, kOptionCount, v);

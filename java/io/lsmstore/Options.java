@@ -42,6 +42,7 @@ public final class Options {
   private final long maxManifestFileSize;
   private final long memoryBudget;
   private final boolean allowMmapReads;
+  private final boolean walMmapWrites;
   // ---- Level shape and backpressure ----
   private final long targetFileSize;
   private final long maxBytesForLevelBase;
@@ -67,6 +68,7 @@ public final class Options {
     maxManifestFileSize = b.maxManifestFileSize;
     memoryBudget = b.memoryBudget;
     allowMmapReads = b.allowMmapReads;
+    walMmapWrites = b.walMmapWrites;
     targetFileSize = b.targetFileSize;
     maxBytesForLevelBase = b.maxBytesForLevelBase;
     levelSizeMultiplier = b.levelSizeMultiplier;
@@ -257,6 +259,18 @@ public final class Options {
   }
 
   /**
+   * Whether the write-ahead log is written through a memory mapping of space reserved in advance
+   * (a write then costs a memory copy instead of a system call, and still survives a crash of the
+   * process) rather than with one write per record. Default true; a file system that cannot
+   * reserve space gets the write path.
+   *
+   * @return the value
+   */
+  public boolean walMmapWrites() {
+    return walMmapWrites;
+  }
+
+  /**
    * Target size of one SST written by flush or compaction, bytes. Default 64 MiB.
    *
    * @return the value
@@ -336,6 +350,7 @@ public final class Options {
       maxManifestFileSize,
       memoryBudget,
       allowMmapReads ? 1 : 0,
+      walMmapWrites ? 1 : 0,
     };
   }
 
@@ -376,6 +391,7 @@ public final class Options {
         + ", maxManifestFileSize=" + maxManifestFileSize
         + ", memoryBudget=" + memoryBudget
         + ", allowMmapReads=" + allowMmapReads
+        + ", walMmapWrites=" + walMmapWrites
         + "}";
   }
 
@@ -397,6 +413,7 @@ public final class Options {
     private long maxManifestFileSize = 32L << 20;
     private long memoryBudget = 0;
     private boolean allowMmapReads = true;
+    private boolean walMmapWrites = true;
     private long targetFileSize = 64L << 20;
     private long maxBytesForLevelBase = 256L << 20;
     private int levelSizeMultiplier = 10;
@@ -423,6 +440,7 @@ public final class Options {
       maxManifestFileSize = o.maxManifestFileSize;
       memoryBudget = o.memoryBudget;
       allowMmapReads = o.allowMmapReads;
+      walMmapWrites = o.walMmapWrites;
       targetFileSize = o.targetFileSize;
       maxBytesForLevelBase = o.maxBytesForLevelBase;
       levelSizeMultiplier = o.levelSizeMultiplier;
@@ -632,6 +650,17 @@ public final class Options {
      */
     public Builder allowMmapReads(boolean v) {
       allowMmapReads = v;
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#walMmapWrites()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder walMmapWrites(boolean v) {
+      walMmapWrites = v;
       return this;
     }
 

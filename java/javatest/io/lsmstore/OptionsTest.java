@@ -44,6 +44,7 @@ class OptionsTest {
     assertEquals(32L << 20, o.maxManifestFileSize());
     assertEquals(0, o.memoryBudget());
     assertTrue(o.allowMmapReads());
+    assertTrue(o.walMmapWrites());
     // And every one of them is what lsm::Options has, field for field.
     assertArrayEquals(NativeMethods.defaultOptions(), o.toNativeArray());
   }
@@ -59,9 +60,9 @@ class OptionsTest {
     assertNotEquals(a, c);
     assertFalse(a.paranoidChecks()); // a is unchanged
     assertTrue(a.toString().contains("blockSize=8192"));
-    // The native layout: 22 fields in the order of jni/lsm_jni.cc's OptionIndex.
+    // The native layout: 23 fields in the order of jni/lsm_jni.cc's OptionIndex.
     long[] n = c.toNativeArray();
-    assertEquals(22, n.length);
+    assertEquals(23, n.length);
     assertEquals(1, n[2]); // paranoid_checks
     assertEquals(8192, n[5]); // block_size
     assertEquals(2, n[8]); // compression kZstd
