@@ -22,6 +22,8 @@
 #include <memory>
 #include <string_view>
 
+#include "engine/util/hash.h"
+
 namespace lsm {
 
 class MemTableBloom {
@@ -66,25 +68,17 @@ class MemTableBloom {
   size_t MemoryUsage() const { return sizeof(*this) + num_lines_ * 64; }
 
  private:
-  static uint64_t Mix(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-  }
   static uint64_t Hash(std::string_view key) {
     uint64_t h = 0x243f6a8885a308d3ull ^ key.size();
     size_t i = 0;
     for (; i + 8 <= key.size(); i += 8) {
       uint64_t w;
       std::memcpy(&w, key.data() + i, 8);
-      h = Mix(h ^ w) + 0x9e3779b97f4a7c15ull;
+      h = FMix64(h ^ w) + 0x9e3779b97f4a7c15ull;
     }
     uint64_t tail = 0;
     std::memcpy(&tail, key.data() + i, key.size() - i);
-    return Mix(h ^ tail ^ (uint64_t{key.size() - i} << 56));
+    return FMix64(h ^ tail ^ (uint64_t{key.size() - i} << 56));
   }
   std::atomic<uint64_t>* Line(uint64_t h) const {
     return &words_[((h >> 32) * num_lines_ >> 32) * 8];

@@ -28,6 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "engine/util/hash.h"
 #include "engine/util/mutex.h"
 
 namespace lsm {
@@ -45,15 +46,7 @@ struct CacheKey {
 // A well-mixed 64-bit hash of a CacheKey. The high bits choose the shard, the
 // hash map inside the shard uses the whole value.
 inline uint64_t HashCacheKey(const CacheKey& k) {
-  // Two rounds of a multiply-xorshift mix (the finaliser of MurmurHash3's
-  // 64-bit variant) over both words.
-  uint64_t h = k.file_number * 0x9e3779b97f4a7c15ull ^ k.offset;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  return FMix64(k.file_number * 0x9e3779b97f4a7c15ull ^ k.offset);
 }
 
 // The number of shard bits actually used for a cache of capacity_bytes when
