@@ -4,7 +4,8 @@
 // side in one run.
 //   - The store: keys 0..99 999 as 16-byte zero-padded decimals, 100-byte
 //     random values, written in key order in 1 000-entry batches, then flushed
-//     (java/jmh/Data.fill); default options (the JMH benchmarks' shared shape).
+//     (java/jmh/Data.fill); the JMH benchmarks' shared shape (SharedShape(),
+//     as java/jmh's LsmEngine.SHARED).
 //   - BM_Get: Get of a random existing key into a reused std::string.
 //   - BM_Put: Put of a random existing key, 100-byte value, not synced.
 // Keys are written digit by digit into a reused buffer, as Data.fillKey does.
@@ -35,11 +36,31 @@ void FillKey(char* key, uint64_t i) {
   }
 }
 
+// java/jmh's shared shape (LsmEngine.SHARED), field for field, so that the
+// C++ and the Java call run on the same store.
+Options SharedShape() {
+  Options o;
+  o.bloom_bits_per_key = 10;
+  o.block_cache_capacity = 64 << 20;
+  o.write_buffer_size = 64 << 20;
+  o.block_size = 4096;
+  o.compression = Compression::kSnappy;
+  o.target_file_size = 64 << 20;
+  o.max_bytes_for_level_base = 256ull << 20;
+  o.level_size_multiplier = 10;
+  o.level0_compaction_trigger = 4;
+  o.level0_slowdown_writes_trigger = 20;
+  o.level0_stop_writes_trigger = 36;
+  o.max_background_jobs = 2;
+  o.max_open_files = 1000;
+  return o;
+}
+
 // The store every benchmark reads, filled once per process.
 DB* Store() {
   static DB* db = [] {
     const std::string path = BenchPath("jni_cost_bench_db");
-    Options options;
+    Options options = SharedShape();
     (void)DestroyDB(path, options);
     auto opened = DB::Open(options, path);
     if (!opened.ok()) {

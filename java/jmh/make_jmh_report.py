@@ -109,9 +109,9 @@ def jni_cost(rows, cpp_path):
         cpp[b["name"]] = (b["real_time"] * unit, b["cpu_time"] * unit)
     out = ["## JNI cost", "",
            "The same call on the same data (100 000 keys) from C++ "
-           "(`//bench:jni_cost_bench`, straight on `lsm::DB`, lsm's default options) and from "
-           "Java (`PointBench`, `byte[]` arguments, shared shape: the same options but a 64 MiB "
-           "memtable instead of 16 MiB), one right after the other in this run. The goal "
+           "(`//bench:jni_cost_bench`, straight on `lsm::DB`) and from Java (`PointBench`, "
+           "`byte[]` arguments), both in the shared shape, one right after the other in this "
+           "run. The goal "
            "is Java within 1.3× of C++. "
            "For C++, Google Benchmark's mean wall time per call and the thread's CPU time per "
            "call; for Java, the mean and the median of JMH's samples. On a machine with other "
