@@ -179,10 +179,7 @@ absl::Status DBImpl::WriteLevel0Table(const std::vector<std::shared_ptr<MemTable
   std::vector<RangeTombstone> tombstones;
   for (const auto& mem : mems) {
     children.push_back(mem->NewIterator());
-    if (mem->NumRangeDeletions() > 0) {
-      std::vector<RangeTombstone> list = mem->RangeTombstoneList();
-      tombstones.insert(tombstones.end(), list.begin(), list.end());
-    }
+    mem->AppendRangeTombstones(&tombstones);
   }
   std::unique_ptr<Iterator> iter = NewMergingIterator(std::move(children));
   absl::Status s = BuildTable(iter.get(), tombstones, &meta);
@@ -642,13 +639,8 @@ absl::Status DBImpl::DoCompactionWork(Compaction* c, std::vector<FileMetaData>* 
   for (int which = 0; which < 2 && s.ok(); ++which) {
     for (const auto& f : c->inputs(which)) {
       if (f->num_range_deletions == 0) continue;
-      auto table = table_cache_->FindTable(f->number, f->file_size);
-      if (!table.ok()) {
-        s = table.status();
-        break;
-      }
-      const auto& list = (*table)->range_tombstones();
-      input_tombstones.insert(input_tombstones.end(), list.begin(), list.end());
+      s = table_cache_->AppendRangeTombstones(f->number, f->file_size, &input_tombstones);
+      if (!s.ok()) break;
     }
   }
   const FragmentedRangeTombstones deleting(input_tombstones);
@@ -1016,14 +1008,9 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   rs.version->AddIterators(options, &children);
   // The range tombstones of every source, merged once for this iterator.
   std::vector<RangeTombstone> tombstones;
-  auto add_tombstones = [&tombstones](const MemTable& mem) {
-    if (mem.NumRangeDeletions() == 0) return;
-    std::vector<RangeTombstone> list = mem.RangeTombstoneList();
-    tombstones.insert(tombstones.end(), list.begin(), list.end());
-  };
-  add_tombstones(*rs.mem);
+  rs.mem->AppendRangeTombstones(&tombstones);
   if (rs.imm != nullptr) {
-    for (const auto& imm : *rs.imm) add_tombstones(*imm);
+    for (const auto& imm : *rs.imm) imm->AppendRangeTombstones(&tombstones);
   }
   absl::Status s = rs.version->AddRangeTombstones(&tombstones);
   if (!s.ok()) return NewErrorIterator(s);

@@ -126,6 +126,15 @@ absl::Status TableCache::MultiGet(const ReadOptions& options, uint64_t file_numb
   return (*table)->MultiGet(options, internal_keys, found);
 }
 
+absl::Status TableCache::AppendRangeTombstones(uint64_t file_number, uint64_t file_size,
+                                               std::vector<RangeTombstone>* out) {
+  auto table = FindTable(file_number, file_size);
+  if (!table.ok()) return table.status();
+  const std::vector<RangeTombstone>& tombstones = (*table)->range_tombstones();
+  out->insert(out->end(), tombstones.begin(), tombstones.end());
+  return absl::OkStatus();
+}
+
 void TableCache::Evict(uint64_t file_number) {
   {
     MutexLock l(&mu_);

@@ -50,6 +50,10 @@ class TableCache {
                         const std::vector<std::string_view>& internal_keys,
                         const Table::MultiFoundFn& found);
 
+  // Appends the table's range tombstones (read when it was opened).
+  absl::Status AppendRangeTombstones(uint64_t file_number, uint64_t file_size,
+                                     std::vector<RangeTombstone>* out);
+
   // Forgets a deleted file: closes it (once unused) and drops its blocks.
   void Evict(uint64_t file_number);
 

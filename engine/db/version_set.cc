@@ -336,10 +336,8 @@ absl::Status Version::AddRangeTombstones(std::vector<RangeTombstone>* out) const
   for (const FileList& files : files_) {
     for (const auto& f : files) {
       if (f->num_range_deletions == 0) continue;
-      auto table = table_cache_->FindTable(f->number, f->file_size);
-      if (!table.ok()) return table.status();
-      const auto& tombstones = (*table)->range_tombstones();
-      out->insert(out->end(), tombstones.begin(), tombstones.end());
+      absl::Status s = table_cache_->AppendRangeTombstones(f->number, f->file_size, out);
+      if (!s.ok()) return s;
     }
   }
   return absl::OkStatus();

@@ -66,14 +66,17 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
                    std::string_view value) {
   if (bloom_ != nullptr) bloom_->Add(key);  // before the entry is linked (see memtable_bloom.h)
   InsertEntry(&table_, seq, type, key, value);
-
-  // Statistics: only this (single) writer stores them, readers load them.
-  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
-                     std::memory_order_relaxed);
+  CountEntry(seq);
   if (type == ValueType::kDeletion) {
     num_deletions_.store(num_deletions_.load(std::memory_order_relaxed) + 1,
                          std::memory_order_relaxed);
   }
+}
+
+void MemTable::CountEntry(SequenceNumber seq) {
+  // Statistics: only this (single) writer stores them, readers load them.
+  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
+                     std::memory_order_relaxed);
   if (seq < smallest_seq_.load(std::memory_order_relaxed)) {
     smallest_seq_.store(seq, std::memory_order_relaxed);
   }
@@ -86,21 +89,13 @@ void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
                                  std::string_view end) {
   assert(CompareUserKeys(begin, end) < 0);
   InsertEntry(&tombstones_, seq, ValueType::kRangeDeletion, begin, end);
-  num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1,
-                     std::memory_order_relaxed);
-  if (seq < smallest_seq_.load(std::memory_order_relaxed)) {
-    smallest_seq_.store(seq, std::memory_order_relaxed);
-  }
-  if (seq > largest_seq_.load(std::memory_order_relaxed)) {
-    largest_seq_.store(seq, std::memory_order_relaxed);
-  }
+  CountEntry(seq);
   // Release: a reader that sees the count sees the skiplist node.
   num_range_deletions_.store(num_range_deletions_.load(std::memory_order_relaxed) + 1,
                              std::memory_order_release);
 }
 
-std::vector<RangeTombstone> MemTable::RangeTombstoneList() const {
-  std::vector<RangeTombstone> out;
+void MemTable::AppendRangeTombstones(std::vector<RangeTombstone>* out) const {
   Table::Iterator iter(&tombstones_);
   for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
     const std::string_view ikey = GetLengthPrefixedSlice(iter.key());
@@ -109,9 +104,8 @@ std::vector<RangeTombstone> MemTable::RangeTombstoneList() const {
     t.begin.assign(ExtractUserKey(ikey));
     t.end.assign(end);
     t.sequence = ExtractTrailer(ikey) >> 8;
-    out.push_back(std::move(t));
+    out->push_back(std::move(t));
   }
-  return out;
 }
 
 std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() const {
@@ -121,7 +115,9 @@ std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() con
   if (fragmented_ == nullptr || fragmented_count_ != count) {
     // The list may have grown past `count` meanwhile; the cache then holds
     // more than it is labelled with, and is rebuilt once more next time.
-    fragmented_ = std::make_shared<const FragmentedRangeTombstones>(RangeTombstoneList());
+    std::vector<RangeTombstone> list;
+    AppendRangeTombstones(&list);
+    fragmented_ = std::make_shared<const FragmentedRangeTombstones>(list);
     fragmented_count_ = count;
   }
   return fragmented_;

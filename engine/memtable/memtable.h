@@ -86,8 +86,8 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   // none. Built on first use after each AddRangeTombstone and kept, so a
   // frozen memtable builds it once.
   std::shared_ptr<const FragmentedRangeTombstones> RangeTombstones() const;
-  // The range tombstones as added (in internal-key order).
-  std::vector<RangeTombstone> RangeTombstoneList() const;
+  // Appends the range tombstones as added (in internal-key order).
+  void AppendRangeTombstones(std::vector<RangeTombstone>* out) const;
   uint64_t NumRangeDeletions() const {
     return num_range_deletions_.load(std::memory_order_acquire);
   }
@@ -108,6 +108,9 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
 
  private:
   class MemTableIterator;
+
+  // Counts an entry of sequence seq in the statistics. REQUIRES: the writer.
+  void CountEntry(SequenceNumber seq);
 
   // Orders arena entries (and lookup targets in the same encoding) by their
   // internal keys.

@@ -206,18 +206,20 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
   return block;
 }
 
+bool Table::FilterMayMatch(std::string_view internal_key) const {
+  if (filter_ == nullptr) return true;
+  filter_checks_.fetch_add(1, std::memory_order_relaxed);
+  TableReadCounters* const shared = options_.read_counters;
+  if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
+  if (filter_->MayMatch(ExtractUserKey(internal_key))) return true;
+  filter_negatives_.fetch_add(1, std::memory_order_relaxed);
+  if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 absl::Status Table::Get(const ReadOptions& options, std::string_view internal_key,
                         const FoundFn& found) const {
-  if (filter_ != nullptr) {
-    filter_checks_.fetch_add(1, std::memory_order_relaxed);
-    TableReadCounters* const shared = options_.read_counters;
-    if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
-    if (!filter_->MayMatch(ExtractUserKey(internal_key))) {
-      filter_negatives_.fetch_add(1, std::memory_order_relaxed);
-      if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
-      return absl::OkStatus();
-    }
-  }
+  if (!FilterMayMatch(internal_key)) return absl::OkStatus();
   // The block the index points at holds the answer, except when every entry
   // in it is < internal_key (a shortened separator lies between them): then
   // the answer is the first entry of the next block.
@@ -257,7 +259,6 @@ absl::Status Table::MultiGet(const ReadOptions& options,
   };
   std::shared_ptr<const Block> block;
   size_t block_index = 0;  // block's position in the index
-  TableReadCounters* const shared = options_.read_counters;
   std::vector<Pending> window;
   window.reserve(kWindow);
 
@@ -291,15 +292,7 @@ absl::Status Table::MultiGet(const ReadOptions& options,
 
   for (size_t i = 0; i < internal_keys.size(); ++i) {
     const std::string_view key = internal_keys[i];
-    if (filter_ != nullptr) {
-      filter_checks_.fetch_add(1, std::memory_order_relaxed);
-      if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
-      if (!filter_->MayMatch(ExtractUserKey(key))) {
-        filter_negatives_.fetch_add(1, std::memory_order_relaxed);
-        if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-    }
+    if (!FilterMayMatch(key)) continue;
     if (block == nullptr || CompareInternalKeys(key, index_search_.separator(block_index)) > 0) {
       const size_t b = index_search_.Find(key);
       if (b >= index_search_.size()) continue;  // past the last block: nothing >= key here

@@ -123,6 +123,10 @@ class Table {
  private:
   Table() = default;
 
+  // The filter's answer for internal_key's user key (true without a
+  // filter), counted in this table's and the DB's filter statistics.
+  bool FilterMayMatch(std::string_view internal_key) const;
+
   TableOptions options_;
   std::unique_ptr<RandomAccessFile> file_;
   uint64_t file_size_ = 0;

@@ -111,7 +111,8 @@ TEST(WriteBatchTest, RangeDeletionsGoToTheMemTablesTombstoneList) {
   EXPECT_EQ(mem.Get("y", 100, &v, &seq), MemTable::GetResult::kFound);
   EXPECT_EQ(seq, 13u);
   ASSERT_EQ(mem.NumRangeDeletions(), 1u);
-  const std::vector<RangeTombstone> list = mem.RangeTombstoneList();
+  std::vector<RangeTombstone> list;
+  mem.AppendRangeTombstones(&list);
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].begin, "a");
   EXPECT_EQ(list[0].end, "c");
