@@ -3,6 +3,7 @@
 #include <cassert>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/memtable/dbformat.h"
 #include "engine/table/iterator_util.h"
@@ -67,20 +68,13 @@ class BlockIter final : public Iterator {
 
   void Prev() override {
     assert(Valid());
-    // Back up to a restart point strictly before the current entry, then
-    // scan forward to the entry just before it.
-    const uint32_t original = current_;
-    while (RestartPoint(restart_index_) >= original) {
-      if (restart_index_ == 0) {
-        MarkEnd();
-        return;
-      }
-      --restart_index_;
+    if (prev_index_ > 0) {
+      // The backward scan that reached the current entry kept its
+      // predecessors: step back without decoding.
+      RestoreEntry(prev_entries_[--prev_index_]);
+      return;
     }
-    SeekToRestartPoint(restart_index_);
-    do {
-      if (!ParseNextKey()) return;
-    } while (next_ < original);
+    ScanRegionBefore(restart_index_, current_);
   }
 
   void Seek(std::string_view target) override {
@@ -130,9 +124,7 @@ class BlockIter final : public Iterator {
 
   void SeekToLast() override {
     if (!status_.ok()) return;
-    SeekToRestartPoint(num_restarts_ - 1);
-    while (ParseNextKey() && next_ < restarts_) {
-    }
+    ScanRegionBefore(num_restarts_ - 1, restarts_);
   }
 
  private:
@@ -153,7 +145,49 @@ class BlockIter final : public Iterator {
     current_ = next_;
   }
 
+  // Positions at the last entry that starts before offset `end`, searching
+  // the restart regions from `index` down. Prefix compression lets an entry
+  // be decoded only from its region's restart point, so the region is
+  // decoded once, front to back, and every entry of it kept: the Prev calls
+  // that follow step back through them without decoding again (a backward
+  // scan decodes each entry once, as a forward one does).
+  void ScanRegionBefore(uint32_t index, uint32_t end) {
+    while (RestartPoint(index) >= end) {
+      if (index == 0) {
+        MarkEnd();
+        return;
+      }
+      --index;
+    }
+    SeekToRestartPoint(index);
+    prev_entries_.clear();
+    prev_keys_.clear();
+    do {
+      if (!ParseNextKey()) return;
+      prev_entries_.push_back(DecodedEntry{current_, next_, static_cast<uint32_t>(prev_keys_.size()),
+                                           static_cast<uint32_t>(key_.size()), value_});
+      prev_keys_.append(key_);
+    } while (next_ < end);
+    prev_index_ = static_cast<uint32_t>(prev_entries_.size() - 1);
+  }
+
+  struct DecodedEntry {
+    uint32_t offset;
+    uint32_t next;
+    uint32_t key_offset;  // in prev_keys_
+    uint32_t key_size;
+    std::string_view value;
+  };
+
+  void RestoreEntry(const DecodedEntry& e) {
+    current_ = e.offset;
+    next_ = e.next;
+    key_.assign(prev_keys_, e.key_offset, e.key_size);
+    value_ = e.value;
+  }
+
   void MarkEnd() {
+    prev_index_ = 0;
     current_ = restarts_;
     next_ = restarts_;
     restart_index_ = num_restarts_;
@@ -182,6 +216,7 @@ class BlockIter final : public Iterator {
 
   // Moves to the entry at next_. False at the end or on damage.
   bool ParseNextKey() {
+    prev_index_ = 0;
     current_ = next_;
     if (current_ >= restarts_) {
       if (current_ > restarts_ || restart_index_ + 1 < num_restarts_) {
@@ -231,6 +266,13 @@ class BlockIter final : public Iterator {
   std::string key_;
   std::string_view value_;
   absl::Status status_;
+
+  // The restart region decoded by the last backward scan; the current entry
+  // is prev_entries_[prev_index_], and prev_index_ == 0 when no decoded
+  // predecessor is kept (any other move clears it).
+  absl::InlinedVector<DecodedEntry, 16> prev_entries_;
+  std::string prev_keys_;
+  uint32_t prev_index_ = 0;
 };
 
 }  // namespace

@@ -89,6 +89,27 @@ void CheckBlock(const Block& block, const Entries& e) {
       ExpectAt(*it, e, j - 1);
     }
   }
+  // A random walk of Next and Prev from random seeks: a backward scan keeps
+  // the entries of its restart region, and any other move must drop them.
+  const uint32_t seed = static_cast<uint32_t>(e.size()) * 7919u + 17u;
+  SCOPED_TRACE(testing::Message() << "walk seed " << seed);
+  Random rnd(seed);
+  for (int walk = 0; walk < 20 && !e.empty(); ++walk) {
+    size_t pos = rnd.Uniform(static_cast<uint32_t>(e.size()));
+    it->Seek(e[pos].first);
+    for (int step = 0; step < 60; ++step) {
+      ExpectAt(*it, e, pos);
+      if (rnd.OneIn(3)) {
+        if (pos + 1 == e.size()) break;
+        it->Next();
+        ++pos;
+      } else {
+        if (pos == 0) break;
+        it->Prev();
+        --pos;
+      }
+    }
+  }
   // Before the first and after the last key.
   if (!e.empty()) {
     it->Seek(MakeInternalKey("a", 1, ValueType::kValue));

@@ -23,6 +23,18 @@ int Histogram::BucketFor(double value) {
   return std::clamp(b, 0, kBuckets - 1);
 }
 
+int Histogram::BucketForSmallWhole(uint32_t value) {
+  // The bucket of every whole number below kSmallWhole, computed once: a
+  // benchmark adds one value per operation, and the logarithm cost about
+  // 7 ns of a 140 ns scan step.
+  static const std::array<uint16_t, kSmallWhole> kTable = [] {
+    std::array<uint16_t, kSmallWhole> t{};
+    for (uint32_t v = 0; v < kSmallWhole; ++v) t[v] = static_cast<uint16_t>(BucketFor(v));
+    return t;
+  }();
+  return kTable[value];
+}
+
 void Histogram::Clear() {
   count_ = 0;
   min_ = std::numeric_limits<double>::infinity();
@@ -32,7 +44,9 @@ void Histogram::Clear() {
 }
 
 void Histogram::Add(double value) {
-  ++buckets_[BucketFor(value)];
+  const bool small_whole = value >= 0 && value < kSmallWhole &&
+                           value == static_cast<double>(static_cast<uint32_t>(value));
+  ++buckets_[small_whole ? BucketForSmallWhole(static_cast<uint32_t>(value)) : BucketFor(value)];
   ++count_;
   min_ = std::min(min_, value);
   max_ = std::max(max_, value);

@@ -28,10 +28,16 @@ class Histogram {
   // "count 1000 avg 3.1 p50 2.8 p99 9.0 p99.9 12.0 max 15.0"
   std::string Summary() const;
 
+  // The bucket of a value; exposed for tests.
+  static int BucketFor(double value);
+  // BucketFor of a whole number below kSmallWhole, by table lookup (Add
+  // takes this path for such values).
+  static constexpr uint32_t kSmallWhole = 1 << 13;
+  static int BucketForSmallWhole(uint32_t value);
+
  private:
   static constexpr int kBuckets = 512;
   static double BucketLimit(int b);  // upper bound of bucket b
-  static int BucketFor(double value);
 
   uint64_t count_;
   double min_, max_, sum_, sum_squares_;

@@ -49,5 +49,11 @@ TEST(HistogramTest, SingleValueIsEveryPercentile) {
   EXPECT_NE(h.Summary().find("p99 42.0"), std::string::npos) << h.Summary();
 }
 
+TEST(HistogramTest, WholeNumberTableAgreesWithTheLogarithm) {
+  for (uint32_t v = 0; v < Histogram::kSmallWhole; ++v) {
+    ASSERT_EQ(Histogram::BucketForSmallWhole(v), Histogram::BucketFor(v)) << v;
+  }
+}
+
 }  // namespace
 }  // namespace lsm
