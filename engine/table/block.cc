@@ -317,6 +317,24 @@ std::unique_ptr<Iterator> Block::NewIteratorWithOwner(KeyOrder order,
                                      std::move(owner));
 }
 
+absl::StatusOr<bool> Block::VisitFirstAtOrAfter(
+    std::string_view target,
+    absl::FunctionRef<void(std::string_view key, std::string_view value)> found) const {
+  if (!status_.ok()) return status_;
+  BlockIter it(data_.data(), restart_offset_, num_restarts_, KeyOrder::kInternal, nullptr);
+  if (target.empty()) {
+    it.SeekToFirst();
+  } else {
+    it.Seek(target);
+  }
+  if (!it.Valid()) {
+    if (!it.status().ok()) return it.status();
+    return false;
+  }
+  found(it.key(), it.value());
+  return true;
+}
+
 std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
   return NewIteratorWithOwner(order, nullptr);
 }

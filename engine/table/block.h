@@ -15,7 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/table/format.h"
 #include "lsm/iterator.h"
 
@@ -53,6 +55,14 @@ class Block {
 
   // An iterator over the entries. The block must outlive it.
   std::unique_ptr<Iterator> NewIterator(KeyOrder order) const;
+
+  // For point reads in a block of internal keys: hands found the first entry
+  // >= target (the first entry of all when target is empty) and returns true;
+  // returns false when every entry is < target, and the damage when the block
+  // is malformed. The search an iterator's Seek does, without allocating one.
+  absl::StatusOr<bool> VisitFirstAtOrAfter(
+      std::string_view target,
+      absl::FunctionRef<void(std::string_view key, std::string_view value)> found) const;
 
  private:
   friend std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block,

@@ -77,6 +77,23 @@ void CheckBlock(const Block& block, const Entries& e) {
     } else {
       ExpectAt(*it, e, lb - e.begin());
     }
+    // The point-read search finds what Seek finds, at a key and between keys.
+    for (const auto& [target, want] :
+         {std::pair<std::string, size_t>{e[j].first, j},
+          std::pair<std::string, size_t>{between, static_cast<size_t>(lb - e.begin())}}) {
+      std::string got_key, got_value;
+      absl::StatusOr<bool> visited =
+          block.VisitFirstAtOrAfter(target, [&](std::string_view k, std::string_view v) {
+            got_key = k;
+            got_value = v;
+          });
+      ASSERT_TRUE(visited.ok()) << visited.status();
+      ASSERT_EQ(*visited, want < e.size());
+      if (want < e.size()) {
+        EXPECT_EQ(got_key, e[want].first);
+        EXPECT_EQ(got_value, e[want].second);
+      }
+    }
     it->SeekForPrev(between);
     ASSERT_NE(lb, e.begin());
     ExpectAt(*it, e, (lb - e.begin()) - 1);
@@ -112,6 +129,15 @@ void CheckBlock(const Block& block, const Entries& e) {
   }
   // Before the first and after the last key.
   if (!e.empty()) {
+    std::string first_key;
+    absl::StatusOr<bool> visited = block.VisitFirstAtOrAfter(
+        std::string_view(), [&](std::string_view k, std::string_view) { first_key = k; });
+    ASSERT_TRUE(visited.ok() && *visited);
+    EXPECT_EQ(first_key, e[0].first);
+    visited = block.VisitFirstAtOrAfter(MakeInternalKey("z", 1, ValueType::kValue),
+                                        [](std::string_view, std::string_view) {});
+    ASSERT_TRUE(visited.ok());
+    EXPECT_FALSE(*visited);
     it->Seek(MakeInternalKey("a", 1, ValueType::kValue));
     ExpectAt(*it, e, 0);
     it->SeekForPrev(MakeInternalKey("a", 1, ValueType::kValue));
@@ -215,6 +241,8 @@ TEST(BlockTest, MalformedRestartArrayIsDataLoss) {
     it->SeekToFirst();
     EXPECT_FALSE(it->Valid());
     EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(b->VisitFirstAtOrAfter({}, [](std::string_view, std::string_view) {}).status().code(),
+              absl::StatusCode::kDataLoss);
   }
 }
 
@@ -241,6 +269,11 @@ TEST(BlockTest, DamagedEntriesNeverReadOutOfBounds) {
       if (it->Valid()) it->Prev();
       it->SeekForPrev(e[rnd.Uniform(e.size())].first);
       if (it->Valid()) it->Next();
+      if (order == KeyOrder::kInternal) {
+        absl::StatusOr<bool> visited = b->VisitFirstAtOrAfter(
+            e[rnd.Uniform(e.size())].first, [](std::string_view, std::string_view) {});
+        if (!visited.ok()) EXPECT_EQ(visited.status().code(), absl::StatusCode::kDataLoss);
+      }
       if (!it->status().ok()) {
         EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
         ++corrupt;

@@ -228,17 +228,10 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
     absl::StatusOr<std::shared_ptr<const Block>> block =
         ReadDataBlock(options, index_search_.handle(b));
     if (!block.ok()) return block.status();
-    std::unique_ptr<Iterator> it = (*block)->NewIterator(KeyOrder::kInternal);
-    if (b == first) {
-      it->Seek(internal_key);
-    } else {
-      it->SeekToFirst();
-    }
-    if (it->Valid()) {
-      found(it->key(), it->value());
-      return absl::OkStatus();
-    }
-    if (!it->status().ok()) return it->status();
+    absl::StatusOr<bool> visited =
+        (*block)->VisitFirstAtOrAfter(b == first ? internal_key : std::string_view(), found);
+    if (!visited.ok()) return visited.status();
+    if (*visited) return absl::OkStatus();
   }
   return absl::OkStatus();
 }
@@ -269,20 +262,16 @@ absl::Status Table::MultiGet(const ReadOptions& options,
     absl::StatusOr<std::shared_ptr<const Block>> next =
         ReadDataBlock(options, index_search_.handle(b));
     if (!next.ok()) return next.status();
-    std::unique_ptr<Iterator> it = (*next)->NewIterator(KeyOrder::kInternal);
-    it->SeekToFirst();
-    if (it->Valid()) found(i, it->key(), it->value());
-    return it->status();
+    absl::StatusOr<bool> visited = (*next)->VisitFirstAtOrAfter(
+        std::string_view(), [&](std::string_view k, std::string_view v) { found(i, k, v); });
+    return visited.status();
   };
   auto search_window = [&]() -> absl::Status {
     for (Pending& p : window) {
-      std::unique_ptr<Iterator> it = p.block->NewIterator(KeyOrder::kInternal);
-      it->Seek(internal_keys[p.i]);
-      if (it->Valid()) {
-        found(p.i, it->key(), it->value());
-        continue;
-      }
-      if (!it->status().ok()) return it->status();
+      absl::StatusOr<bool> visited = p.block->VisitFirstAtOrAfter(
+          internal_keys[p.i], [&](std::string_view k, std::string_view v) { found(p.i, k, v); });
+      if (!visited.ok()) return visited.status();
+      if (*visited) continue;
       absl::Status s = first_of_next_block(p.i);
       if (!s.ok()) return s;
     }
