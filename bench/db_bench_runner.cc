@@ -118,7 +118,8 @@ class OpClock {
 
   static uint64_t Now() { return LatencyHistogram::Now(); }
   double NanosSince(uint64_t t0) const {
-    return std::round(static_cast<double>(Now() - t0) * nanos_per_tick_);
+    return static_cast<double>(
+        static_cast<uint64_t>(static_cast<double>(Now() - t0) * nanos_per_tick_ + 0.5));
   }
 
  private:
