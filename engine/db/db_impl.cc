@@ -98,6 +98,7 @@ DBImpl::~DBImpl() {
     // Snapshots outliving the DB are a caller bug; they are freed here so
     // nothing leaks, and must not be used afterwards.
     snapshots_.clear();
+    read_view_.reset();
   }
   if (db_lock_) options_.env->UnlockFile(std::move(db_lock_)).IgnoreError();
 }
@@ -774,6 +775,7 @@ SequenceNumber DBImpl::OldestSnapshot() const {
 
 void DBImpl::DeleteObsoleteFiles() {
   if (!bg_error_.ok()) return;  // after an error, keep everything for recovery
+  read_view_.reset();  // it may hold a replaced Version; the next read makes a new one
   std::set<uint64_t> live = versions_->LiveFiles();
   live.insert(pending_outputs_.begin(), pending_outputs_.end());
   auto children = options_.env->GetChildren(dbname_);
@@ -821,11 +823,14 @@ void DBImpl::DeleteObsoleteFiles() {
 
 DBImpl::ReadState DBImpl::AcquireReadState(const ReadOptions& options) {
   MutexLock l(&mutex_);
+  const std::shared_ptr<const Version>& version = versions_->current();
+  if (read_view_ == nullptr || read_view_->mem != mem_ || read_view_->imm != imm_for_reads_ ||
+      read_view_->version != version) {
+    read_view_ = std::make_shared<const ReadView>(ReadView{mem_, imm_for_reads_, version});
+  }
   ReadState rs;
   rs.sequence = options.snapshot ? options.snapshot->sequence() : versions_->LastSequence();
-  rs.mem = mem_;
-  rs.imm = imm_for_reads_;
-  rs.version = versions_->current();
+  rs.view = read_view_;
   return rs;
 }
 
@@ -852,15 +857,15 @@ std::optional<absl::Status> DBImpl::GetFromMemTables(const ReadState& rs, std::s
     if (mem.NumRangeDeletions() == 0) return;
     covering = std::max(covering, mem.RangeTombstones()->MaxCoveringSequence(key, rs.sequence));
   };
-  add_tombstones(*rs.mem);
-  if (rs.imm != nullptr) {
-    for (const auto& imm : *rs.imm) add_tombstones(*imm);
+  add_tombstones(*rs.view->mem);
+  if (rs.view->imm != nullptr) {
+    for (const auto& imm : *rs.view->imm) add_tombstones(*imm);
   }
   SequenceNumber found_seq = 0;
-  MemTable::GetResult r = rs.mem->Get(key, rs.sequence, value, &found_seq);
-  if (rs.imm != nullptr) {
-    for (size_t i = 0; r == MemTable::GetResult::kNotPresent && i < rs.imm->size(); ++i) {
-      r = (*rs.imm)[i]->Get(key, rs.sequence, value, &found_seq);
+  MemTable::GetResult r = rs.view->mem->Get(key, rs.sequence, value, &found_seq);
+  if (rs.view->imm != nullptr) {
+    for (size_t i = 0; r == MemTable::GetResult::kNotPresent && i < rs.view->imm->size(); ++i) {
+      r = (*rs.view->imm)[i]->Get(key, rs.sequence, value, &found_seq);
     }
   }
   if (r == MemTable::GetResult::kFound) {
@@ -877,7 +882,7 @@ absl::Status DBImpl::GetWithReadState(const ReadOptions& options, const ReadStat
                                       std::string_view key, std::string* value) {
   if (std::optional<absl::Status> s = GetFromMemTables(rs, key, value)) return *s;
   Version::FileRef seek_charge;
-  absl::Status found = rs.version->Get(options, key, rs.sequence, value, &seek_charge);
+  absl::Status found = rs.view->version->Get(options, key, rs.sequence, value, &seek_charge);
   ChargeSeek(seek_charge);
   return found;
 }
@@ -922,7 +927,7 @@ std::vector<absl::StatusOr<std::string>> DBImpl::MultiGet(
   if (!table_keys.empty()) {
     std::vector<std::string> values;
     std::vector<absl::Status> statuses;
-    rs.version->MultiGet(options, table_keys, rs.sequence, &values, &statuses);
+    rs.view->version->MultiGet(options, table_keys, rs.sequence, &values, &statuses);
     for (size_t j = 0; j < table_keys.size(); ++j) {
       if (statuses[j].ok()) {
         results[table_slots[j]] = std::move(values[j]);
@@ -961,7 +966,7 @@ absl::StatusOr<uint64_t> DBImpl::GetApproximateSize(std::string_view begin,
   // Tables: the part of each overlapping file between the two keys, by the
   // offsets its index gives.
   for (int level = 0; level < kNumLevels; ++level) {
-    for (const auto& f : rs.version->files(level)) {
+    for (const auto& f : rs.view->version->files(level)) {
       if (CompareUserKeys(ExtractUserKey(f->largest), begin) < 0 ||
           CompareUserKeys(ExtractUserKey(f->smallest), end) >= 0) {
         continue;
@@ -985,9 +990,9 @@ absl::StatusOr<uint64_t> DBImpl::GetApproximateSize(std::string_view begin,
       bytes += it->key().size() + it->value().size();
     }
   };
-  add_memtable(*rs.mem);
-  if (rs.imm != nullptr) {
-    for (const auto& imm : *rs.imm) add_memtable(*imm);
+  add_memtable(*rs.view->mem);
+  if (rs.view->imm != nullptr) {
+    for (const auto& imm : *rs.view->imm) add_memtable(*imm);
   }
   return bytes;
 }
@@ -1001,18 +1006,18 @@ void DBImpl::ChargeSeek(const Version::FileRef& f) {
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   const ReadState rs = AcquireReadState(options);
   std::vector<std::unique_ptr<Iterator>> children;
-  children.push_back(rs.mem->NewIterator());
-  if (rs.imm != nullptr) {
-    for (const auto& imm : *rs.imm) children.push_back(imm->NewIterator());
+  children.push_back(rs.view->mem->NewIterator());
+  if (rs.view->imm != nullptr) {
+    for (const auto& imm : *rs.view->imm) children.push_back(imm->NewIterator());
   }
-  rs.version->AddIterators(options, &children);
+  rs.view->version->AddIterators(options, &children);
   // The range tombstones of every source, merged once for this iterator.
   std::vector<RangeTombstone> tombstones;
-  rs.mem->AppendRangeTombstones(&tombstones);
-  if (rs.imm != nullptr) {
-    for (const auto& imm : *rs.imm) imm->AppendRangeTombstones(&tombstones);
+  rs.view->mem->AppendRangeTombstones(&tombstones);
+  if (rs.view->imm != nullptr) {
+    for (const auto& imm : *rs.view->imm) imm->AppendRangeTombstones(&tombstones);
   }
-  absl::Status s = rs.version->AddRangeTombstones(&tombstones);
+  absl::Status s = rs.view->version->AddRangeTombstones(&tombstones);
   if (!s.ok()) return NewErrorIterator(s);
   std::shared_ptr<const FragmentedRangeTombstones> fragmented;
   if (!tombstones.empty()) {
@@ -1023,7 +1028,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   // The cleanup keeps the memtables and the version alive as long as the
   // iterator (it is destroyed after the merged iterator), then gives what
   // the iterator held back to the memory budget.
-  std::shared_ptr<const Version> version = rs.version;
+  std::shared_ptr<const Version> version = rs.view->version;
   return NewDBIterator(
       std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
       std::move(fragmented),

@@ -76,12 +76,18 @@ class DBImpl final : public DB {
     uint64_t count = 0;
   };
   using MemTableList = std::vector<std::shared_ptr<MemTable>>;
-  // What a read pins: the memtables and Version it reads, at one sequence.
+  // The memtables and Version a read pins. Every read that starts while
+  // they are current shares one ReadView, so a read takes one reference
+  // instead of three.
+  struct ReadView {
+    std::shared_ptr<MemTable> mem;
+    std::shared_ptr<const MemTableList> imm;  // newest first; null when none
+    std::shared_ptr<const Version> version;
+  };
+  // What a read pins, at the sequence it reads.
   struct ReadState {
     SequenceNumber sequence = 0;
-    std::shared_ptr<MemTable> mem;
-    std::shared_ptr<const MemTableList> imm;  // newest first
-    std::shared_ptr<const Version> version;
+    std::shared_ptr<const ReadView> view;
   };
   // A frozen memtable waiting for its flush, and the log holding its writes.
   struct ImmutableMemTable {
@@ -178,6 +184,10 @@ class DBImpl final : public DB {
   // imm_'s memtables newest first, as readers take them (one shared_ptr copy
   // per read); rebuilt whenever imm_ changes.
   std::shared_ptr<const MemTableList> imm_for_reads_ ABSL_GUARDED_BY(mutex_);
+  // The ReadView of mem_, imm_for_reads_ and the current Version, made by
+  // the first read that finds it out of date. Dropped before obsolete files
+  // are collected, so it never keeps a replaced Version's files on disk.
+  std::shared_ptr<const ReadView> read_view_ ABSL_GUARDED_BY(mutex_);
   void ImmutableMemTablesChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   std::unique_ptr<WritableFile> logfile_ ABSL_GUARDED_BY(mutex_);
   uint64_t logfile_number_ ABSL_GUARDED_BY(mutex_) = 0;

@@ -191,7 +191,8 @@ class VersionSet {
   // REQUIRES: *mu held.
   absl::Status LogAndApply(VersionEdit* edit, Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
-  std::shared_ptr<const Version> current() const { return current_; }
+  // Under the DB mutex; copy it to keep it beyond that.
+  const std::shared_ptr<const Version>& current() const { return current_; }
 
   uint64_t NewFileNumber() { return next_file_number_++; }
   void MarkFileNumberUsed(uint64_t n) {
@@ -251,7 +252,7 @@ class VersionSet {
   bool manifest_busy_ = false;  // a LogAndApply is writing
   std::optional<CondVar> manifest_cv_;
 
-  std::shared_ptr<Version> current_;
+  std::shared_ptr<const Version> current_;
   std::list<std::weak_ptr<const Version>> live_versions_;
   std::array<std::string, kNumLevels> compact_pointer_;
   bool l0_compaction_running_ = false;

@@ -28,17 +28,19 @@ absl::StatusOr<IndexSearch> IndexSearch::Build(const Block& index) {
   }
   if (!it->status().ok()) return it->status();
   s.separator_offsets_.push_back(static_cast<uint32_t>(s.separator_bytes_.size()));
-  if (!s.handles_.empty()) {
-    // The prefix every separator's user key shares: the first and the last
-    // share it with everything between (sorted keys).
+  // Every separator but the last of several gets a probe (see the header).
+  const size_t probed = s.size() > 1 ? s.size() - 1 : s.size();
+  if (probed > 0) {
+    // The prefix every probed separator's user key shares: the first and the
+    // last share it with everything between (sorted keys).
     const std::string_view first = ExtractUserKey(s.separator(0));
-    const std::string_view last = ExtractUserKey(s.separator(s.size() - 1));
+    const std::string_view last = ExtractUserKey(s.separator(probed - 1));
     size_t n = 0;
     while (n < first.size() && n < last.size() && first[n] == last[n]) ++n;
     s.common_prefix_.assign(first.data(), n);
   }
-  s.probes_.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) s.probes_.push_back(s.Probe(ExtractUserKey(s.separator(i))));
+  s.probes_.reserve(probed);
+  for (size_t i = 0; i < probed; ++i) s.probes_.push_back(s.Probe(ExtractUserKey(s.separator(i))));
   return s;
 }
 
@@ -52,26 +54,61 @@ uint64_t IndexSearch::Probe(std::string_view user_key) const {
 }
 
 size_t IndexSearch::Find(std::string_view internal_key) const {
-  const size_t n = probes_.size();
+  const size_t n = size();
+  const size_t probed = probes_.size();
   if (n == 0) return 0;
   const std::string_view user_key = ExtractUserKey(internal_key);
-  // A key outside the shared prefix sorts before or after every separator.
+  // A key outside the shared prefix sorts before or after every probed
+  // separator.
   const size_t p = common_prefix_.size();
   const int c = CompareUserKeys(user_key.substr(0, std::min(p, user_key.size())),
                                 std::string_view(common_prefix_).substr(0, std::min(p, user_key.size())));
-  if (c < 0) return 0;
-  if (c > 0) return n;
-  if (user_key.size() < p) return 0;  // a proper prefix of every separator
-  // Separators whose probe is below the key's sort before it; above, after
-  // it; equal probes are settled by full comparison.
+  size_t i;
+  if (c < 0 || (c == 0 && user_key.size() < p)) {
+    i = 0;  // below every probed separator (a proper prefix of them, or less)
+  } else if (c > 0) {
+    i = probed;
+  } else {
+    i = FindAmongProbed(internal_key, user_key);
+  }
+  if (i < probed || probed == n) return i;
+  // Beyond every probed separator: the last one decides.
+  return CompareInternalKeys(separator(n - 1), internal_key) < 0 ? n : n - 1;
+}
+
+size_t IndexSearch::FindAmongProbed(std::string_view internal_key,
+                                    std::string_view user_key) const {
   const uint64_t probe = Probe(user_key);
-  const auto lo = std::lower_bound(probes_.begin(), probes_.end(), probe);
-  const auto hi = std::upper_bound(lo, probes_.end(), probe);
-  auto first = std::partition_point(lo, hi, [&](const uint64_t& x) {
-    const size_t i = static_cast<size_t>(&x - probes_.data());
-    return CompareInternalKeys(separator(i), internal_key) < 0;
-  });
-  return static_cast<size_t>(first - probes_.begin());
+  // The first probe >= x, by a binary search whose steps are conditional
+  // moves, not branches: which half holds the key is a coin toss the branch
+  // predictor loses every other step.
+  const uint64_t* const probes = probes_.data();
+  auto lower_bound = [&](size_t from, uint64_t x) {
+    const uint64_t* base = probes + from;
+    size_t len = probes_.size() - from;
+    if (len == 0) return from;
+    while (len > 1) {
+      const size_t half = len / 2;
+      base += static_cast<size_t>(base[half - 1] < x) * half;
+      len -= half;
+    }
+    return static_cast<size_t>(base - probes) + (*base < x ? 1 : 0);
+  };
+  const size_t lo = lower_bound(0, probe);
+  if (lo == probes_.size() || probes[lo] != probe) return lo;
+  // Separators whose probe ties with the key's are settled by full
+  // comparison: they are < internal_key up to some point in the tie.
+  const size_t hi = probe == UINT64_MAX ? probes_.size() : lower_bound(lo, probe + 1);
+  size_t left = lo, right = hi;
+  while (left < right) {
+    const size_t mid = left + (right - left) / 2;
+    if (CompareInternalKeys(separator(mid), internal_key) < 0) {
+      left = mid + 1;
+    } else {
+      right = mid;
+    }
+  }
+  return left;
 }
 
 namespace {

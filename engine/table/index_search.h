@@ -7,7 +7,10 @@
 // prefix all of them share (big-endian, so integer order is byte order), and
 // the block handles an array beside it: a probe is one load from a compact,
 // mostly cached array, and only separators whose 8 bytes tie with the key's
-// are compared in full.
+// are compared in full. The last separator of several is left out of the
+// probes and compared in full: it is a short successor of the table's last
+// key ("1" after "0000000000019999"), which would otherwise shrink the
+// shared prefix to nothing and make every probe tie.
 //
 // Thread safety: immutable after Build; safe to share.
 #ifndef LSM_ENGINE_TABLE_INDEX_SEARCH_H_
@@ -54,8 +57,12 @@ class IndexSearch {
   // big-endian integer.
   uint64_t Probe(std::string_view user_key) const;
 
-  std::string common_prefix_;      // shared by every separator's user key
-  std::vector<uint64_t> probes_;   // Probe() of each separator
+  // The first probes_.size() separators are searched through their probes.
+  // REQUIRES: internal_key's user key starts with common_prefix_.
+  size_t FindAmongProbed(std::string_view internal_key, std::string_view user_key) const;
+
+  std::string common_prefix_;      // shared by the user keys of the probed separators
+  std::vector<uint64_t> probes_;   // Probe() of each separator but the last of several
   std::string separator_bytes_;             // the separators (internal keys), back to back
   std::vector<uint32_t> separator_offsets_;  // where each starts, then the end
   std::vector<BlockHandle> handles_;
