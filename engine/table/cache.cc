@@ -17,6 +17,12 @@ std::shared_ptr<const Block> BlockCache::Insert(uint64_t file_number, uint64_t o
   return cache_.Insert(file_number, offset, std::move(block), charge);
 }
 
+std::shared_ptr<const Block> BlockCache::InsertIfRoom(uint64_t file_number, uint64_t offset,
+                                                      std::shared_ptr<const Block> block,
+                                                      size_t charge) {
+  return cache_.InsertIfRoom(file_number, offset, std::move(block), charge);
+}
+
 void BlockCache::EraseFile(uint64_t file_number) { cache_.EraseFile(file_number); }
 
 size_t BlockCache::TotalCharge() const { return cache_.TotalCharge(); }

@@ -115,6 +115,18 @@ class ShardedClockCache {
     return ShardFor(hash).Insert(key, hash, std::move(value), charge);
   }
 
+  // As Insert, but only into free capacity: when the shard would have to
+  // evict entries to fit value, value is returned uncached. For readers that
+  // stream through more data than the cache holds, whose blocks would only
+  // push out everyone else's.
+  // REQUIRES: value != nullptr
+  Value InsertIfRoom(uint64_t file_number, uint64_t offset, Value value, size_t charge) {
+    assert(value != nullptr);
+    const CacheKey key{file_number, offset};
+    const uint64_t hash = HashCacheKey(key);
+    return ShardFor(hash).Insert(key, hash, std::move(value), charge, /*evict=*/false);
+  }
+
   // Removes the entry for (file_number, offset), if any.
   void Erase(uint64_t file_number, uint64_t offset) {
     const CacheKey key{file_number, offset};
@@ -209,13 +221,17 @@ class ShardedClockCache {
       return e->value;
     }
 
-    Value Insert(const CacheKey& key, uint64_t hash, Value value, size_t charge) {
+    // With evict false, a new key that does not fit the free capacity is not
+    // cached.
+    Value Insert(const CacheKey& key, uint64_t hash, Value value, size_t charge,
+                 bool evict = true) {
       // Replaced or evicted values are released after the lock is dropped:
       // the destructor of the last reference to a block may be slow.
       std::vector<Value> released;
       {
         MutexLock l(&mu_);
         auto it = table_.find(key, static_cast<size_t>(hash));
+        if (!evict && it == table_.end() && usage_ + charge > capacity_) return value;
         if (capacity_ == 0 || charge > capacity_) {
           if (it != table_.end()) {
             Entry* e = it->second;
@@ -385,6 +401,9 @@ class BlockCache {
   // value. See ShardedClockCache::Insert.
   std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t offset,
                                       std::shared_ptr<const Block> block, size_t charge);
+  // See ShardedClockCache::InsertIfRoom.
+  std::shared_ptr<const Block> InsertIfRoom(uint64_t file_number, uint64_t offset,
+                                            std::shared_ptr<const Block> block, size_t charge);
   // Drops every block of a deleted file.
   void EraseFile(uint64_t file_number);
 

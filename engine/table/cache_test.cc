@@ -114,6 +114,21 @@ TEST(CacheTest, EvictsTheOldestEntryNotReadSince) {
   EXPECT_EQ(95u, c.TotalCharge());
 }
 
+TEST(CacheTest, InsertIfRoomNeverEvicts) {
+  StringCache c(100, 0);
+  for (uint64_t i = 1; i <= 8; ++i) c.Insert(1, i, Str(ValueFor(1, i)), 10);
+  // 20 bytes free: the first fits, the second would have to evict.
+  auto fits = c.InsertIfRoom(2, 1, Str(ValueFor(2, 1)), 20);
+  ASSERT_NE(fits, nullptr);
+  EXPECT_EQ(ValueFor(2, 1), Get(&c, 2, 1));
+  auto left_out = c.InsertIfRoom(2, 2, Str(ValueFor(2, 2)), 10);
+  ASSERT_NE(left_out, nullptr);
+  EXPECT_EQ(ValueFor(2, 2), *left_out);  // handed back to the caller
+  EXPECT_EQ("", Get(&c, 2, 2));
+  for (uint64_t i = 1; i <= 8; ++i) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i)) << i;
+  EXPECT_EQ(100u, c.TotalCharge());
+}
+
 TEST(CacheTest, ReplacingRefreshesRecency) {
   StringCache c(30, 0);
   c.Insert(1, 1, Str("a"), 10);

@@ -175,22 +175,43 @@ size_t Table::PinnedMemoryUsage() const {
   return n;
 }
 
+namespace {
+
+// The data block handle an index entry's value holds.
+absl::Status DecodeIndexValue(std::string_view index_value, BlockHandle* h) {
+  if (!h->DecodeFrom(&index_value) || !index_value.empty()) {
+    return absl::DataLossError("index: malformed data block handle");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(
     const ReadOptions& options, std::string_view index_value) const {
   BlockHandle h;
-  std::string_view in = index_value;
-  if (!h.DecodeFrom(&in) || !in.empty()) {
-    return absl::DataLossError("index: malformed data block handle");
-  }
+  absl::Status s = DecodeIndexValue(index_value, &h);
+  if (!s.ok()) return s;
   return ReadDataBlock(options, h);
 }
 
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
                                                                   const BlockHandle& h) const {
+  bool hit;
+  return ReadDataBlock(options, h, CacheFill::kEvictToFit, &hit);
+}
+
+absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
+                                                                  const BlockHandle& h,
+                                                                  CacheFill fill, bool* hit) const {
+  *hit = false;
   if (!HandleFits(h, data_end_)) return HandleError("data block", h);
   if (cache_ != nullptr) {
     std::shared_ptr<const Block> cached = cache_->Lookup(file_number_, h.offset());
-    if (cached != nullptr) return cached;
+    if (cached != nullptr) {
+      *hit = true;
+      return cached;
+    }
   }
   absl::StatusOr<BlockContents> contents = ReadBlock(file_.get(), h, options.verify_checksums);
   if (!contents.ok()) return contents.status();
@@ -201,7 +222,9 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
   }
   if (cache_ != nullptr && options.fill_cache) {
     const size_t charge = block->charge();
-    block = cache_->Insert(file_number_, h.offset(), std::move(block), charge);
+    block = fill == CacheFill::kEvictToFit
+                ? cache_->Insert(file_number_, h.offset(), std::move(block), charge)
+                : cache_->InsertIfRoom(file_number_, h.offset(), std::move(block), charge);
   }
   return block;
 }
@@ -308,6 +331,31 @@ std::unique_ptr<Iterator> Table::NewIndexIterator() const {
 
 namespace {
 
+// One iterator's data block reads, watched for a scan streaming through more
+// than the cache holds (see Table::kStreamingMisses).
+class StreamingScanDetector {
+ public:
+  // True when the block at h, about to be read, continues such a scan.
+  bool Streaming(const BlockHandle& h) const {
+    return streak_ >= Table::kStreamingMisses && Adjacent(h);
+  }
+  void Record(const BlockHandle& h, bool hit) {
+    streak_ = hit ? 0 : (Adjacent(h) ? streak_ + 1 : 1);
+    offset_ = h.offset();
+    end_ = h.offset() + h.size() + kBlockTrailerSize;
+  }
+
+ private:
+  // Next to the last block read, after or before it.
+  bool Adjacent(const BlockHandle& h) const {
+    return h.offset() == end_ || h.offset() + h.size() + kBlockTrailerSize == offset_;
+  }
+
+  int streak_ = 0;
+  uint64_t offset_ = UINT64_MAX;  // the last block read: [offset_, end_)
+  uint64_t end_ = UINT64_MAX;
+};
+
 // A data block an iterator holds, counted in `pinned` while it does.
 struct CountedBlock {
   CountedBlock(std::shared_ptr<const Block> b, std::atomic<int64_t>* pinned)
@@ -337,11 +385,17 @@ std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
       NewIndexIterator(),
       // The block opener lives as long as the iterator: holding the pin
       // there keeps the table alive without another layer of iterator.
-      [this, block_options, pinned, pin = std::move(pin)](
-          std::string_view index_value) -> std::unique_ptr<Iterator> {
-        absl::StatusOr<std::shared_ptr<const Block>> block =
-            ReadDataBlock(block_options, index_value);
+      [this, block_options, pinned, pin = std::move(pin), scan = StreamingScanDetector()](
+          std::string_view index_value) mutable -> std::unique_ptr<Iterator> {
+        BlockHandle h;
+        absl::Status decoded = DecodeIndexValue(index_value, &h);
+        if (!decoded.ok()) return NewErrorIterator(decoded);
+        bool hit;
+        absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(
+            block_options, h,
+            scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kEvictToFit, &hit);
         if (!block.ok()) return NewErrorIterator(block.status());
+        scan.Record(h, hit);
         if (pinned == nullptr) return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
         // The iterator's reference to the block also keeps it counted: an
         // aliasing pointer to the block, owned by the counting record.

@@ -120,7 +120,20 @@ class Table {
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
                                                              const BlockHandle& handle) const;
 
+  // After this many data blocks in a row that each missed the cache and lay
+  // next to the one before (in either direction), an iterator is streaming
+  // through more data than the cache holds: it then caches its blocks only
+  // into free room, instead of evicting blocks others read.
+  static constexpr int kStreamingMisses = 16;
+
  private:
+  // How a data block read that misses the cache fills it.
+  enum class CacheFill { kEvictToFit, kOnlyIntoFreeRoom };
+  // ReadDataBlock, also telling whether the block came from the cache.
+  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
+                                                             const BlockHandle& handle,
+                                                             CacheFill fill, bool* hit) const;
+
   Table() = default;
 
   // The filter's answer for internal_key's user key (true without a

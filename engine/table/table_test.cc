@@ -357,6 +357,60 @@ TEST(TableTest, BlockCacheFillAndBypass) {
   EXPECT_EQ(cache.TotalCharge(), 0u);
 }
 
+// A scan through more blocks than the cache holds stops evicting: blocks that
+// point reads cached before the scan are still cached after it, whichever
+// way it ran.
+TEST(TableTest, ScansLargerThanTheCacheLeaveOtherReadersBlocksCached) {
+  const Entries e = PrefixEntries(4000, 5);
+  TableOptions o;
+  o.block_size = 256;
+  const std::string contents = BuildTable(o, e);
+  for (bool forward : {true, false}) {
+    SCOPED_TRACE(forward ? "forward" : "backward");
+    // Room for about 60 blocks, in one shard so eviction is global.
+    BlockCache probe_cache(1 << 20, 0);
+    absl::StatusOr<std::unique_ptr<Table>> probe = OpenTable(contents, &probe_cache, 3);
+    ASSERT_TRUE(probe.ok());
+    const uint64_t blocks = (*probe)->properties().num_data_blocks;
+    ASSERT_GT(blocks, 300u);
+    std::unique_ptr<Iterator> index = (*probe)->NewIndexIterator();
+    index->SeekToFirst();
+    absl::StatusOr<std::shared_ptr<const Block>> one =
+        (*probe)->ReadDataBlock(ReadOptions(), index->value());
+    ASSERT_TRUE(one.ok());
+    BlockCache cache(60 * (*one)->charge(), 0);
+    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 4);
+    ASSERT_TRUE(t.ok());
+
+    // Point reads cache five blocks at the far end of the scan's path...
+    std::vector<size_t> hot;
+    for (int k = 0; k < 5; ++k) hot.push_back(forward ? e.size() - 1 - 40 * k : 40 * k);
+    auto read_hot = [&] {
+      for (size_t i : hot) {
+        bool found = false;
+        ASSERT_TRUE((*t)->Get(ReadOptions(), e[i].first, [&](std::string_view k, std::string_view) {
+                          found = k == e[i].first;
+                        }).ok());
+        ASSERT_TRUE(found);
+      }
+    };
+    read_hot();
+    // ...then a scan reads 80% of the table, stopping short of them.
+    std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+    size_t seen = 0;
+    if (forward) {
+      for (it->SeekToFirst(); it->Valid() && seen < e.size() * 8 / 10; it->Next()) ++seen;
+    } else {
+      for (it->SeekToLast(); it->Valid() && seen < e.size() * 8 / 10; it->Prev()) ++seen;
+    }
+    ASSERT_TRUE(it->status().ok());
+    EXPECT_LE(cache.TotalCharge(), cache.Capacity());
+    const uint64_t misses = cache.misses();
+    read_hot();
+    EXPECT_EQ(cache.misses(), misses) << "the scan evicted blocks point reads had cached";
+  }
+}
+
 // Many threads read one table through one small cache (evictions included);
 // TSan checks the sharing.
 TEST(TableTest, ConcurrentReaders) {

@@ -103,7 +103,11 @@ struct ReadOptions {
   // Read as of this snapshot; nullptr reads the latest state.
   const Snapshot* snapshot = nullptr;
   bool verify_checksums = true;
-  // Whether blocks read for this operation enter the block cache.
+  // Whether blocks read for this operation enter the block cache. Even when
+  // true, an iterator that has read 16 neighbouring blocks in a row, all
+  // missing the cache (a scan through more data than the cache holds),
+  // caches its further neighbouring blocks only into free room: it never
+  // evicts what other reads cached.
   bool fill_cache = true;
   // Iterator bounds: lower inclusive, upper exclusive.
   std::optional<std::string> lower_bound;
