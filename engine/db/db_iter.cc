@@ -220,7 +220,10 @@ class DBIter final : public Iterator {
       // visible one decides.
       ParsedInternalKey p;
       if (!ParseCurrent(&p)) return;
-      std::string user_key(p.user_key);
+      // The user key being walked, in a buffer kept across steps (a key over
+      // 15 bytes would otherwise cost an allocation per step).
+      std::string& user_key = prev_user_key_;
+      user_key.assign(p.user_key);
       if (lower_ && std::string_view(user_key) < std::string_view(*lower_)) return;
       bool have_value = false;
       while (iter_->Valid()) {
@@ -237,7 +240,7 @@ class DBIter final : public Iterator {
         iter_->Prev();
       }
       if (have_value && !(upper_ && std::string_view(user_key) >= std::string_view(*upper_))) {
-        saved_key_ = std::move(user_key);
+        saved_key_.swap(user_key);
         valid_ = true;
         return;
       }
@@ -258,6 +261,7 @@ class DBIter final : public Iterator {
   absl::Status status_;
   std::string saved_key_, saved_value_;
   std::string skip_key_;  // the user key SkipPastUserKey is stepping over
+  std::string prev_user_key_;  // the user key FindPrevUserEntry is walking
 };
 
 }  // namespace
