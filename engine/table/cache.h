@@ -210,10 +210,10 @@ class ShardedClockCache {
       MutexLock l(&mu_);
       auto it = table_.find(key, static_cast<size_t>(hash));
       if (it == table_.end()) {
-        misses.fetch_add(1, std::memory_order_relaxed);
+        Increment(misses);
         return nullptr;
       }
-      hits.fetch_add(1, std::memory_order_relaxed);
+      Increment(hits);
       Entry* e = it->second;
       // No list surgery on a hit (it would touch two more entries' cache
       // lines): eviction gives referenced entries a second chance instead.
@@ -304,6 +304,13 @@ class ShardedClockCache {
     // Updated under mu_, read without it.
     std::atomic<uint64_t> hits{0};
     std::atomic<uint64_t> misses{0};
+
+   private:
+    // mu_ orders the writers, so a plain load and store suffice (no locked
+    // read-modify-write per lookup); readers see some recent count.
+    static void Increment(std::atomic<uint64_t>& counter) {
+      counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
 
    private:
     // Second-chance eviction (CLOCK on a FIFO list): from the oldest entry,

@@ -231,12 +231,10 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
 
 bool Table::FilterMayMatch(std::string_view internal_key) const {
   if (filter_ == nullptr) return true;
-  filter_checks_.fetch_add(1, std::memory_order_relaxed);
-  TableReadCounters* const shared = options_.read_counters;
-  if (shared != nullptr) shared->filter_checks.fetch_add(1, std::memory_order_relaxed);
+  TableReadCounters* const counters = options_.read_counters;
+  if (counters != nullptr) counters->filter_checks.fetch_add(1, std::memory_order_relaxed);
   if (filter_->MayMatch(ExtractUserKey(internal_key))) return true;
-  filter_negatives_.fetch_add(1, std::memory_order_relaxed);
-  if (shared != nullptr) shared->filter_negatives.fetch_add(1, std::memory_order_relaxed);
+  if (counters != nullptr) counters->filter_negatives.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 

@@ -100,9 +100,6 @@ class Table {
   // Index + filter + properties bytes pinned in memory.
   size_t PinnedMemoryUsage() const;
 
-  // Bloom filter probes made by Get, and how many of them ruled the key out.
-  uint64_t filter_checks() const { return filter_checks_.load(std::memory_order_relaxed); }
-  uint64_t filter_negatives() const { return filter_negatives_.load(std::memory_order_relaxed); }
 
   // ---- Introspection (lsm-dump, tests) ----
   const Footer& footer() const { return footer_; }
@@ -157,8 +154,6 @@ class Table {
   // Data blocks end before this offset (the filter or index follows them).
   uint64_t data_end_ = 0;
 
-  mutable std::atomic<uint64_t> filter_checks_{0};
-  mutable std::atomic<uint64_t> filter_negatives_{0};
 };
 
 }  // namespace lsm

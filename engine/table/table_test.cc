@@ -39,8 +39,11 @@ std::string BuildTable(const TableOptions& options, const Entries& entries,
 
 absl::StatusOr<std::unique_ptr<Table>> OpenTable(const std::string& contents,
                                                  BlockCache* cache = nullptr,
-                                                 uint64_t file_number = 7) {
-  return Table::Open(TableOptions(), std::make_unique<StringSource>(contents), contents.size(),
+                                                 uint64_t file_number = 7,
+                                                 TableReadCounters* counters = nullptr) {
+  TableOptions options;
+  options.read_counters = counters;
+  return Table::Open(options, std::make_unique<StringSource>(contents), contents.size(),
                      file_number, cache);
 }
 
@@ -295,7 +298,8 @@ TEST(TableTest, HundredThousandEntries) {
   o.bloom_bits_per_key = 10;
   const std::string contents = BuildTable(o, e);
   BlockCache cache(8 << 20);
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache);
+  TableReadCounters counters;
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 7, &counters);
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, 100, 997);
   // Every key is found; odd keys (absent) are mostly ruled out by the filter.
@@ -309,7 +313,7 @@ TEST(TableTest, HundredThousandEntries) {
                           }).ok());
   }
   EXPECT_EQ(found, 10000);
-  const uint64_t negatives_before = (*t)->filter_negatives();
+  const uint64_t negatives_before = counters.filter_negatives.load();
   for (int i = 0; i < 10000; ++i) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "key%09d", i * 2 + 1);
@@ -318,7 +322,7 @@ TEST(TableTest, HundredThousandEntries) {
                             EXPECT_NE(ExtractUserKey(k), buf);
                           }).ok());
   }
-  const uint64_t negatives = (*t)->filter_negatives() - negatives_before;
+  const uint64_t negatives = counters.filter_negatives.load() - negatives_before;
   std::printf("100k table: %zu bytes, %llu data blocks, filter ruled out %llu of 10000 misses\n",
               contents.size(), static_cast<unsigned long long>((*t)->properties().num_data_blocks),
               static_cast<unsigned long long>(negatives));
@@ -419,7 +423,8 @@ TEST(TableTest, ConcurrentReaders) {
   o.block_size = 512;
   const std::string contents = BuildTable(o, e);
   BlockCache cache(16 << 10);
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache);
+  TableReadCounters counters;
+  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 7, &counters);
   ASSERT_TRUE(t.ok());
   const Table& table = **t;
   std::vector<std::thread> threads;
@@ -444,7 +449,7 @@ TEST(TableTest, ConcurrentReaders) {
   }
   for (std::thread& th : threads) th.join();
   for (int th = 0; th < 4; ++th) EXPECT_EQ(errors[th], 0) << "thread " << th;
-  EXPECT_EQ(table.filter_checks(), 4u * 2000u);
+  EXPECT_EQ(counters.filter_checks.load(), 4u * 2000u);
 }
 
 TEST(TableTest, ApproximateOffsetOfIncreases) {
