@@ -80,6 +80,12 @@ struct WritableFileOptions {
   // (not a power loss: that takes Sync, as always). Until Close the file's
   // size includes reserved space, which reads as zeros.
   bool mmap_preallocated = false;
+  // With mmap_preallocated: once the file has been synced twice, an Env may
+  // write zeros over the reserved space ahead of the appends, so that a later
+  // Sync finds the blocks it writes already initialised and flushes data only
+  // (no file system metadata). After a crash the file ends in zeros, as with
+  // reserved space alone.
+  bool zero_fill_after_sync = false;
 };
 
 class Env {
