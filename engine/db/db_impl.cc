@@ -303,7 +303,10 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
 
   MutexLock l(&mutex_);
   writers_.push_back(&w);
-  if (gathering_leader_ != nullptr) gathering_leader_->cv.Signal();
+  // A gathering leader wakes once, when the last writer it waits for is queued.
+  if (gathering_leader_ != nullptr && writers_.size() >= gathering_expected_) {
+    gathering_leader_->cv.Signal();
+  }
   while (!w.done && &w != writers_.front()) w.cv.Wait();
   if (w.done) return w.status;
 
@@ -387,6 +390,7 @@ void DBImpl::GatherSyncGroup(Writer* leader) {
   const uint64_t deadline =
       options_.env->NowMicros() + std::min<uint64_t>(sync_micros_avg_ / 2, kMaxGatherMicros);
   gathering_leader_ = leader;
+  gathering_expected_ = expected;
   for (uint64_t now = options_.env->NowMicros(); writers_.size() < expected && now < deadline;
        now = options_.env->NowMicros()) {
     leader->cv.WaitForMicros(static_cast<int64_t>(deadline - now));
