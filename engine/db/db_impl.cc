@@ -329,13 +329,21 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
       mutex_.Unlock();
       s = log_->AddRecord(group->rep());
       uint64_t sync_micros = 0;
+      absl::Status insert;
       if (s.ok() && need_sync) {
+        // The memtable insert runs while the record is on its way to the
+        // disk. Readers do not see it before the group's sequence numbers
+        // are published below, and a failed sync publishes nothing and makes
+        // the DB read-only, so inserting before the sync returns cannot
+        // expose a write that is not durable.
         const uint64_t start = options_.env->NowMicros();
+        logfile_->StartSync();
+        insert = InsertBatchIntoMemTable(*group, mem_.get());
         s = logfile_->Sync();
         sync_micros = options_.env->NowMicros() - start;
+      } else if (s.ok()) {
+        insert = InsertBatchIntoMemTable(*group, mem_.get());
       }
-      absl::Status insert;
-      if (s.ok()) insert = InsertBatchIntoMemTable(*group, mem_.get());
       mutex_.Lock();
       if (s.ok() && !insert.ok()) s = insert;
       if (need_sync) sync_micros_avg_ = (7 * sync_micros_avg_ + sync_micros) / 8;

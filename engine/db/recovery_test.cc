@@ -153,6 +153,32 @@ TEST_F(RecoveryTest, SyncWALFailureIsReportedAndStopsWrites) {
   EXPECT_FALSE(db_->Put(WriteOptions(), "k2", "v").ok()) << "the outcome of the sync is unknown";
 }
 
+// A sync write whose WAL sync fails is never visible, although its memtable
+// insert ran while the sync was under way: the group's sequence numbers are
+// not published, and the DB takes no more writes (nor flushes) that could
+// publish them.
+TEST_F(RecoveryTest, WriteWhoseSyncFailedIsNeverVisible) {
+  ASSERT_TRUE(Open(Opts()).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v").ok());
+  WriteOptions sync;
+  sync.sync = true;
+  ASSERT_TRUE(db_->Put(sync, "synced", "x").ok());
+  env_.FailNth(Op::kSync, 1, FaultInjectionEnv::ErrnoError(EIO), ".log");
+  absl::Status s = db_->Put(sync, "unsynced", "y");
+  EXPECT_FALSE(s.ok());
+  env_.ClearFaults();
+  std::string v;
+  EXPECT_TRUE(absl::IsNotFound(db_->Get(ReadOptions(), "unsynced", &v))) << v;
+  EXPECT_TRUE(db_->Get(ReadOptions(), "synced", &v).ok());
+  auto all = ReadAll(db_.get());
+  EXPECT_EQ(all.count("unsynced"), 0u);
+  EXPECT_EQ(all.size(), 101u);
+  EXPECT_FALSE(db_->Put(WriteOptions(), "later", "z").ok()) << "read-only after a failed sync";
+  EXPECT_FALSE(db_->Flush().ok());
+  EXPECT_TRUE(absl::IsNotFound(db_->Get(ReadOptions(), "unsynced", &v))) << v;
+  EXPECT_TRUE(absl::IsNotFound(db_->Get(ReadOptions(), "later", &v))) << v;
+}
+
 TEST_F(RecoveryTest, ProcessCrashLosesNothingAcknowledged) {
   // kill -9 loses no write(2): model it by dropping nothing at all but
   // skipping the destructor's orderly shutdown.

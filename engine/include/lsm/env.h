@@ -56,6 +56,10 @@ class WritableFile {
   // Flush, then fdatasync: the bytes survive a power loss.
   virtual absl::Status Sync() = 0;
   virtual absl::Status Close() = 0;
+  // A hint that Sync follows soon: starts writing the flushed bytes to
+  // storage without waiting, so that work done until the Sync overlaps the
+  // I/O. Makes nothing durable; the default does nothing.
+  virtual void StartSync() {}
 };
 
 // A held lock on a file (flock). Destroying it does not release the lock:
