@@ -384,6 +384,32 @@ TEST_F(PosixEnvTest, MmapZeroFillAcrossChunksSurvivesTheDeathOfTheProcess) {
   EXPECT_EQ(got.find_first_not_of('\0', data.size()), std::string::npos);
 }
 
+// StartSync is only a hint: it writes nothing still buffered in user space,
+// and the file goes on as before; Sync still makes everything durable.
+TEST_F(PosixEnvTest, StartSyncWritesNothingBufferedAndTheFileGoesOn) {
+  for (const bool mmap : {false, true}) {
+    SCOPED_TRACE(mmap ? "mapped" : "write(2)");
+    const std::string path = Path(mmap ? "sm" : "sw");
+    auto file = mmap ? env_->NewWritableFile(path, Mmap()) : env_->NewWritableFile(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    ASSERT_TRUE((*file)->Append("abc").ok());
+    (*file)->StartSync();
+    if (!mmap) EXPECT_EQ(SizeOf(env_, path), 0u) << "the buffer was written";
+    ASSERT_TRUE((*file)->Flush().ok());
+    (*file)->StartSync();
+    ASSERT_TRUE((*file)->Sync().ok());
+    ASSERT_TRUE((*file)->Append("def").ok());
+    ASSERT_TRUE((*file)->Flush().ok());
+    (*file)->StartSync();
+    ASSERT_TRUE((*file)->Sync().ok());
+    ASSERT_TRUE((*file)->Close().ok());
+    (*file)->StartSync();  // closed: nothing to do
+    std::string got;
+    ASSERT_TRUE(ReadFileToString(env_, path, &got).ok());
+    EXPECT_EQ(got, "abcdef");
+  }
+}
+
 TEST_F(PosixEnvTest, ConcurrentRandomReads) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed=" + std::to_string(seed));
