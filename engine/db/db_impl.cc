@@ -49,13 +49,36 @@ Options SanitizeOptions(const Options& in) {
 }  // namespace
 
 struct DBImpl::Writer {
-  explicit Writer(Mutex* mu) : cv(mu) {}
+  explicit Writer(Mutex* mu) : cv(mu), wake_cv(&wake_mu) {}
   WriteBatch* batch = nullptr;
   bool sync = false;
   std::thread::id thread = std::this_thread::get_id();
-  bool done = false;
-  absl::Status status;
-  CondVar cv;
+  absl::Status status;  // set by the leader that wrote the batch, before kDone
+  CondVar cv;           // on the DB mutex: a gathering leader waits on it
+
+  // A queued writer waits, without the DB mutex, until it reaches the front
+  // of the queue (kTurn) or a leader has written its batch (kDone). Waking
+  // it takes only its own mutex, so a leader releases its group after
+  // dropping the DB mutex, and the writers it wakes do not queue on it. The
+  // woken writer cannot return (and destroy this) before Signal has let go
+  // of wake_mu.
+  enum class Wake { kNone, kTurn, kDone };
+  void Signal(Wake w) {
+    MutexLock l(&wake_mu);
+    wake = w;
+    wake_cv.Signal();
+  }
+  Wake Await() {
+    MutexLock l(&wake_mu);
+    while (wake == Wake::kNone) wake_cv.Wait();
+    return wake;
+  }
+  Mutex wake_mu;
+  CondVar wake_cv;
+  Wake wake ABSL_GUARDED_BY(wake_mu) = Wake::kNone;
+  // Writers of the same group this one wakes (kDone) once it is woken, so
+  // that a large group is woken by two threads at once, not one by one.
+  std::vector<Writer*> wake_after;
 };
 
 class DBImpl::SnapshotImpl final : public Snapshot {
@@ -301,14 +324,20 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
   w.batch = batch;
   w.sync = options.sync;
 
-  MutexLock l(&mutex_);
+  mutex_.Lock();
   writers_.push_back(&w);
   // A gathering leader wakes once, when the last writer it waits for is queued.
   if (gathering_leader_ != nullptr && writers_.size() >= gathering_expected_) {
     gathering_leader_->cv.Signal();
   }
-  while (!w.done && &w != writers_.front()) w.cv.Wait();
-  if (w.done) return w.status;
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    if (w.Await() == Writer::Wake::kDone) {
+      for (Writer* other : w.wake_after) other->Signal(Writer::Wake::kDone);
+      return w.status;
+    }
+    mutex_.Lock();
+  }
 
   // This thread leads a group: it writes the batches of the writers queued
   // behind it as one WAL record.
@@ -363,6 +392,7 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
   }
 
   if (synced) last_sync_group_.clear();
+  std::vector<Writer*> written;  // the group's other writers, woken below
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
@@ -372,12 +402,22 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
     }
     if (ready != &w) {
       ready->status = s;
-      ready->done = true;
-      ready->cv.Signal();
+      written.push_back(ready);
     }
     if (ready == last_writer) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  // The first writer woken wakes the second half of the group while this
+  // thread wakes the first half.
+  const size_t mine = (written.size() + 1) / 2;
+  if (!written.empty()) {
+    written[0]->wake_after.assign(written.begin() + static_cast<std::ptrdiff_t>(mine),
+                                  written.end());
+  }
+  // The next leader waits for its turn until woken, so it outlives the lock.
+  Writer* const next = writers_.empty() ? nullptr : writers_.front();
+  mutex_.Unlock();
+  if (next != nullptr) next->Signal(Writer::Wake::kTurn);
+  for (size_t i = 0; i < mine; ++i) written[i]->Signal(Writer::Wake::kDone);
   return s;
 }
 
@@ -1070,10 +1110,14 @@ absl::Status DBImpl::Flush() {
   // it is ordered with concurrent writes.
   Writer w(&mutex_);
   writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.Wait();
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    w.Await();  // a writer without a batch is only ever woken for its turn
+    mutex_.Lock();
+  }
   absl::Status s = mem_->NumEntries() > 0 ? MakeRoomForWrite(/*force=*/true) : absl::OkStatus();
   writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) writers_.front()->Signal(Writer::Wake::kTurn);
   if (!s.ok()) return s;
   while (!imm_.empty() && bg_error_.ok()) background_cv_.Wait();
   return bg_error_;
@@ -1087,7 +1131,11 @@ absl::Status DBImpl::SyncWAL() {
   // were closed (NewLogFile).
   Writer w(&mutex_);
   writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.Wait();
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    w.Await();  // a writer without a batch is only ever woken for its turn
+    mutex_.Lock();
+  }
   WritableFile* const log = logfile_.get();
   mutex_.Unlock();
   absl::Status s = log != nullptr ? log->Sync() : absl::OkStatus();
@@ -1095,7 +1143,7 @@ absl::Status DBImpl::SyncWAL() {
   if (!s.ok()) RecordBackgroundError(s);
   else ++wal_syncs_;
   writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) writers_.front()->Signal(Writer::Wake::kTurn);
   return s;
 }
 
