@@ -49,13 +49,36 @@ Options SanitizeOptions(const Options& in) {
 }  // namespace
 
 struct DBImpl::Writer {
-  explicit Writer(Mutex* mu) : cv(mu) {}
+  explicit Writer(Mutex* mu) : cv(mu), wake_cv(&wake_mu) {}
   WriteBatch* batch = nullptr;
   bool sync = false;
   std::thread::id thread = std::this_thread::get_id();
-  bool done = false;
-  absl::Status status;
-  CondVar cv;
+  absl::Status status;  // set by the leader that wrote the batch, before kDone
+  CondVar cv;           // on the DB mutex: a gathering leader waits on it
+
+  // A queued writer waits, without the DB mutex, until it reaches the front
+  // of the queue (kTurn) or a leader has written its batch (kDone). Waking
+  // it takes only its own mutex, so a leader releases its group after
+  // dropping the DB mutex, and the writers it wakes do not queue on it. The
+  // woken writer cannot return (and destroy this) before Signal has let go
+  // of wake_mu.
+  enum class Wake { kNone, kTurn, kDone };
+  void Signal(Wake w) {
+    MutexLock l(&wake_mu);
+    wake = w;
+    wake_cv.Signal();
+  }
+  Wake Await() {
+    MutexLock l(&wake_mu);
+    while (wake == Wake::kNone) wake_cv.Wait();
+    return wake;
+  }
+  Mutex wake_mu;
+  CondVar wake_cv;
+  Wake wake ABSL_GUARDED_BY(wake_mu) = Wake::kNone;
+  // Writers of the same group this one wakes (kDone) once it is woken, so
+  // that a large group is woken by two threads at once, not one by one.
+  std::vector<Writer*> wake_after;
 };
 
 class DBImpl::SnapshotImpl final : public Snapshot {
@@ -302,11 +325,20 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
   w.batch = batch;
   w.sync = options.sync;
 
-  MutexLock l(&mutex_);
+  mutex_.Lock();
   writers_.push_back(&w);
-  if (gathering_leader_ != nullptr) gathering_leader_->cv.Signal();
-  while (!w.done && &w != writers_.front()) w.cv.Wait();
-  if (w.done) return w.status;
+  // A gathering leader wakes once, when the last writer it waits for is queued.
+  if (gathering_leader_ != nullptr && writers_.size() >= gathering_expected_) {
+    gathering_leader_->cv.Signal();
+  }
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    if (w.Await() == Writer::Wake::kDone) {
+      for (Writer* other : w.wake_after) other->Signal(Writer::Wake::kDone);
+      return w.status;
+    }
+    mutex_.Lock();
+  }
 
   // This thread leads a group: it writes the batches of the writers queued
   // behind it as one WAL record.
@@ -327,13 +359,21 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
       mutex_.Unlock();
       s = log_->AddRecord(group->rep());
       uint64_t sync_micros = 0;
+      absl::Status insert;
       if (s.ok() && need_sync) {
+        // The memtable insert runs while the record is on its way to the
+        // disk. Readers do not see it before the group's sequence numbers
+        // are published below, and a failed sync publishes nothing and makes
+        // the DB read-only, so inserting before the sync returns cannot
+        // expose a write that is not durable.
         const uint64_t start = options_.env->NowMicros();
+        logfile_->StartSync();
+        insert = InsertBatchIntoMemTable(*group, mem_.get());
         s = logfile_->Sync();
         sync_micros = options_.env->NowMicros() - start;
+      } else if (s.ok()) {
+        insert = InsertBatchIntoMemTable(*group, mem_.get());
       }
-      absl::Status insert;
-      if (s.ok()) insert = InsertBatchIntoMemTable(*group, mem_.get());
       mutex_.Lock();
       if (s.ok() && !insert.ok()) s = insert;
       if (need_sync) sync_micros_avg_ = (7 * sync_micros_avg_ + sync_micros) / 8;
@@ -353,6 +393,7 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
   }
 
   if (synced) last_sync_group_.clear();
+  std::vector<Writer*> written;  // the group's other writers, woken below
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
@@ -362,12 +403,22 @@ absl::Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batc
     }
     if (ready != &w) {
       ready->status = s;
-      ready->done = true;
-      ready->cv.Signal();
+      written.push_back(ready);
     }
     if (ready == last_writer) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  // The first writer woken wakes the second half of the group while this
+  // thread wakes the first half.
+  const size_t mine = (written.size() + 1) / 2;
+  if (!written.empty()) {
+    written[0]->wake_after.assign(written.begin() + static_cast<std::ptrdiff_t>(mine),
+                                  written.end());
+  }
+  // The next leader waits for its turn until woken, so it outlives the lock.
+  Writer* const next = writers_.empty() ? nullptr : writers_.front();
+  mutex_.Unlock();
+  if (next != nullptr) next->Signal(Writer::Wake::kTurn);
+  for (size_t i = 0; i < mine; ++i) written[i]->Signal(Writer::Wake::kDone);
   return s;
 }
 
@@ -388,6 +439,7 @@ void DBImpl::GatherSyncGroup(Writer* leader) {
   const uint64_t deadline =
       options_.env->NowMicros() + std::min<uint64_t>(sync_micros_avg_ / 2, kMaxGatherMicros);
   gathering_leader_ = leader;
+  gathering_expected_ = expected;
   for (uint64_t now = options_.env->NowMicros(); writers_.size() < expected && now < deadline;
        now = options_.env->NowMicros()) {
     leader->cv.WaitForMicros(static_cast<int64_t>(deadline - now));
@@ -1063,10 +1115,14 @@ absl::Status DBImpl::Flush() {
   // it is ordered with concurrent writes.
   Writer w(&mutex_);
   writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.Wait();
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    w.Await();  // a writer without a batch is only ever woken for its turn
+    mutex_.Lock();
+  }
   absl::Status s = mem_->NumEntries() > 0 ? MakeRoomForWrite(/*force=*/true) : absl::OkStatus();
   writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) writers_.front()->Signal(Writer::Wake::kTurn);
   if (!s.ok()) return s;
   while (!imm_.empty() && bg_error_.ok()) background_cv_.Wait();
   return bg_error_;
@@ -1080,7 +1136,11 @@ absl::Status DBImpl::SyncWAL() {
   // were closed (NewLogFile).
   Writer w(&mutex_);
   writers_.push_back(&w);
-  while (&w != writers_.front()) w.cv.Wait();
+  if (&w != writers_.front()) {
+    mutex_.Unlock();
+    w.Await();  // a writer without a batch is only ever woken for its turn
+    mutex_.Lock();
+  }
   WritableFile* const log = logfile_.get();
   mutex_.Unlock();
   absl::Status s = log != nullptr ? log->Sync() : absl::OkStatus();
@@ -1088,7 +1148,7 @@ absl::Status DBImpl::SyncWAL() {
   if (!s.ok()) RecordBackgroundError(s);
   else ++wal_syncs_;
   writers_.pop_front();
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) writers_.front()->Signal(Writer::Wake::kTurn);
   return s;
 }
 

@@ -199,6 +199,7 @@ class DBImpl final : public DB {
   static constexpr uint64_t kMaxGatherMicros = 2000;
   std::vector<std::thread::id> last_sync_group_ ABSL_GUARDED_BY(mutex_);
   Writer* gathering_leader_ ABSL_GUARDED_BY(mutex_) = nullptr;
+  size_t gathering_expected_ ABSL_GUARDED_BY(mutex_) = 0;  // queue length it waits for
   uint64_t sync_micros_avg_ ABSL_GUARDED_BY(mutex_) = 0;  // moving average of WAL syncs
   std::list<std::unique_ptr<SnapshotImpl>> snapshots_ ABSL_GUARDED_BY(mutex_);
   std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mutex_);

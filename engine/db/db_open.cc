@@ -287,6 +287,7 @@ absl::Status DBImpl::NewLogFile() {
   if (s.ok()) {
     WritableFileOptions log_options;
     log_options.mmap_preallocated = options_.wal_mmap_writes;
+    log_options.zero_fill_after_sync = true;  // a log synced per write flushes data only
     auto created = options_.env->NewWritableFile(LogFileName(dbname_, number), log_options);
     if (created.ok()) {
       file = std::move(*created);

@@ -3,11 +3,13 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "engine/db/db_test_util.h"
+#include "engine/env/fault_injection_env.h"
 #include "engine/env/mem_env.h"
 #include "engine/env/test_util.h"
 #include "engine/util/random.h"
@@ -623,6 +625,50 @@ TEST(DBGroupCommitTest, SyncWritersFromManyThreadsShareSyncs) {
   // Two cohorts would need 50 syncs; full groups need 25.
   EXPECT_LE(*syncs, kThreads * kPerThread / 3u) << stats;
   EXPECT_EQ(ReadAll(db->get()).size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+// Writers in groups (slow syncs make groups of up to 8, which two threads
+// wake, half each) when a WAL sync starts failing: every writer returns, each
+// with its own outcome, and what the DB shows is exactly the writes that
+// returned OK: none of a failed group, none after it.
+TEST(DBGroupCommitTest, AfterAFailedGroupSyncTheDBShowsExactlyTheAcknowledgedWrites) {
+  std::unique_ptr<Env> mem = NewMemEnv(Env::Default());
+  FaultInjectionEnv faulty(mem.get());
+  SlowSyncEnv env(&faulty, 3000);
+  Options o = SmallOptions(&env);
+  auto db = DB::Open(o, "/db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  faulty.FailAfter(FaultInjectionEnv::Op::kSync, 6, FaultInjectionEnv::ErrnoError(EIO), ".log");
+  constexpr int kThreads = 8, kPerThread = 10;
+  std::vector<std::vector<std::string>> acknowledged(kThreads);
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      WriteOptions wo;
+      wo.sync = true;
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
+        if ((*db)->Put(wo, k, k).ok()) {
+          acknowledged[t].push_back(k);
+        } else {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  faulty.ClearFaults();
+  std::map<std::string, std::string> expected;
+  int failed = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (const std::string& k : acknowledged[t]) expected[k] = k;
+    failed += failures[t];
+  }
+  EXPECT_FALSE(expected.empty()) << "the first 6 syncs succeed";
+  EXPECT_GT(failed, 0);
+  EXPECT_EQ(static_cast<int>(expected.size()) + failed, kThreads * kPerThread);
+  EXPECT_TRUE(ReadAll(db->get()) == expected);
 }
 
 }  // namespace

@@ -5,6 +5,10 @@
 // then happens while this process has a single thread.
 #include "engine/env/posix_env.h"
 
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +18,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -245,6 +250,164 @@ TEST_F(PosixEnvTest, MmapFailedReservationIsStickyAndWritesNothing) {
   std::string got;
   ASSERT_TRUE(ReadFileToString(env_, Path("m"), &got).ok());
   EXPECT_TRUE(got == first) << got.size();
+}
+
+WritableFileOptions MmapZeroFill() {
+  WritableFileOptions o = Mmap();
+  o.zero_fill_after_sync = true;
+  return o;
+}
+
+// Whether any part of [begin, end) of the file is an unwritten (reserved,
+// never initialised) extent, from FIEMAP; nullopt where the file system does
+// not report extents.
+std::optional<bool> HasUnwrittenExtent(const std::string& path, uint64_t begin, uint64_t end) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  constexpr int kExtents = 64;
+  std::vector<char> buf(sizeof(fiemap) + kExtents * sizeof(fiemap_extent), 0);
+  auto* map = reinterpret_cast<fiemap*>(buf.data());
+  map->fm_start = begin;
+  map->fm_length = end - begin;
+  map->fm_flags = FIEMAP_FLAG_SYNC;
+  map->fm_extent_count = kExtents;
+  const int r = ::ioctl(fd, FS_IOC_FIEMAP, map);
+  ::close(fd);
+  if (r != 0 || map->fm_mapped_extents == 0) return std::nullopt;
+  for (uint32_t i = 0; i < map->fm_mapped_extents; ++i) {
+    if (map->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN) return true;
+  }
+  return false;
+}
+
+// The size of the file at path (its reserved space, before Close).
+uint64_t SizeOf(Env* env, const std::string& path) {
+  auto size = env->GetFileSize(path);
+  EXPECT_TRUE(size.ok()) << size.status();
+  return size.ok() ? *size : 0;
+}
+
+// Zero fill starts at the second Sync, not the first (a log synced only when
+// it is retired never zero-fills): the rest of the chunk and the next chunk
+// are then written with zeros, so the appends that follow land on
+// initialised blocks. Close still cuts the file to its data.
+TEST_F(PosixEnvTest, MmapZeroFillStartsAtTheSecondSync) {
+  auto file = env_->NewWritableFile(Path("z"), MmapZeroFill());
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::string expected(1000, 'a');
+  ASSERT_TRUE((*file)->Append(expected).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  EXPECT_EQ(SizeOf(env_, Path("z")), kMmapWritableFileChunk) << "one Sync: nothing ahead";
+  const std::optional<bool> reserved_only =
+      HasUnwrittenExtent(Path("z"), 4096, kMmapWritableFileChunk);
+
+  ASSERT_TRUE((*file)->Append(std::string(1000, 'b')).ok());
+  expected += std::string(1000, 'b');
+  ASSERT_TRUE((*file)->Sync().ok());
+  // The next chunk is reserved and zero-filled ahead of the appends.
+  EXPECT_EQ(SizeOf(env_, Path("z")), 2 * kMmapWritableFileChunk);
+  ASSERT_TRUE((*file)->Append("c").ok());
+  expected += "c";
+  ASSERT_TRUE((*file)->Sync().ok());  // waits for the zeros' write-back too
+  if (reserved_only.has_value()) {
+    // Where the file system reports unwritten extents (ext4, XFS), the
+    // reserved space was one before the zero fill, and none is left after.
+    EXPECT_TRUE(*reserved_only);
+    const std::optional<bool> after =
+        HasUnwrittenExtent(Path("z"), 0, 2 * kMmapWritableFileChunk);
+    ASSERT_TRUE(after.has_value());
+    EXPECT_FALSE(*after);
+  }
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("z"), &got).ok());
+  ASSERT_EQ(got.size(), 2 * kMmapWritableFileChunk);
+  EXPECT_TRUE(got.substr(0, expected.size()) == expected);
+  EXPECT_EQ(got.find_first_not_of('\0', expected.size()), std::string::npos);
+  ASSERT_TRUE((*file)->Close().ok());
+  ASSERT_TRUE(ReadFileToString(env_, Path("z"), &got).ok());
+  EXPECT_TRUE(got == expected) << got.size();
+}
+
+// Without the option the reservation is never zero-filled, however often the
+// file is synced.
+TEST_F(PosixEnvTest, MmapWithoutZeroFillReservesOnlyWhatItWrites) {
+  auto file = env_->NewWritableFile(Path("m"), Mmap());
+  ASSERT_TRUE(file.ok()) << file.status();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*file)->Append(std::string(1000, 'a')).ok());
+    ASSERT_TRUE((*file)->Sync().ok());
+  }
+  EXPECT_EQ(SizeOf(env_, Path("m")), kMmapWritableFileChunk);
+  const std::optional<bool> unwritten =
+      HasUnwrittenExtent(Path("m"), 4096, kMmapWritableFileChunk);
+  if (unwritten.has_value()) {
+    EXPECT_TRUE(*unwritten);
+  }
+  ASSERT_TRUE((*file)->Close().ok());
+  EXPECT_EQ(SizeOf(env_, Path("m")), 3000u);
+}
+
+// Zero-filled chunks are crossed like reserved ones: appends of every size
+// over several chunks, synced now and then, come back in order, and a
+// process killed without closing leaves its appends followed only by zeros.
+TEST_F(PosixEnvTest, MmapZeroFillAcrossChunksSurvivesTheDeathOfTheProcess) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  std::string data;
+  Random rnd(seed);
+  std::vector<std::string> pieces;
+  while (data.size() < 3 * kMmapWritableFileChunk + 777) {
+    pieces.push_back(rnd.Bytes(rnd.OneIn(20) ? rnd.Uniform(kMmapWritableFileChunk * 2)
+                                             : 1 + rnd.Uniform(300)));
+    data += pieces.back();
+  }
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto file = Env::Default()->NewWritableFile(Path("z"), MmapZeroFill());
+    if (!file.ok()) _exit(1);
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (!(*file)->Append(pieces[i]).ok()) _exit(1);
+      if (i % 7 == 0 && !(*file)->Sync().ok()) _exit(1);
+    }
+    raise(SIGKILL);  // no Close, no destructor
+    _exit(2);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  std::string got;
+  ASSERT_TRUE(ReadFileToString(env_, Path("z"), &got).ok());
+  ASSERT_GE(got.size(), data.size());
+  EXPECT_EQ(got.size() % kMmapWritableFileChunk, 0u);
+  EXPECT_TRUE(got.substr(0, data.size()) == data);
+  EXPECT_EQ(got.find_first_not_of('\0', data.size()), std::string::npos);
+}
+
+// StartSync is only a hint: it writes nothing still buffered in user space,
+// and the file goes on as before; Sync still makes everything durable.
+TEST_F(PosixEnvTest, StartSyncWritesNothingBufferedAndTheFileGoesOn) {
+  for (const bool mmap : {false, true}) {
+    SCOPED_TRACE(mmap ? "mapped" : "write(2)");
+    const std::string path = Path(mmap ? "sm" : "sw");
+    auto file = mmap ? env_->NewWritableFile(path, Mmap()) : env_->NewWritableFile(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    ASSERT_TRUE((*file)->Append("abc").ok());
+    (*file)->StartSync();
+    if (!mmap) EXPECT_EQ(SizeOf(env_, path), 0u) << "the buffer was written";
+    ASSERT_TRUE((*file)->Flush().ok());
+    (*file)->StartSync();
+    ASSERT_TRUE((*file)->Sync().ok());
+    ASSERT_TRUE((*file)->Append("def").ok());
+    ASSERT_TRUE((*file)->Flush().ok());
+    (*file)->StartSync();
+    ASSERT_TRUE((*file)->Sync().ok());
+    ASSERT_TRUE((*file)->Close().ok());
+    (*file)->StartSync();  // closed: nothing to do
+    std::string got;
+    ASSERT_TRUE(ReadFileToString(env_, path, &got).ok());
+    EXPECT_EQ(got, "abcdef");
+  }
 }
 
 TEST_F(PosixEnvTest, ConcurrentRandomReads) {

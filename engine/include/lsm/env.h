@@ -56,6 +56,10 @@ class WritableFile {
   // Flush, then fdatasync: the bytes survive a power loss.
   virtual absl::Status Sync() = 0;
   virtual absl::Status Close() = 0;
+  // A hint that Sync follows soon: starts writing the flushed bytes to
+  // storage without waiting, so that work done until the Sync overlaps the
+  // I/O. Makes nothing durable; the default does nothing.
+  virtual void StartSync() {}
 };
 
 // A held lock on a file (flock). Destroying it does not release the lock:
@@ -80,6 +84,12 @@ struct WritableFileOptions {
   // (not a power loss: that takes Sync, as always). Until Close the file's
   // size includes reserved space, which reads as zeros.
   bool mmap_preallocated = false;
+  // With mmap_preallocated: once the file has been synced twice, an Env may
+  // write zeros over the reserved space ahead of the appends, so that a later
+  // Sync finds the blocks it writes already initialised and flushes data only
+  // (no file system metadata). After a crash the file ends in zeros, as with
+  // reserved space alone.
+  bool zero_fill_after_sync = false;
 };
 
 class Env {
