@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/memtable/dbformat.h"
+#include "engine/util/coding.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
@@ -136,19 +137,24 @@ class IndexSearchIterator final : public Iterator {
   void Next() override { Position(pos_ + 1); }
   void Prev() override { Position(pos_ == 0 ? index_->size() : pos_ - 1); }
   std::string_view key() const override { return index_->separator(pos_); }
-  std::string_view value() const override { return value_; }
+  std::string_view value() const override { return std::string_view(value_, value_size_); }
   absl::Status status() const override { return absl::OkStatus(); }
 
  private:
   void Position(size_t i) {
     pos_ = i < index_->size() ? i : index_->size();
-    value_.clear();
-    if (Valid()) index_->handle(pos_).EncodeTo(&value_);
+    value_size_ = 0;
+    if (Valid()) {
+      const BlockHandle& h = index_->handle(pos_);
+      char* end = EncodeVarint64(EncodeVarint64(value_, h.offset()), h.size());
+      value_size_ = static_cast<size_t>(end - value_);
+    }
   }
 
   const IndexSearch* const index_;
   size_t pos_;
-  std::string value_;  // the encoded handle at pos_
+  char value_[BlockHandle::kMaxEncodedLength];  // the encoded handle at pos_
+  size_t value_size_ = 0;
 };
 
 }  // namespace
