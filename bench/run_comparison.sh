@@ -64,11 +64,26 @@ bindir="$(./bazelw info --config=opt bazel-bin 2>/dev/null)/bench"
 bin="$bindir/db_bench"
 [[ -x "$bin" ]] || { echo "run_comparison.sh: $bin was not built" >&2; exit 1; }
 
+# Before each db_bench run of the full comparison: write back dirty pages and
+# wait (up to 90 s) for the 1-minute load average to fall below 1, so that
+# neither mode starts while the previous run's write-back or other work still
+# holds the CPUs (the report prints the load average each run started at).
+settle() {
+  ((quick)) && return 0
+  sync
+  local waited
+  for ((waited = 0; waited < 90; waited++)); do
+    awk '{ exit !($1 < 1.0) }' /proc/loadavg && return 0
+    sleep 1
+  done
+}
+
 out="$root/bench/reports/$name"
 mkdir -p "$out"
 args=(--num="$num" --benchmarks="$benchmarks" --json="$out/results.json")
 [[ -n "$engines" ]] && args+=(--engine="$engines")
 echo "run_comparison.sh: $bin ${args[*]} ${extra[*]:-}" >&2
+settle
 "$bin" "${args[@]}" "${extra[@]}" | tee "$out/console.txt"
 
 defaults="$out/defaults"
@@ -76,6 +91,7 @@ mkdir -p "$defaults"
 dargs=(--num="$num" --benchmarks="$benchmarks" --json="$defaults/results.json" --engine_defaults)
 [[ -n "$engines" ]] && dargs+=(--engine="$engines")
 echo "run_comparison.sh: $bin ${dargs[*]} ${extra[*]:-}" >&2
+settle
 "$bin" "${dargs[@]}" "${extra[@]}" | tee "$defaults/console.txt"
 
 # The micro suite, with a short min time in --quick. Its files go to a
