@@ -91,6 +91,12 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     return s;
   }
 
+  void Readahead(uint64_t offset, size_t n) const override {
+#if defined(__linux__)
+    ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+#endif
+  }
+
  private:
   const std::string path_;
   const int fd_;  // pread does not move a shared offset: safe for concurrent reads.
@@ -121,6 +127,16 @@ class MmapRandomAccessFile final : public RandomAccessFile {
     }
     *result = std::string_view(base_ + offset, std::min<uint64_t>(n, size_ - offset));
     return absl::OkStatus();
+  }
+
+  void Readahead(uint64_t offset, size_t n) const override {
+    if (offset >= size_) return;
+    // madvise wants a page-aligned start; the pages are read in the
+    // background, so the faults of the reads that follow find them.
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t start = offset & ~(page - 1);
+    const uint64_t end = std::min<uint64_t>(offset + n, size_);
+    ::madvise(const_cast<char*>(base_) + start, end - start, MADV_WILLNEED);
   }
 
  private:

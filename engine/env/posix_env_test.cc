@@ -443,6 +443,31 @@ TEST_F(PosixEnvTest, ConcurrentRandomReads) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
+// Readahead is a hint: whatever range it names (unaligned, past the end,
+// longer than the file), reads before and after it return the file's bytes,
+// mapped or not.
+TEST_F(PosixEnvTest, ReadaheadNeverChangesWhatReadsReturn) {
+  Random rnd(4242);
+  const std::string contents = rnd.Bytes((3 << 20) + 123);
+  ASSERT_TRUE(WriteStringToFile(env_, contents, Path("f"), false).ok());
+  for (bool mmap : {true, false}) {
+    SCOPED_TRACE(mmap ? "mapped" : "pread");
+    RandomAccessFileOptions options;
+    options.allow_mmap = mmap;
+    auto file = env_->NewRandomAccessFile(Path("f"), options);
+    ASSERT_TRUE(file.ok()) << file.status();
+    std::vector<char> scratch(contents.size());
+    std::string_view got;
+    for (const auto& [offset, n] : std::vector<std::pair<uint64_t, uint64_t>>{
+             {0, 1 << 20}, {4097, 1 << 20}, {contents.size() - 10, 1 << 20},
+             {contents.size() + 5000, 1 << 20}, {123, uint64_t{1} << 40}, {0, 0}}) {
+      (*file)->Readahead(offset, n);
+      ASSERT_TRUE((*file)->Read(0, contents.size(), &got, scratch.data()).ok());
+      ASSERT_EQ(got, contents) << "after Readahead(" << offset << ", " << n << ")";
+    }
+  }
+}
+
 TEST_F(PosixEnvTest, ErrorsNameThePath) {
   auto file = env_->NewSequentialFile(Path("missing"));
   ASSERT_EQ(file.status().code(), absl::StatusCode::kNotFound);

@@ -10,8 +10,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "lsm/env.h"
@@ -55,11 +58,23 @@ class StringSource final : public RandomAccessFile {
     return absl::OkStatus();
   }
 
+  // Records the hint, for tests to inspect with readaheads().
+  void Readahead(uint64_t offset, size_t n) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    readaheads_.emplace_back(offset, n);
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> readaheads() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return readaheads_;
+  }
+
   const std::string& contents() const { return contents_; }
 
  private:
   const std::string contents_;
   const bool copy_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<uint64_t, uint64_t>> readaheads_;  // (offset, n)
 };
 
 }  // namespace lsm

@@ -1,5 +1,7 @@
 #include "engine/table/table.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -330,17 +332,44 @@ std::unique_ptr<Iterator> Table::NewIndexIterator() const {
 namespace {
 
 // One iterator's data block reads, watched for a scan streaming through more
-// than the cache holds (see Table::kStreamingMisses).
+// than the cache holds (see Table::kStreamingMisses). Such a scan also reads
+// the file ahead of itself (Table::kScanReadaheadBytes at a time), so that a
+// table not in memory arrives while the blocks before it are decoded.
 class StreamingScanDetector {
  public:
+  static constexpr uint64_t kReadaheadBytes = Table::kScanReadaheadBytes;
+
   // True when the block at h, about to be read, continues such a scan.
   bool Streaming(const BlockHandle& h) const {
     return streak_ >= Table::kStreamingMisses && Adjacent(h);
   }
-  void Record(const BlockHandle& h, bool hit) {
-    streak_ = hit ? 0 : (Adjacent(h) ? streak_ + 1 : 1);
+
+  // Notes the read of the block at h; when the scan streams and nears the
+  // end of what it asked to be read ahead, returns the next range to ask for.
+  std::optional<std::pair<uint64_t, uint64_t>> Record(const BlockHandle& h, bool hit) {
+    const bool forward = h.offset() == end_;
+    // Misses count within one unbroken run of neighbouring blocks; a block
+    // found in the cache neither counts nor breaks the run.
+    if (!Adjacent(h)) streak_ = 0;
+    if (!hit) ++streak_;
     offset_ = h.offset();
     end_ = h.offset() + h.size() + kBlockTrailerSize;
+    if (streak_ < Table::kStreamingMisses) {
+      ahead_ = end_;
+      behind_ = offset_;
+      return std::nullopt;
+    }
+    if (forward && end_ + kReadaheadBytes / 2 > ahead_) {
+      const uint64_t from = std::max(ahead_, end_);
+      ahead_ = from + kReadaheadBytes;
+      return std::make_pair(from, kReadaheadBytes);
+    }
+    if (!forward && offset_ < behind_ + kReadaheadBytes / 2) {
+      const uint64_t to = std::min(behind_, offset_);
+      behind_ = to > kReadaheadBytes ? to - kReadaheadBytes : 0;
+      return std::make_pair(behind_, to - behind_);
+    }
+    return std::nullopt;
   }
 
  private:
@@ -349,9 +378,11 @@ class StreamingScanDetector {
     return h.offset() == end_ || h.offset() + h.size() + kBlockTrailerSize == offset_;
   }
 
-  int streak_ = 0;
+  int streak_ = 0;                // misses in the current run of neighbouring blocks
   uint64_t offset_ = UINT64_MAX;  // the last block read: [offset_, end_)
   uint64_t end_ = UINT64_MAX;
+  uint64_t ahead_ = 0;   // forward: asked to be read ahead up to here
+  uint64_t behind_ = 0;  // backward: asked to be read ahead down to here
 };
 
 // A data block an iterator holds, counted in `pinned` while it does.
@@ -393,7 +424,7 @@ std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
             block_options, h,
             scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kEvictToFit, &hit);
         if (!block.ok()) return NewErrorIterator(block.status());
-        scan.Record(h, hit);
+        if (auto ahead = scan.Record(h, hit)) file_->Readahead(ahead->first, ahead->second);
         if (pinned == nullptr) return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
         // The iterator's reference to the block also keeps it counted: an
         // aliasing pointer to the block, owned by the counting record.

@@ -117,11 +117,16 @@ class Table {
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
                                                              const BlockHandle& handle) const;
 
-  // After this many data blocks in a row that each missed the cache and lay
-  // next to the one before (in either direction), an iterator is streaming
-  // through more data than the cache holds: it then caches its blocks only
-  // into free room, instead of evicting blocks others read.
+  // After this many data blocks that missed the cache within one run of
+  // neighbouring blocks (each next to the one before, in either direction),
+  // an iterator is streaming through more data than the cache holds: it then
+  // caches the further blocks of the run only into free room, instead of
+  // evicting blocks others read.
   static constexpr int kStreamingMisses = 16;
+  // Such an iterator also asks its file to read ahead of it (in the
+  // direction it goes), this many bytes at a time, once it is within half of
+  // that of the end of what it asked for before.
+  static constexpr uint64_t kScanReadaheadBytes = 1 << 20;
 
  private:
   // How a data block read that misses the cache fills it.

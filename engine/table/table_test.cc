@@ -415,6 +415,67 @@ TEST(TableTest, ScansLargerThanTheCacheLeaveOtherReadersBlocksCached) {
   }
 }
 
+// A scan streaming through a table asks the file to read ahead of it, in
+// contiguous ranges that cover the rest of the data; point reads and seeks
+// never do.
+TEST(TableTest, StreamingScansReadTheFileAheadOfThemselves) {
+  Entries e;
+  for (int i = 0; i < 40000; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "key%09d", i);
+    e.emplace_back(MakeInternalKey(buf, i + 1, ValueType::kValue), std::string(100, 'a' + i % 26));
+  }
+  TableOptions o;
+  o.compression = Compression::kNone;
+  const std::string contents = BuildTable(o, e);
+  for (bool forward : {true, false}) {
+    SCOPED_TRACE(forward ? "forward" : "backward");
+    auto source = std::make_unique<StringSource>(contents);
+    const StringSource* file = source.get();
+    BlockCache cache(64 << 10);
+    absl::StatusOr<std::unique_ptr<Table>> t =
+        Table::Open(TableOptions(), std::move(source), contents.size(), 9, &cache);
+    ASSERT_TRUE(t.ok()) << t.status();
+    const uint64_t data_size = (*t)->properties().data_size;
+    ASSERT_GT(data_size, 3 * Table::kScanReadaheadBytes);
+
+    // Point reads and seeks at random keys: no readahead.
+    Random rnd(77);
+    std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+    for (int i = 0; i < 200; ++i) {
+      const size_t j = rnd.Uniform(e.size());
+      it->Seek(e[j].first);
+      ASSERT_TRUE(it->Valid());
+      ASSERT_TRUE((*t)->Get(ReadOptions(), e[j].first, [](std::string_view, std::string_view) {}).ok());
+    }
+    EXPECT_TRUE(file->readaheads().empty());
+
+    size_t n = 0;
+    if (forward) {
+      for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    } else {
+      for (it->SeekToLast(); it->Valid(); it->Prev()) ++n;
+    }
+    ASSERT_EQ(n, e.size());
+    const std::vector<std::pair<uint64_t, uint64_t>> ranges = file->readaheads();
+    ASSERT_GE(ranges.size(), 3u);
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      if (forward) {
+        EXPECT_EQ(ranges[i].first, ranges[i - 1].first + ranges[i - 1].second) << i;
+      } else {
+        EXPECT_EQ(ranges[i].first + ranges[i].second, ranges[i - 1].first) << i;
+      }
+    }
+    if (forward) {
+      EXPECT_LT(ranges.front().first, Table::kScanReadaheadBytes);
+      EXPECT_GE(ranges.back().first + ranges.back().second, data_size);
+    } else {
+      EXPECT_GT(ranges.front().first + ranges.front().second, data_size - Table::kScanReadaheadBytes);
+      EXPECT_EQ(ranges.back().first, 0u);
+    }
+  }
+}
+
 // Many threads read one table through one small cache (evictions included);
 // TSan checks the sharing.
 TEST(TableTest, ConcurrentReaders) {

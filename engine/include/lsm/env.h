@@ -37,6 +37,10 @@ class RandomAccessFile {
   // Reads up to n bytes at offset; a short result means the end of the file.
   virtual absl::Status Read(uint64_t offset, size_t n, std::string_view* result,
                             char* scratch) const = 0;
+  // A hint that [offset, offset + n) will be read soon: starts bringing it
+  // into memory without waiting (a scan reads ahead of itself with it).
+  // Ranges past the end of the file are ignored. The default does nothing.
+  virtual void Readahead(uint64_t offset, size_t n) const {}
 };
 
 // A file written from the start, append only.

@@ -104,10 +104,10 @@ struct ReadOptions {
   const Snapshot* snapshot = nullptr;
   bool verify_checksums = true;
   // Whether blocks read for this operation enter the block cache. Even when
-  // true, an iterator that has read 16 neighbouring blocks in a row, all
-  // missing the cache (a scan through more data than the cache holds),
-  // caches its further neighbouring blocks only into free room: it never
-  // evicts what other reads cached.
+  // true, an iterator whose run of neighbouring blocks has missed the cache
+  // 16 times (a scan through more data than the cache holds) caches the
+  // further blocks of the run only into free room, never evicting what other
+  // reads cached, and reads the file 1 MiB ahead of itself.
   bool fill_cache = true;
   // Iterator bounds: lower inclusive, upper exclusive.
   std::optional<std::string> lower_bound;
