@@ -135,6 +135,69 @@ TEST(SkipListTest, MatchesStdSet) {
   }
 }
 
+// Random walks of Next, Prev and seeks against std::set: a backward step
+// keeps the nodes it walked past, and every other move must drop them.
+TEST(SkipListTest, RandomWalksMatchStdSet) {
+  const uint64_t seed = 977;
+  std::cerr << "seed=" << seed << "\n";
+  Random rnd(seed);
+  Arena arena;
+  IntList list(U64Compare{}, &arena);
+  std::set<uint64_t> model;
+  for (int i = 0; i < 5000; ++i) {
+    const uint64_t key = rnd.Uniform(100000);
+    if (model.insert(key).second) list.Insert(key);
+  }
+  const std::vector<uint64_t> keys(model.begin(), model.end());
+  IntList::Iterator iter(&list);
+  for (int walk = 0; walk < 300; ++walk) {
+    size_t pos = rnd.Uniform(keys.size());
+    if (rnd.OneIn(10)) {
+      iter.SeekToLast();
+      pos = keys.size() - 1;
+    } else {
+      iter.Seek(keys[pos]);
+    }
+    for (int step = 0; step < 100; ++step) {
+      ASSERT_TRUE(iter.Valid()) << "walk " << walk << " step " << step;
+      ASSERT_EQ(iter.key(), keys[pos]) << "walk " << walk << " step " << step;
+      if (rnd.OneIn(4)) {
+        iter.Next();
+        if (++pos == keys.size()) {
+          ASSERT_FALSE(iter.Valid());
+          break;
+        }
+      } else {
+        iter.Prev();
+        if (pos-- == 0) {
+          ASSERT_FALSE(iter.Valid());
+          break;
+        }
+      }
+    }
+  }
+}
+
+// Keys inserted after a backward step kept its nodes do not break the
+// order: the steps that follow still go backward through the list.
+TEST(SkipListTest, PrevAfterInsertsStaysOrdered) {
+  Arena arena;
+  IntList list(U64Compare{}, &arena);
+  for (uint64_t k = 0; k < 4000; k += 2) list.Insert(k);
+  IntList::Iterator iter(&list);
+  iter.SeekToLast();
+  iter.Prev();  // keeps a batch of the even keys before 3996
+  for (uint64_t k = 1; k < 4000; k += 2) list.Insert(k);
+  uint64_t last = iter.key();
+  size_t steps = 0;
+  for (iter.Prev(); iter.Valid(); iter.Prev(), ++steps) {
+    ASSERT_LT(iter.key(), last);
+    last = iter.key();
+  }
+  EXPECT_EQ(last, 0u);
+  EXPECT_GE(steps, 1997u);  // every even key before 3996 at least
+}
+
 // Ascending runs (the insert hint's fast path) mixed with random keys, and
 // descending runs, checked against std::set at every level of the list via
 // forward and backward iteration.
