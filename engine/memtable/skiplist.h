@@ -260,6 +260,10 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
   // next at a lower level, its comparison is already known.
   Node* last_bigger = nullptr;
   while (true) {
+    // If the search drops a level at x, it goes on with x's link one level
+    // down: start loading that node while `next` is compared, so a drop costs
+    // one memory round trip instead of two.
+    if (level > 0) __builtin_prefetch(x->NoBarrierNext(level - 1));
     Node* next = x->Next(level);
     if (next != last_bigger && KeyIsAfterNode(key, next)) {
       x = next;  // keep searching in this list
@@ -281,6 +285,7 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessTha
   Node* last_bigger = nullptr;
   while (true) {
     assert(x == head_ || compare_(x->key, key) < 0);
+    if (level > stop_level) __builtin_prefetch(x->NoBarrierNext(level - 1));  // as above
     Node* next = x->Next(level);
     if (next != last_bigger && next != nullptr && compare_(next->key, key) < 0) {
       x = next;
