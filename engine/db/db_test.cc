@@ -594,6 +594,25 @@ class SlowSyncEnv : public EnvWrapper {
   const int64_t sync_micros_;
 };
 
+// Runs `threads` writers at once; writer t makes per_thread sync Puts of the
+// keys "t<t>_<i>" (each its own value) and hands each Put's outcome to
+// on_put(t, key, status), from its own thread.
+void RunSyncWriters(DB* db, int threads, int per_thread,
+                    const std::function<void(int, const std::string&, const absl::Status&)>& on_put) {
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([=, &on_put] {
+      WriteOptions wo;
+      wo.sync = true;
+      for (int i = 0; i < per_thread; ++i) {
+        const std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
+        on_put(t, k, db->Put(wo, k, k));
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+}
+
 // Threads that each write with sync in a loop share syncs: the leader of a
 // group waits (for at most half a sync) for the writers the last sync
 // released, instead of the threads splitting into two cohorts that take
@@ -605,18 +624,8 @@ TEST(DBGroupCommitTest, SyncWritersFromManyThreadsShareSyncs) {
   auto db = DB::Open(o, "/db");
   ASSERT_TRUE(db.ok()) << db.status();
   constexpr int kThreads = 4, kPerThread = 25;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      WriteOptions wo;
-      wo.sync = true;
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
-        ASSERT_TRUE((*db)->Put(wo, k, k).ok());
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunSyncWriters(db->get(), kThreads, kPerThread,
+                 [](int, const std::string& k, const absl::Status& s) { ASSERT_TRUE(s.ok()) << k; });
   const std::string stats = *(*db)->GetProperty("lsm.stats");
   const std::optional<uint64_t> syncs = StatAfter(db->get(), "WAL syncs: ");
   ASSERT_TRUE(syncs.has_value()) << stats;
@@ -642,22 +651,14 @@ TEST(DBGroupCommitTest, AfterAFailedGroupSyncTheDBShowsExactlyTheAcknowledgedWri
   constexpr int kThreads = 8, kPerThread = 10;
   std::vector<std::vector<std::string>> acknowledged(kThreads);
   std::vector<int> failures(kThreads, 0);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      WriteOptions wo;
-      wo.sync = true;
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string k = "t" + std::to_string(t) + "_" + std::to_string(i);
-        if ((*db)->Put(wo, k, k).ok()) {
-          acknowledged[t].push_back(k);
-        } else {
-          ++failures[t];
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunSyncWriters(db->get(), kThreads, kPerThread,
+                 [&](int t, const std::string& k, const absl::Status& s) {
+                   if (s.ok()) {
+                     acknowledged[t].push_back(k);
+                   } else {
+                     ++failures[t];
+                   }
+                 });
   faulty.ClearFaults();
   std::map<std::string, std::string> expected;
   int failed = 0;

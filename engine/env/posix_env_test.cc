@@ -208,21 +208,33 @@ TEST_F(PosixEnvTest, MmapAppendsAcrossChunksAndCloseCutsTheReservation) {
   EXPECT_FALSE((*file)->Append("x").ok()) << "closed";
 }
 
-// A process killed without closing leaves its appends in the file (they
-// were in the page cache), followed by zeros up to the reservation's end.
-TEST_F(PosixEnvTest, MmapAppendsSurviveTheDeathOfTheProcess) {
-  const std::string data = Random(4).Bytes(kMmapWritableFileChunk + 5000);
+// Runs body in a forked child that SIGKILLs itself right after, as a crash
+// would: no destructor runs, so what body keeps outside itself (an open file)
+// is never closed. A child whose body fails exits instead, and the test fails.
+void RunInAChildKilledAfterwards(const std::function<bool()>& body) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    auto file = Env::Default()->NewWritableFile(Path("m"), Mmap());
-    if (!file.ok() || !(*file)->Append(data).ok()) _exit(1);
-    raise(SIGKILL);  // no Close, no destructor
+    if (!body()) _exit(1);
+    raise(SIGKILL);
     _exit(2);
   }
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
+// A process killed without closing leaves its appends in the file (they
+// were in the page cache), followed by zeros up to the reservation's end.
+TEST_F(PosixEnvTest, MmapAppendsSurviveTheDeathOfTheProcess) {
+  const std::string data = Random(4).Bytes(kMmapWritableFileChunk + 5000);
+  std::unique_ptr<WritableFile> file;  // the child's, left open
+  RunInAChildKilledAfterwards([&] {
+    auto opened = Env::Default()->NewWritableFile(Path("m"), Mmap());
+    if (!opened.ok()) return false;
+    file = *std::move(opened);
+    return file->Append(data).ok();
+  });
   std::string got;
   ASSERT_TRUE(ReadFileToString(env_, Path("m"), &got).ok());
   ASSERT_EQ(got.size(), 2 * kMmapWritableFileChunk);
@@ -361,21 +373,17 @@ TEST_F(PosixEnvTest, MmapZeroFillAcrossChunksSurvivesTheDeathOfTheProcess) {
                                              : 1 + rnd.Uniform(300)));
     data += pieces.back();
   }
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    auto file = Env::Default()->NewWritableFile(Path("z"), MmapZeroFill());
-    if (!file.ok()) _exit(1);
+  std::unique_ptr<WritableFile> file;  // the child's, left open
+  RunInAChildKilledAfterwards([&] {
+    auto opened = Env::Default()->NewWritableFile(Path("z"), MmapZeroFill());
+    if (!opened.ok()) return false;
+    file = *std::move(opened);
     for (size_t i = 0; i < pieces.size(); ++i) {
-      if (!(*file)->Append(pieces[i]).ok()) _exit(1);
-      if (i % 7 == 0 && !(*file)->Sync().ok()) _exit(1);
+      if (!file->Append(pieces[i]).ok()) return false;
+      if (i % 7 == 0 && !file->Sync().ok()) return false;
     }
-    raise(SIGKILL);  // no Close, no destructor
-    _exit(2);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    return true;
+  });
   std::string got;
   ASSERT_TRUE(ReadFileToString(env_, Path("z"), &got).ok());
   ASSERT_GE(got.size(), data.size());
