@@ -402,7 +402,9 @@ TEST_F(PosixEnvTest, StartSyncWritesNothingBufferedAndTheFileGoesOn) {
     ASSERT_TRUE(file.ok()) << file.status();
     ASSERT_TRUE((*file)->Append("abc").ok());
     (*file)->StartSync();
-    if (!mmap) EXPECT_EQ(SizeOf(env_, path), 0u) << "the buffer was written";
+    if (!mmap) {
+      EXPECT_EQ(SizeOf(env_, path), 0u) << "the buffer was written";
+    }
     ASSERT_TRUE((*file)->Flush().ok());
     (*file)->StartSync();
     ASSERT_TRUE((*file)->Sync().ok());

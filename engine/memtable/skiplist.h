@@ -24,8 +24,8 @@
 #include <cstdint>
 #include <new>
 #include <type_traits>
+#include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "engine/util/arena.h"
 #include "engine/util/random.h"
 
@@ -142,7 +142,7 @@ class SkipList {
 
     const SkipList* list_;
     Node* node_;
-    absl::InlinedVector<Node*, 16> before_;  // the nodes before node_ Prev visits next
+    std::vector<Node*> before_;  // the nodes before node_ Prev visits next
   };
 
  private:

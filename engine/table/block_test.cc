@@ -272,7 +272,9 @@ TEST(BlockTest, DamagedEntriesNeverReadOutOfBounds) {
       if (order == KeyOrder::kInternal) {
         absl::StatusOr<bool> visited = b->VisitFirstAtOrAfter(
             e[rnd.Uniform(e.size())].first, [](std::string_view, std::string_view) {});
-        if (!visited.ok()) EXPECT_EQ(visited.status().code(), absl::StatusCode::kDataLoss);
+        if (!visited.ok()) {
+          EXPECT_EQ(visited.status().code(), absl::StatusCode::kDataLoss);
+        }
       }
       if (!it->status().ok()) {
         EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss);
