@@ -37,6 +37,14 @@ ZSTD_DCtx* ThreadZstdDCtx() {
 // clearly better ratio.
 constexpr int kZstdLevel = 3;
 
+// The most a snappy stream of n bytes can decompress to: its densest element
+// is a 3-byte copy of 64 bytes (the length header adds nothing).
+constexpr uint64_t kMaxSnappyExpansion = 22;
+
+// The most a zstd frame of n bytes can decompress to: its densest block is a
+// run-length block, a 3-byte header and 1 byte for up to 128 KiB.
+uint64_t MaxZstdContentSize(size_t n) { return (uint64_t{n} / 4 + 1) * (128 << 10); }
+
 absl::Status BlockError(uint64_t offset, std::string_view what) {
   return absl::DataLossError(absl::StrCat("block at offset ", offset, ": ", ToAbsl(what)));
 }
@@ -191,6 +199,13 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
       if (!snappy::GetUncompressedLength(data, n, &ulen) || ulen > kMaxBlockSize) {
         return BlockError(offset, "corrupted snappy data");
       }
+      // The length is the block's own claim, read before anything checks the
+      // data (reads may skip checksums): bound it by what n bytes can expand
+      // to before allocating it.
+      if (ulen > kMaxSnappyExpansion * uint64_t{n}) {
+        return BlockError(offset, absl::StrCat("corrupted snappy data: claims ", ulen,
+                                               " bytes from ", n));
+      }
       result.data.resize(ulen);
       if (!snappy::RawUncompress(data, n, result.data.data())) {
         return BlockError(offset, "corrupted snappy data");
@@ -203,6 +218,10 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
       if (ulen == ZSTD_CONTENTSIZE_ERROR || ulen == ZSTD_CONTENTSIZE_UNKNOWN ||
           ulen > kMaxBlockSize) {
         return BlockError(offset, "corrupted zstd data");
+      }
+      if (ulen > MaxZstdContentSize(n)) {  // as for snappy above
+        return BlockError(offset, absl::StrCat("corrupted zstd data: claims ", ulen,
+                                               " bytes from ", n));
       }
       result.data.resize(static_cast<size_t>(ulen));
       ZSTD_DCtx* ctx = ThreadZstdDCtx();

@@ -111,6 +111,36 @@ TEST(ReadBlockTest, ChecksumMismatchNamesTheOffset) {
   ASSERT_TRUE(b.ok());
 }
 
+// A compressed block's claimed uncompressed size is checked against what its
+// bytes could expand to before it is allocated: a damaged length read without
+// checksum verification is reported, not allocated (2 GiB here).
+TEST(ReadBlockTest, ImpossibleUncompressedSizeIsDamageNotAnAllocation) {
+  std::string snappy_block;
+  PutVarint32(&snappy_block, 2000u << 20);  // the length header of a snappy stream
+  snappy_block.append(40, '\x11');
+  StringSource snappy_src(StoredBlock(snappy_block, Compression::kSnappy));
+  absl::StatusOr<BlockContents> b =
+      ReadBlock(&snappy_src, BlockHandle(0, snappy_block.size()), /*verify_checksum=*/false);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(b.status().message().find("claims 2097152000 bytes from 45"), absl::string_view::npos)
+      << b.status();
+
+  // A zstd frame header with a single-segment content size of 2 GiB.
+  std::string zstd_block("\x28\xb5\x2f\xfd", 4);  // magic
+  zstd_block.push_back(static_cast<char>(0xe0));   // 8-byte content size, single segment
+  std::string size;
+  PutFixed64(&size, uint64_t{2000} << 20);
+  zstd_block += size;
+  zstd_block.append(30, '\0');
+  StringSource zstd_src(StoredBlock(zstd_block, Compression::kZstd));
+  b = ReadBlock(&zstd_src, BlockHandle(0, zstd_block.size()), /*verify_checksum=*/false);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(b.status().message().find("claims 2097152000 bytes from 43"), absl::string_view::npos)
+      << b.status();
+}
+
 TEST(ReadBlockTest, TruncatedAndUnknownType) {
   StringSource src(StoredBlock("abc", Compression::kNone));
   EXPECT_EQ(ReadBlock(&src, BlockHandle(0, 4), true).status().code(), absl::StatusCode::kDataLoss);
