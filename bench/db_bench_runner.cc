@@ -113,7 +113,7 @@ class OpClock {
     while (Clock::now() - c0 < calibration) {
     }
     const uint64_t ticks = LatencyHistogram::Now() - t0;
-    nanos_per_tick_ = ticks > 0 ? NanosSince(c0) / static_cast<double>(ticks) : 1.0;
+    nanos_per_tick_ = ticks > 0 ? bench::NanosSince(c0) / static_cast<double>(ticks) : 1.0;
   }
 
   static uint64_t Now() { return LatencyHistogram::Now(); }
@@ -123,7 +123,6 @@ class OpClock {
   }
 
  private:
-  static double NanosSince(Clock::time_point t0) { return bench::NanosSince(t0); }
   double nanos_per_tick_ = 1.0;
 };
 

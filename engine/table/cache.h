@@ -312,7 +312,6 @@ class ShardedClockCache {
       counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
 
-   private:
     // Second-chance eviction (CLOCK on a FIFO list): from the oldest entry,
     // a referenced one loses its flag and goes to the young end, any other
     // is evicted, until the usage fits. `keep` (the entry being inserted,

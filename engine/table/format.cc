@@ -52,8 +52,12 @@ absl::Status BlockError(uint64_t offset, std::string_view what) {
 }  // namespace
 
 void BlockHandle::EncodeTo(std::string* dst) const {
-  PutVarint64(dst, offset_);
-  PutVarint64(dst, size_);
+  char buf[kMaxEncodedLength];
+  dst->append(buf, static_cast<size_t>(EncodeTo(buf) - buf));
+}
+
+char* BlockHandle::EncodeTo(char* dst) const {
+  return EncodeVarint64(EncodeVarint64(dst, offset_), size_);
 }
 
 std::string BlockHandle::Encode() const {

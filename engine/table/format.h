@@ -56,6 +56,9 @@ class BlockHandle {
   void set_size(uint64_t v) { size_ = v; }
 
   void EncodeTo(std::string* dst) const;
+  // Writes the encoding at dst (room for kMaxEncodedLength bytes); returns
+  // its end.
+  char* EncodeTo(char* dst) const;
   std::string Encode() const;
   // Consumes a handle from the front of *input; false when malformed.
   bool DecodeFrom(std::string_view* input);

@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "engine/memtable/dbformat.h"
-#include "engine/util/coding.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
@@ -100,16 +99,10 @@ size_t IndexSearch::FindAmongProbed(std::string_view internal_key,
   // Separators whose probe ties with the key's are settled by full
   // comparison: they are < internal_key up to some point in the tie.
   const size_t hi = probe == UINT64_MAX ? probes_.size() : lower_bound(lo, probe + 1);
-  size_t left = lo, right = hi;
-  while (left < right) {
-    const size_t mid = left + (right - left) / 2;
-    if (CompareInternalKeys(separator(mid), internal_key) < 0) {
-      left = mid + 1;
-    } else {
-      right = mid;
-    }
-  }
-  return left;
+  const uint64_t* first = std::partition_point(probes + lo, probes + hi, [&](const uint64_t& x) {
+    return CompareInternalKeys(separator(static_cast<size_t>(&x - probes)), internal_key) < 0;
+  });
+  return static_cast<size_t>(first - probes);
 }
 
 namespace {
@@ -145,9 +138,7 @@ class IndexSearchIterator final : public Iterator {
     pos_ = i < index_->size() ? i : index_->size();
     value_size_ = 0;
     if (Valid()) {
-      const BlockHandle& h = index_->handle(pos_);
-      char* end = EncodeVarint64(EncodeVarint64(value_, h.offset()), h.size());
-      value_size_ = static_cast<size_t>(end - value_);
+      value_size_ = static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_);
     }
   }
 
