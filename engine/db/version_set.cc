@@ -92,7 +92,15 @@ class LevelIterator final : public Iterator {
     if (file_it_ && index_ == i) return;
     index_ = i;
     const FileMetaData& f = *(*files_)[i];
-    file_it_ = cache_->NewIterator(options_, f.number, f.file_size);
+    absl::StatusOr<std::shared_ptr<Table>> table = cache_->FindTable(f.number, f.file_size);
+    if (!table.ok()) {
+      // The level stops here with the error, as on a damaged block.
+      file_it_.reset();
+      if (status_.ok()) status_ = table.status();
+      return;
+    }
+    const Table* t = table->get();
+    file_it_ = t->NewIterator(options_, *std::move(table));
   }
   void SkipEmptyForward() {
     while (file_it_ && !file_it_->Valid()) {
@@ -121,7 +129,8 @@ class LevelIterator final : public Iterator {
   const ReadOptions options_;
   const FileList* const files_;
   size_t index_ = 0;
-  std::unique_ptr<Iterator> file_it_;
+  // Held as its own type: the steps through a table are direct calls.
+  std::unique_ptr<TwoLevelIterator> file_it_;
   absl::Status status_;
 };
 

@@ -3,7 +3,6 @@
 #include <cassert>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/memtable/dbformat.h"
 #include "engine/table/iterator_util.h"
@@ -35,247 +34,210 @@ const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
   return p;
 }
 
-class BlockIter final : public Iterator {
- public:
-  BlockIter(const char* data, uint32_t restarts, uint32_t num_restarts, KeyOrder order,
-            std::shared_ptr<const Block> owner)
-      : data_(data),
-        restarts_(restarts),
-        num_restarts_(num_restarts),
-        order_(order),
-        owner_(std::move(owner)),
-        current_(restarts),
-        next_(restarts),
-        restart_index_(num_restarts) {
-    assert(num_restarts > 0);
-  }
+}  // namespace
 
-  bool Valid() const override { return current_ < restarts_ && status_.ok(); }
-  absl::Status status() const override { return status_; }
-  std::string_view key() const override {
-    assert(Valid());
-    return key_;
-  }
-  std::string_view value() const override {
-    assert(Valid());
-    return value_;
-  }
-
-  void Next() override {
-    assert(Valid());
-    ParseNextKey();
-  }
-
-  void Prev() override {
-    assert(Valid());
-    if (prev_index_ > 0) {
-      // The backward scan that reached the current entry kept its
-      // predecessors: step back without decoding.
-      RestoreEntry(prev_entries_[--prev_index_]);
-      return;
-    }
-    ScanRegionBefore(restart_index_, current_);
-  }
-
-  void Seek(std::string_view target) override {
-    if (!status_.ok()) return;
-    // Binary search for the last restart point whose key is < target.
-    uint32_t left = 0;
-    uint32_t right = num_restarts_ - 1;
-    while (left < right) {
-      const uint32_t mid = left + (right - left + 1) / 2;
-      const uint32_t offset = RestartPoint(mid);
-      uint32_t shared, non_shared, value_len;
-      const char* p =
-          DecodeEntry(data_ + offset, data_ + restarts_, &shared, &non_shared, &value_len);
-      if (p == nullptr || shared != 0) {
-        Corrupt(absl::StrCat("bad entry at restart point ", mid));
-        return;
-      }
-      const std::string_view mid_key(p, non_shared);
-      if (!KeyOk(mid_key)) return;
-      if (Compare(mid_key, target) < 0) {
-        left = mid;
-      } else {
-        right = mid - 1;
-      }
-    }
-    SeekToRestartPoint(left);
-    while (ParseNextKey()) {
-      if (Compare(key_, target) >= 0) return;
-    }
-  }
-
-  void SeekForPrev(std::string_view target) override {
-    Seek(target);
-    if (!status_.ok()) return;
-    if (!Valid()) {
-      SeekToLast();
-    } else if (Compare(key_, target) > 0) {
-      Prev();
-    }
-  }
-
-  void SeekToFirst() override {
-    if (!status_.ok()) return;
-    SeekToRestartPoint(0);
-    ParseNextKey();
-  }
-
-  void SeekToLast() override {
-    if (!status_.ok()) return;
-    ScanRegionBefore(num_restarts_ - 1, restarts_);
-  }
-
- private:
-  int Compare(std::string_view a, std::string_view b) const {
-    return order_ == KeyOrder::kInternal ? CompareInternalKeys(a, b) : a.compare(b);
-  }
-
-  uint32_t RestartPoint(uint32_t index) const {
-    assert(index < num_restarts_);
-    return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
-  }
-
-  void SeekToRestartPoint(uint32_t index) {
-    key_.clear();
-    restart_index_ = index;
-    // ParseNextKey() starts at next_.
-    next_ = RestartPoint(index);
-    current_ = next_;
-  }
-
-  // Positions at the last entry that starts before offset `end`, searching
-  // the restart regions from `index` down. Prefix compression lets an entry
-  // be decoded only from its region's restart point, so the region is
-  // decoded once, front to back, and every entry of it kept: the Prev calls
-  // that follow step back through them without decoding again (a backward
-  // scan decodes each entry once, as a forward one does).
-  void ScanRegionBefore(uint32_t index, uint32_t end) {
-    while (RestartPoint(index) >= end) {
-      if (index == 0) {
-        MarkEnd();
-        return;
-      }
-      --index;
-    }
-    SeekToRestartPoint(index);
-    prev_entries_.clear();
-    prev_keys_.clear();
-    do {
-      if (!ParseNextKey()) return;
-      prev_entries_.push_back(DecodedEntry{current_, next_, static_cast<uint32_t>(prev_keys_.size()),
-                                           static_cast<uint32_t>(key_.size()), value_});
-      prev_keys_.append(key_);
-    } while (next_ < end);
-    prev_index_ = static_cast<uint32_t>(prev_entries_.size() - 1);
-  }
-
-  struct DecodedEntry {
-    uint32_t offset;
-    uint32_t next;
-    uint32_t key_offset;  // in prev_keys_
-    uint32_t key_size;
-    std::string_view value;
-  };
-
-  void RestoreEntry(const DecodedEntry& e) {
-    current_ = e.offset;
-    next_ = e.next;
-    key_.assign(prev_keys_, e.key_offset, e.key_size);
-    value_ = e.value;
-  }
-
-  void MarkEnd() {
-    prev_index_ = 0;
-    current_ = restarts_;
-    next_ = restarts_;
-    restart_index_ = num_restarts_;
-    key_.clear();
-    value_ = {};
-  }
-
-  void Corrupt(std::string_view what) {
-    if (status_.ok()) {
-      status_ = absl::DataLossError(absl::StrCat("bad block: ", ToAbslView(what)));
-    }
+void BlockIter::SetBlock(const Block& block, KeyOrder order, std::shared_ptr<const Block> owner) {
+  owner_ = std::move(owner);
+  order_ = order;
+  if (!block.status_.ok()) {
+    data_ = nullptr;
+    restarts_ = 0;
+    num_restarts_ = 0;
+    status_ = block.status_;
     MarkEnd();
+    return;
   }
+  assert(block.num_restarts_ > 0);
+  data_ = block.data_.data();
+  restarts_ = block.restart_offset_;
+  num_restarts_ = block.num_restarts_;
+  status_ = absl::OkStatus();
+  MarkEnd();
+}
 
-  static absl::string_view ToAbslView(std::string_view s) {
-    return absl::string_view(s.data(), s.size());
+void BlockIter::Clear(absl::Status s) {
+  owner_.reset();
+  data_ = nullptr;
+  restarts_ = 0;
+  num_restarts_ = 0;
+  status_ = std::move(s);
+  MarkEnd();
+}
+
+void BlockIter::Prev() {
+  assert(Valid());
+  if (prev_index_ > 0) {
+    // The backward scan that reached the current entry kept its
+    // predecessors: step back without decoding.
+    RestoreEntry(prev_entries_[--prev_index_]);
+    return;
   }
+  ScanRegionBefore(restart_index_, current_);
+}
 
-  bool KeyOk(std::string_view key) {
-    if (order_ == KeyOrder::kInternal && key.size() < kInternalKeyTrailerSize) {
-      Corrupt("internal key shorter than its trailer");
-      return false;
-    }
-    return true;
-  }
-
-  // Moves to the entry at next_. False at the end or on damage.
-  bool ParseNextKey() {
-    prev_index_ = 0;
-    current_ = next_;
-    if (current_ >= restarts_) {
-      if (current_ > restarts_ || restart_index_ + 1 < num_restarts_) {
-        // The entries overran the restart array, or a restart point lies
-        // beyond the last entry's start: either way the block is damaged.
-        Corrupt(absl::StrCat("entries and restart array disagree at offset ", current_));
-        return false;
-      }
-      MarkEnd();
-      return false;
-    }
+void BlockIter::Seek(std::string_view target) {
+  if (!status_.ok() || data_ == nullptr) return;
+  // Binary search for the last restart point whose key is < target.
+  uint32_t left = 0;
+  uint32_t right = num_restarts_ - 1;
+  while (left < right) {
+    const uint32_t mid = left + (right - left + 1) / 2;
+    const uint32_t offset = RestartPoint(mid);
     uint32_t shared, non_shared, value_len;
     const char* p =
-        DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_len);
-    if (p == nullptr || shared > key_.size()) {
-      Corrupt(absl::StrCat("bad entry at offset ", current_));
+        DecodeEntry(data_ + offset, data_ + restarts_, &shared, &non_shared, &value_len);
+    if (p == nullptr || shared != 0) {
+      Corrupt(absl::StrCat("bad entry at restart point ", mid));
+      return;
+    }
+    const std::string_view mid_key(p, non_shared);
+    if (!KeyOk(mid_key)) return;
+    if (Compare(mid_key, target) < 0) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  SeekToRestartPoint(left);
+  while (ParseNextKey()) {
+    if (Compare(key_, target) >= 0) return;
+  }
+}
+
+void BlockIter::SeekForPrev(std::string_view target) {
+  Seek(target);
+  if (!status_.ok() || data_ == nullptr) return;
+  if (!Valid()) {
+    SeekToLast();
+  } else if (Compare(key_, target) > 0) {
+    Prev();
+  }
+}
+
+void BlockIter::SeekToFirst() {
+  if (!status_.ok() || data_ == nullptr) return;
+  SeekToRestartPoint(0);
+  ParseNextKey();
+}
+
+void BlockIter::SeekToLast() {
+  if (!status_.ok() || data_ == nullptr) return;
+  ScanRegionBefore(num_restarts_ - 1, restarts_);
+}
+
+int BlockIter::Compare(std::string_view a, std::string_view b) const {
+  return order_ == KeyOrder::kInternal ? CompareInternalKeys(a, b) : a.compare(b);
+}
+
+uint32_t BlockIter::RestartPoint(uint32_t index) const {
+  assert(index < num_restarts_);
+  return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+}
+
+void BlockIter::SeekToRestartPoint(uint32_t index) {
+  key_.clear();
+  restart_index_ = index;
+  // ParseNextKey() starts at next_.
+  next_ = RestartPoint(index);
+  current_ = next_;
+}
+
+// Positions at the last entry that starts before offset `end`, searching the
+// restart regions from `index` down. Prefix compression lets an entry be
+// decoded only from its region's restart point, so the region is decoded
+// once, front to back, and every entry of it kept: the Prev calls that follow
+// step back through them without decoding again (a backward scan decodes each
+// entry once, as a forward one does).
+void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
+  while (RestartPoint(index) >= end) {
+    if (index == 0) {
+      MarkEnd();
+      return;
+    }
+    --index;
+  }
+  SeekToRestartPoint(index);
+  prev_entries_.clear();
+  prev_keys_.clear();
+  do {
+    if (!ParseNextKey()) return;
+    prev_entries_.push_back(DecodedEntry{current_, next_, static_cast<uint32_t>(prev_keys_.size()),
+                                         static_cast<uint32_t>(key_.size()), value_});
+    prev_keys_.append(key_);
+  } while (next_ < end);
+  prev_index_ = static_cast<uint32_t>(prev_entries_.size() - 1);
+}
+
+void BlockIter::RestoreEntry(const DecodedEntry& e) {
+  current_ = e.offset;
+  next_ = e.next;
+  key_.assign(prev_keys_, e.key_offset, e.key_size);
+  value_ = e.value;
+}
+
+void BlockIter::MarkEnd() {
+  prev_index_ = 0;
+  current_ = restarts_;
+  next_ = restarts_;
+  restart_index_ = num_restarts_;
+  key_.clear();
+  value_ = {};
+}
+
+void BlockIter::Corrupt(std::string_view what) {
+  if (status_.ok()) {
+    status_ = absl::DataLossError(
+        absl::StrCat("bad block: ", absl::string_view(what.data(), what.size())));
+  }
+  MarkEnd();
+}
+
+bool BlockIter::KeyOk(std::string_view key) {
+  if (order_ == KeyOrder::kInternal && key.size() < kInternalKeyTrailerSize) {
+    Corrupt("internal key shorter than its trailer");
+    return false;
+  }
+  return true;
+}
+
+bool BlockIter::ParseNextKey() {
+  prev_index_ = 0;
+  current_ = next_;
+  if (current_ >= restarts_) {
+    if (current_ > restarts_ || restart_index_ + 1 < num_restarts_) {
+      // The entries overran the restart array, or a restart point lies
+      // beyond the last entry's start: either way the block is damaged.
+      Corrupt(absl::StrCat("entries and restart array disagree at offset ", current_));
       return false;
     }
-    key_.resize(shared);
-    key_.append(p, non_shared);
-    value_ = std::string_view(p + non_shared, value_len);
-    next_ = static_cast<uint32_t>((p + non_shared + value_len) - data_);
-    if (!KeyOk(key_)) return false;
-    while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
-      ++restart_index_;
-      // Every restart point is the start of an entry with a full key; one
-      // that falls inside an entry, or on a prefix-compressed one, means the
-      // restart array is damaged (backward steps would decode garbage).
-      if (RestartPoint(restart_index_) != current_ || shared != 0) {
-        Corrupt(absl::StrCat("restart point ", restart_index_, " (offset ",
-                             RestartPoint(restart_index_), ") is not an entry with a full key"));
-        return false;
-      }
-    }
-    return true;
+    MarkEnd();
+    return false;
   }
-
-  const char* const data_;
-  const uint32_t restarts_;      // offset of the restart array: end of entries
-  const uint32_t num_restarts_;  // >= 1
-  const KeyOrder order_;
-  const std::shared_ptr<const Block> owner_;  // may be null
-
-  uint32_t current_;        // offset of the current entry; >= restarts_ when !Valid()
-  uint32_t next_;           // offset of the entry after the current one
-  uint32_t restart_index_;  // restart block holding current_
-  std::string key_;
-  std::string_view value_;
-  absl::Status status_;
-
-  // The restart region decoded by the last backward scan; the current entry
-  // is prev_entries_[prev_index_], and prev_index_ == 0 when no decoded
-  // predecessor is kept (any other move clears it).
-  absl::InlinedVector<DecodedEntry, 16> prev_entries_;
-  std::string prev_keys_;
-  uint32_t prev_index_ = 0;
-};
-
-}  // namespace
+  uint32_t shared, non_shared, value_len;
+  const char* p =
+      DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_len);
+  if (p == nullptr || shared > key_.size()) {
+    Corrupt(absl::StrCat("bad entry at offset ", current_));
+    return false;
+  }
+  key_.resize(shared);
+  key_.append(p, non_shared);
+  value_ = std::string_view(p + non_shared, value_len);
+  next_ = static_cast<uint32_t>((p + non_shared + value_len) - data_);
+  if (!KeyOk(key_)) return false;
+  while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
+    ++restart_index_;
+    // Every restart point is the start of an entry with a full key; one that
+    // falls inside an entry, or on a prefix-compressed one, means the restart
+    // array is damaged (backward steps would decode garbage).
+    if (RestartPoint(restart_index_) != current_ || shared != 0) {
+      Corrupt(absl::StrCat("restart point ", restart_index_, " (offset ",
+                           RestartPoint(restart_index_), ") is not an entry with a full key"));
+      return false;
+    }
+  }
+  return true;
+}
 
 Block::Block(BlockContents contents)
     : data_(std::move(contents.data)), stored_compression_(contents.stored_compression) {
@@ -310,18 +272,12 @@ Block::Block(BlockContents contents)
   num_restarts_ = num;
 }
 
-std::unique_ptr<Iterator> Block::NewIteratorWithOwner(KeyOrder order,
-                                                      std::shared_ptr<const Block> owner) const {
-  if (!status_.ok()) return NewErrorIterator(status_);
-  return std::make_unique<BlockIter>(data_.data(), restart_offset_, num_restarts_, order,
-                                     std::move(owner));
-}
 
 absl::StatusOr<bool> Block::VisitFirstAtOrAfter(
     std::string_view target,
     absl::FunctionRef<void(std::string_view key, std::string_view value)> found) const {
   if (!status_.ok()) return status_;
-  BlockIter it(data_.data(), restart_offset_, num_restarts_, KeyOrder::kInternal, nullptr);
+  BlockIter it(*this, KeyOrder::kInternal, nullptr);
   if (target.empty()) {
     it.SeekToFirst();
   } else {
@@ -336,12 +292,15 @@ absl::StatusOr<bool> Block::VisitFirstAtOrAfter(
 }
 
 std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
-  return NewIteratorWithOwner(order, nullptr);
+  if (!status_.ok()) return NewErrorIterator(status_);
+  return std::make_unique<BlockIter>(*this, order, nullptr);
 }
 
 std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block, KeyOrder order) {
-  const Block* b = block.get();
-  return b->NewIteratorWithOwner(order, std::move(block));
+  if (!block->status().ok()) return NewErrorIterator(block->status());
+  auto it = std::make_unique<BlockIter>();
+  it->SetBlock(std::move(block), order);
+  return it;
 }
 
 }  // namespace lsm

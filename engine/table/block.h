@@ -1,5 +1,6 @@
 // Block: an immutable, parsed block (data, index, meta-index or properties)
-// that owns its uncompressed bytes, and iterators over its entries. Blocks are
+// that owns its uncompressed bytes, and BlockIter, the iterator over its
+// entries. Blocks are
 // shared through std::shared_ptr<const Block> (the block cache holds them).
 //
 // Malformed contents never cause an out-of-bounds read: the iterator stops
@@ -10,11 +11,14 @@
 #ifndef LSM_ENGINE_TABLE_BLOCK_H_
 #define LSM_ENGINE_TABLE_BLOCK_H_
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,16 +69,99 @@ class Block {
       absl::FunctionRef<void(std::string_view key, std::string_view value)> found) const;
 
  private:
-  friend std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block,
-                                                    KeyOrder order);
-  std::unique_ptr<Iterator> NewIteratorWithOwner(KeyOrder order,
-                                                 std::shared_ptr<const Block> owner) const;
+  friend class BlockIter;
 
   const std::string data_;
   const Compression stored_compression_;
   uint32_t restart_offset_ = 0;  // where the restart array starts
   uint32_t num_restarts_ = 0;
   absl::Status status_;
+};
+
+// The iterator over a block's entries. Block::NewIterator hands one out
+// behind lsm::Iterator; a table's two-level iterator holds one by value and
+// points it at one data block after another (SetBlock), so that the steps of
+// a scan through a block are direct calls and a switch of blocks allocates
+// nothing.
+class BlockIter final : public Iterator {
+ public:
+  // On no block: !Valid(), status() OK.
+  BlockIter() = default;
+  // Over block's entries. The block must outlive the iterator, unless owner
+  // (which may be null) keeps it alive.
+  BlockIter(const Block& block, KeyOrder order, std::shared_ptr<const Block> owner) {
+    SetBlock(block, order, std::move(owner));
+  }
+
+  // Points the iterator at block (as the constructor), unpositioned. A
+  // damaged block's error becomes status().
+  void SetBlock(const Block& block, KeyOrder order, std::shared_ptr<const Block> owner);
+  // The same over *block, which the iterator keeps alive.
+  void SetBlock(std::shared_ptr<const Block> block, KeyOrder order) {
+    const Block& b = *block;
+    SetBlock(b, order, std::move(block));
+  }
+  // Leaves the block (releasing its owner): !Valid(), and status() is s.
+  void Clear(absl::Status s = absl::OkStatus());
+
+  bool Valid() const override { return current_ < restarts_ && status_.ok(); }
+  absl::Status status() const override { return status_; }
+  std::string_view key() const override {
+    assert(Valid());
+    return key_;
+  }
+  std::string_view value() const override {
+    assert(Valid());
+    return value_;
+  }
+  void Next() override {
+    assert(Valid());
+    ParseNextKey();
+  }
+  void Prev() override;
+  void Seek(std::string_view target) override;
+  void SeekForPrev(std::string_view target) override;
+  void SeekToFirst() override;
+  void SeekToLast() override;
+
+ private:
+  struct DecodedEntry {
+    uint32_t offset;
+    uint32_t next;
+    uint32_t key_offset;  // in prev_keys_
+    uint32_t key_size;
+    std::string_view value;
+  };
+
+  int Compare(std::string_view a, std::string_view b) const;
+  uint32_t RestartPoint(uint32_t index) const;
+  void SeekToRestartPoint(uint32_t index);
+  void ScanRegionBefore(uint32_t index, uint32_t end);
+  void RestoreEntry(const DecodedEntry& e);
+  void MarkEnd();
+  void Corrupt(std::string_view what);
+  bool KeyOk(std::string_view key);
+  bool ParseNextKey();
+
+  const char* data_ = nullptr;
+  uint32_t restarts_ = 0;      // offset of the restart array: end of entries
+  uint32_t num_restarts_ = 0;  // >= 1 on a block
+  KeyOrder order_ = KeyOrder::kInternal;
+  std::shared_ptr<const Block> owner_;  // may be null
+
+  uint32_t current_ = 0;        // offset of the current entry; >= restarts_ when !Valid()
+  uint32_t next_ = 0;           // offset of the entry after the current one
+  uint32_t restart_index_ = 0;  // restart block holding current_
+  std::string key_;
+  std::string_view value_;
+  absl::Status status_;
+
+  // The restart region decoded by the last backward scan; the current entry
+  // is prev_entries_[prev_index_], and prev_index_ == 0 when no decoded
+  // predecessor is kept (any other move clears it).
+  absl::InlinedVector<DecodedEntry, 16> prev_entries_;
+  std::string prev_keys_;
+  uint32_t prev_index_ = 0;
 };
 
 // An iterator that keeps block alive for as long as it lives.

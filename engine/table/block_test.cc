@@ -295,5 +295,57 @@ TEST(BlockTest, DamagedEntriesNeverReadOutOfBounds) {
   }
 }
 
+TEST(BlockIterTest, ARepointedIteratorForgetsTheBlockBefore) {
+  // One iterator, pointed at one block after another (as a table's iterator
+  // reuses it): each block reads as if the iterator were new, forward and
+  // backward, and a damaged block or a cleared iterator reports and holds
+  // nothing.
+  const Entries first = SampleEntries(40);
+  Entries second;
+  for (int i = 0; i < 25; ++i) {
+    second.emplace_back(MakeInternalKey("zz" + std::to_string(100 + i), 7, ValueType::kValue),
+                        "w" + std::to_string(i));
+  }
+  std::shared_ptr<const Block> a = MakeBlock(Build(first, 4));
+  std::shared_ptr<const Block> b = MakeBlock(Build(second, 3));
+  std::shared_ptr<const Block> bad = MakeBlock("xy");
+  ASSERT_FALSE(bad->status().ok());
+
+  BlockIter it;
+  EXPECT_FALSE(it.Valid());
+  EXPECT_TRUE(it.status().ok());
+  it.SetBlock(a, KeyOrder::kInternal);
+  it.SeekToLast();
+  it.Prev();  // keeps a's decoded restart region for further backward steps
+  ExpectAt(it, first, first.size() - 2);
+
+  it.SetBlock(b, KeyOrder::kInternal);
+  EXPECT_FALSE(it.Valid());
+  size_t i = second.size();
+  for (it.SeekToLast(); it.Valid(); it.Prev()) ExpectAt(it, second, --i);
+  EXPECT_EQ(i, 0u);
+  i = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++i) ExpectAt(it, second, i);
+  EXPECT_EQ(i, second.size());
+
+  it.SetBlock(bad, KeyOrder::kInternal);
+  it.SeekToFirst();
+  EXPECT_FALSE(it.Valid());
+  EXPECT_EQ(it.status().code(), absl::StatusCode::kDataLoss);
+
+  it.SetBlock(a, KeyOrder::kInternal);
+  EXPECT_TRUE(it.status().ok());
+  it.Seek(first[5].first);
+  ExpectAt(it, first, 5);
+
+  // Clear releases the block the iterator kept alive.
+  std::weak_ptr<const Block> watch = b;
+  it.SetBlock(std::move(b), KeyOrder::kInternal);
+  it.Clear(absl::DataLossError("unreadable"));
+  EXPECT_TRUE(watch.expired());
+  EXPECT_FALSE(it.Valid());
+  EXPECT_EQ(it.status().code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace lsm

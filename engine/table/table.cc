@@ -402,8 +402,8 @@ struct CountedBlock {
 
 }  // namespace
 
-std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
-                                             std::shared_ptr<const Table> pin) const {
+std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
+                                                    std::shared_ptr<const Table> pin) const {
   ReadOptions block_options;
   block_options.verify_checksums = options.verify_checksums;
   block_options.fill_cache = options.fill_cache;
@@ -415,23 +415,31 @@ std::unique_ptr<Iterator> Table::NewIterator(const ReadOptions& options,
       // The block opener lives as long as the iterator: holding the pin
       // there keeps the table alive without another layer of iterator.
       [this, block_options, pinned, pin = std::move(pin), scan = StreamingScanDetector()](
-          std::string_view index_value) mutable -> std::unique_ptr<Iterator> {
+          std::string_view index_value, BlockIter* data) mutable {
         BlockHandle h;
         absl::Status decoded = DecodeIndexValue(index_value, &h);
-        if (!decoded.ok()) return NewErrorIterator(decoded);
+        if (!decoded.ok()) {
+          data->Clear(std::move(decoded));
+          return;
+        }
         bool hit;
         absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(
             block_options, h,
             scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kEvictToFit, &hit);
-        if (!block.ok()) return NewErrorIterator(block.status());
+        if (!block.ok()) {
+          data->Clear(block.status());
+          return;
+        }
         if (auto ahead = scan.Record(h, hit)) file_->Readahead(ahead->first, ahead->second);
-        if (pinned == nullptr) return NewBlockIterator(*std::move(block), KeyOrder::kInternal);
+        if (pinned == nullptr) {
+          data->SetBlock(*std::move(block), KeyOrder::kInternal);
+          return;
+        }
         // The iterator's reference to the block also keeps it counted: an
         // aliasing pointer to the block, owned by the counting record.
         auto counted = std::make_shared<const CountedBlock>(*std::move(block), pinned);
         const Block* raw = counted->block.get();
-        return NewBlockIterator(std::shared_ptr<const Block>(std::move(counted), raw),
-                                KeyOrder::kInternal);
+        data->SetBlock(std::shared_ptr<const Block>(std::move(counted), raw), KeyOrder::kInternal);
       });
 }
 

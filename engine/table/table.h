@@ -33,6 +33,7 @@
 #include "engine/table/index_search.h"
 #include "engine/table/properties.h"
 #include "engine/table/table_options.h"
+#include "engine/table/two_level_iterator.h"
 #include "lsm/env.h"
 #include "lsm/iterator.h"
 #include "lsm/options.h"
@@ -80,9 +81,10 @@ class Table {
   // An iterator over every entry (internal keys), forward and backward.
   // ReadOptions bounds are not applied here (the DB iterator applies them).
   // The table must outlive the iterator, unless `pin` owns the table: the
-  // iterator then keeps it alive itself.
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
-                                        std::shared_ptr<const Table> pin = nullptr) const;
+  // iterator then keeps it alive itself. Returned as its own type so that a
+  // level's iterator can step through it with direct calls.
+  std::unique_ptr<TwoLevelIterator> NewIterator(const ReadOptions& options,
+                                                std::shared_ptr<const Table> pin = nullptr) const;
 
   // The approximate file offset where the data for key begins (or would).
   uint64_t ApproximateOffsetOf(std::string_view internal_key) const;

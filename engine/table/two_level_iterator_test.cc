@@ -40,10 +40,13 @@ class TwoLevelTest : public testing::Test {
     index_block_ = std::make_shared<Block>(std::move(c));
     return NewTwoLevelIterator(
         NewBlockIterator(index_block_, KeyOrder::kInternal),
-        [this](std::string_view id) -> std::unique_ptr<Iterator> {
+        [this](std::string_view id, BlockIter* data) {
           ++opens_;
-          if (id.substr(0, 3) == "bad") return NewErrorIterator(absl::DataLossError("bad block"));
-          return NewBlockIterator(BlockOf(blocks_.at(std::string(id))), KeyOrder::kInternal);
+          if (id.substr(0, 3) == "bad") {
+            data->Clear(absl::DataLossError("bad block"));
+            return;
+          }
+          data->SetBlock(BlockOf(blocks_.at(std::string(id))), KeyOrder::kInternal);
         });
   }
 
