@@ -1051,6 +1051,8 @@ absl::StatusOr<uint64_t> DBImpl::GetApproximateSize(std::string_view begin,
 
 void DBImpl::ChargeSeek(const Version::FileRef& f) {
   if (f.file == nullptr || !f.file->allowed_seeks.Charge()) return;
+  // One file waits at a time; this one is charged again by later reads.
+  if (versions_->SeekCompactionMarked()) return;
   MutexLock l(&mutex_);
   if (versions_->MarkForSeekCompaction(f)) MaybeScheduleWork();
 }

@@ -42,8 +42,14 @@ class SeekBudget {
     return *this;
   }
   void Reset(int n) { remaining_.store(n, std::memory_order_relaxed); }
-  // Spends one seek; true exactly once, for the seek that uses up the budget.
-  bool Charge() { return remaining_.fetch_sub(1, std::memory_order_relaxed) == 1; }
+  // Spends one seek; true once the budget is used up, for that seek and
+  // every one after it: the file stays a candidate until it is compacted
+  // (only one file waits for a seek compaction at a time, so the first
+  // exhausted charge may find the slot taken).
+  bool Charge() {
+    if (remaining_.load(std::memory_order_relaxed) <= 0) return true;
+    return remaining_.fetch_sub(1, std::memory_order_relaxed) <= 1;
+  }
 
  private:
   std::atomic<int> remaining_{0};

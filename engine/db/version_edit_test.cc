@@ -93,5 +93,22 @@ TEST(VersionEditTest, BadLevelAndUnknownTagAreDataLoss) {
   EXPECT_TRUE(absl::IsDataLoss(parsed.DecodeFrom(std::string("\x63", 1))));          // tag 99
 }
 
+TEST(SeekBudgetTest, AnExhaustedBudgetKeepsAskingForACompaction) {
+  // Only one file waits for a seek compaction at a time, so the charge that
+  // exhausts a budget may find the slot taken: every later charge must ask
+  // again, or the file is never compacted for its reads.
+  SeekBudget budget;
+  budget.Reset(3);
+  EXPECT_FALSE(budget.Charge());
+  EXPECT_FALSE(budget.Charge());
+  EXPECT_TRUE(budget.Charge());
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(budget.Charge()) << i;
+  // A copy (a FileMetaData copied into a new version) keeps the state.
+  SeekBudget copy = budget;
+  EXPECT_TRUE(copy.Charge());
+  copy.Reset(1);
+  EXPECT_TRUE(copy.Charge());
+}
+
 }  // namespace
 }  // namespace lsm

@@ -818,7 +818,7 @@ std::unique_ptr<Compaction> VersionSet::PickSeekCompaction() {
   const int level = seek_compaction_level_;
   const FileList& files = current_->files(level);
   if (std::find(files.begin(), files.end(), seek_compaction_file_) == files.end()) {
-    seek_compaction_file_.reset();  // compacted away or moved meanwhile
+    ClearSeekCompactionMark();  // compacted away or moved meanwhile
     return nullptr;
   }
   if (seek_compaction_file_->being_compacted || (level == 0 && l0_compaction_running_)) {
@@ -829,8 +829,13 @@ std::unique_ptr<Compaction> VersionSet::PickSeekCompaction() {
   // L0 files overlap each other: like a size compaction, take them all.
   c->inputs_[0] = level == 0 ? files : FileList{seek_compaction_file_};
   if (!SetupOtherInputs(c.get())) return nullptr;
-  seek_compaction_file_.reset();
+  ClearSeekCompactionMark();
   return c;
+}
+
+void VersionSet::ClearSeekCompactionMark() {
+  seek_compaction_file_.reset();
+  seek_compaction_marked_.store(false, std::memory_order_relaxed);
 }
 
 bool VersionSet::MarkForSeekCompaction(const Version::FileRef& f) {
@@ -839,6 +844,7 @@ bool VersionSet::MarkForSeekCompaction(const Version::FileRef& f) {
     if (live.get() == f.file) {
       seek_compaction_file_ = live;
       seek_compaction_level_ = f.level;
+      seek_compaction_marked_.store(true, std::memory_order_relaxed);
       return true;
     }
   }

@@ -13,6 +13,7 @@
 #define LSM_ENGINE_DB_VERSION_SET_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -212,6 +213,11 @@ class VersionSet {
   // of an older version than current()). True when f, still live, is now
   // due for compaction: the caller schedules work.
   bool MarkForSeekCompaction(const Version::FileRef& f);
+  // True while a file waits for its seek compaction: another cannot be
+  // marked. Read without the DB mutex (a hint; MarkForSeekCompaction decides).
+  bool SeekCompactionMarked() const {
+    return seek_compaction_marked_.load(std::memory_order_relaxed);
+  }
   // Inputs of a manual compaction of [begin, end] at level; nullptr when
   // the level has nothing there, or when those files are busy (*busy set).
   std::unique_ptr<Compaction> CompactRange(int level, const std::string_view* begin,
@@ -232,6 +238,7 @@ class VersionSet {
   void Install(std::shared_ptr<Version> v);
   void WriteSnapshot(std::string* record) const;
   std::unique_ptr<Compaction> PickSeekCompaction();
+  void ClearSeekCompactionMark();
   // Completes c: inputs from level + 1, grandparents, compaction pointer.
   bool SetupOtherInputs(Compaction* c);
 
@@ -259,6 +266,8 @@ class VersionSet {
   // The file that reads want compacted (MarkForSeekCompaction), its level.
   std::shared_ptr<FileMetaData> seek_compaction_file_;
   int seek_compaction_level_ = 0;
+  // seek_compaction_file_ != nullptr, readable without the DB mutex.
+  std::atomic<bool> seek_compaction_marked_{false};
 };
 
 }  // namespace lsm
