@@ -111,7 +111,7 @@ std::unique_ptr<Iterator> TableCache::NewIterator(const ReadOptions& options,
 
 absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
                              uint64_t file_size, std::string_view internal_key,
-                             const std::function<void(std::string_view, std::string_view)>& found) {
+                             Table::FoundFn found) {
   auto table = FindTable(file_number, file_size);
   if (!table.ok()) return table.status();
   return (*table)->Get(options, internal_key, found);
@@ -120,7 +120,7 @@ absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
 absl::Status TableCache::MultiGet(const ReadOptions& options, uint64_t file_number,
                                   uint64_t file_size,
                                   const std::vector<std::string_view>& internal_keys,
-                                  const Table::MultiFoundFn& found) {
+                                  Table::MultiFoundFn found) {
   auto table = FindTable(file_number, file_size);
   if (!table.ok()) return table.status();
   return (*table)->MultiGet(options, internal_keys, found);

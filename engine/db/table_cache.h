@@ -43,12 +43,12 @@ class TableCache {
   // table (after its filter) may hold internal_key's user key.
   absl::Status Get(const ReadOptions& options, uint64_t file_number, uint64_t file_size,
                    std::string_view internal_key,
-                   const std::function<void(std::string_view, std::string_view)>& found);
+                   Table::FoundFn found);
 
   // Table::MultiGet on the table (opened once for all the keys).
   absl::Status MultiGet(const ReadOptions& options, uint64_t file_number, uint64_t file_size,
                         const std::vector<std::string_view>& internal_keys,
-                        const Table::MultiFoundFn& found);
+                        Table::MultiFoundFn found);
 
   // Appends the table's range tombstones (read when it was opened).
   absl::Status AppendRangeTombstones(uint64_t file_number, uint64_t file_size,

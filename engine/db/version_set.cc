@@ -171,7 +171,8 @@ absl::Status Version::Get(const ReadOptions& options, std::string_view user_key,
     }
     last_searched = FileRef{f.get(), level};
   };
-  const std::string lookup = MakeLookupKey(user_key, seq);
+  const LookupKey lookup_key(user_key, seq);
+  const std::string_view lookup = lookup_key.internal_key();
   LookupState state = LookupState::kNotFound;
   SequenceNumber found_seq = 0;
   auto search = [&](const FileMetaData& f) -> absl::Status {

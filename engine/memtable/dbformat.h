@@ -125,6 +125,34 @@ inline std::string MakeLookupKey(std::string_view user_key, SequenceNumber seq) 
   return MakeInternalKey(user_key, seq, kValueTypeForSeek);
 }
 
+// MakeLookupKey's key, built in place for user keys of up to kInline bytes
+// (no heap allocation: a point read builds one per call).
+class LookupKey {
+ public:
+  static constexpr size_t kInline = 120;
+
+  LookupKey(std::string_view user_key, SequenceNumber seq) {
+    const size_t n = user_key.size() + kInternalKeyTrailerSize;
+    char* dst = inline_;
+    if (user_key.size() > kInline) {
+      heap_.resize(n);
+      dst = heap_.data();
+    }
+    std::memcpy(dst, user_key.data(), user_key.size());
+    EncodeFixed64(dst + user_key.size(), PackSequenceAndType(seq, kValueTypeForSeek));
+    key_ = std::string_view(dst, n);
+  }
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+
+  std::string_view internal_key() const { return key_; }
+
+ private:
+  char inline_[kInline + kInternalKeyTrailerSize];
+  std::string heap_;
+  std::string_view key_;
+};
+
 }  // namespace lsm
 
 #endif  // LSM_ENGINE_MEMTABLE_DBFORMAT_H_

@@ -410,5 +410,16 @@ TEST(MemTableBloomTest, MemTableWithABloomAnswersLikeOneWithout) {
   }
 }
 
+TEST(LookupKeyTest, MatchesMakeLookupKeyInlineAndOnTheHeap) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{16}, LookupKey::kInline, LookupKey::kInline + 1,
+                   size_t{1000}}) {
+    const std::string user(n, 'u');
+    for (SequenceNumber seq : {SequenceNumber{0}, SequenceNumber{77}, kMaxSequenceNumber}) {
+      const LookupKey key(user, seq);
+      EXPECT_EQ(key.internal_key(), MakeLookupKey(user, seq)) << n << " " << seq;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lsm

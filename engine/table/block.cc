@@ -100,7 +100,7 @@ void BlockIter::Seek(std::string_view target) {
   }
   SeekToRestartPoint(left);
   while (ParseNextKey()) {
-    if (Compare(key_, target) >= 0) return;
+    if (Compare(CurrentKey(), target) >= 0) return;
   }
 }
 
@@ -109,7 +109,7 @@ void BlockIter::SeekForPrev(std::string_view target) {
   if (!status_.ok() || data_ == nullptr) return;
   if (!Valid()) {
     SeekToLast();
-  } else if (Compare(key_, target) > 0) {
+  } else if (Compare(CurrentKey(), target) > 0) {
     Prev();
   }
 }
@@ -135,7 +135,7 @@ uint32_t BlockIter::RestartPoint(uint32_t index) const {
 }
 
 void BlockIter::SeekToRestartPoint(uint32_t index) {
-  key_.clear();
+  key_size_ = 0;
   restart_index_ = index;
   // ParseNextKey() starts at next_.
   next_ = RestartPoint(index);
@@ -162,8 +162,8 @@ void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
   do {
     if (!ParseNextKey()) return;
     prev_entries_.push_back(DecodedEntry{current_, next_, static_cast<uint32_t>(prev_keys_.size()),
-                                         static_cast<uint32_t>(key_.size()), value_});
-    prev_keys_.append(key_);
+                                         key_size_, value_});
+    prev_keys_.append(key_buf_.data(), key_size_);
   } while (next_ < end);
   prev_index_ = static_cast<uint32_t>(prev_entries_.size() - 1);
 }
@@ -171,7 +171,7 @@ void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
 void BlockIter::RestoreEntry(const DecodedEntry& e) {
   current_ = e.offset;
   next_ = e.next;
-  key_.assign(prev_keys_, e.key_offset, e.key_size);
+  SetKeySuffix(0, prev_keys_.data() + e.key_offset, e.key_size);
   value_ = e.value;
 }
 
@@ -180,7 +180,7 @@ void BlockIter::MarkEnd() {
   current_ = restarts_;
   next_ = restarts_;
   restart_index_ = num_restarts_;
-  key_.clear();
+  key_size_ = 0;
   value_ = {};
 }
 
@@ -216,15 +216,14 @@ bool BlockIter::ParseNextKey() {
   uint32_t shared, non_shared, value_len;
   const char* p =
       DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_len);
-  if (p == nullptr || shared > key_.size()) {
+  if (p == nullptr || shared > key_size_) {
     Corrupt(absl::StrCat("bad entry at offset ", current_));
     return false;
   }
-  key_.resize(shared);
-  key_.append(p, non_shared);
+  SetKeySuffix(shared, p, non_shared);
   value_ = std::string_view(p + non_shared, value_len);
   next_ = static_cast<uint32_t>((p + non_shared + value_len) - data_);
-  if (!KeyOk(key_)) return false;
+  if (!KeyOk(CurrentKey())) return false;
   while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
     ++restart_index_;
     // Every restart point is the start of an entry with a full key; one that

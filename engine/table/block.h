@@ -13,6 +13,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -108,7 +109,7 @@ class BlockIter final : public Iterator {
   absl::Status status() const override { return status_; }
   std::string_view key() const override {
     assert(Valid());
-    return key_;
+    return CurrentKey();
   }
   std::string_view value() const override {
     assert(Valid());
@@ -142,6 +143,15 @@ class BlockIter final : public Iterator {
   void Corrupt(std::string_view what);
   bool KeyOk(std::string_view key);
   bool ParseNextKey();
+  std::string_view CurrentKey() const { return std::string_view(key_buf_.data(), key_size_); }
+  // Makes the current key its first `keep` bytes followed by [p, p + n).
+  void SetKeySuffix(uint32_t keep, const char* p, size_t n) {
+    assert(keep <= key_size_);
+    const size_t size = keep + n;
+    if (size > key_buf_.size()) key_buf_.resize(size);
+    std::memcpy(key_buf_.data() + keep, p, n);
+    key_size_ = static_cast<uint32_t>(size);
+  }
 
   const char* data_ = nullptr;
   uint32_t restarts_ = 0;      // offset of the restart array: end of entries
@@ -152,7 +162,11 @@ class BlockIter final : public Iterator {
   uint32_t current_ = 0;        // offset of the current entry; >= restarts_ when !Valid()
   uint32_t next_ = 0;           // offset of the entry after the current one
   uint32_t restart_index_ = 0;  // restart block holding current_
-  std::string key_;
+  // The current key is key_buf_'s first key_size_ bytes; the buffer only
+  // grows, and keys of up to 48 bytes need no heap allocation (a point read
+  // uses a BlockIter of its own per block it searches).
+  absl::InlinedVector<char, 48> key_buf_;
+  uint32_t key_size_ = 0;
   std::string_view value_;
   absl::Status status_;
 

@@ -347,5 +347,22 @@ TEST(BlockIterTest, ARepointedIteratorForgetsTheBlockBefore) {
   EXPECT_EQ(it.status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(BlockIterTest, KeysLongerThanTheInlineBufferReadBackWhole) {
+  // Keys from 9 to 400 bytes, with long shared prefixes: the iterator's key
+  // buffer (inline up to 48 bytes) grows, and prefix decoding, backward
+  // steps and seeks all see whole keys.
+  Entries e;
+  for (int i = 0; i < 60; ++i) {
+    std::string user(static_cast<size_t>(1 + (i * 37) % 392), 'p');
+    user += std::to_string(1000 + i);
+    e.emplace_back(MakeInternalKey(user, 5, ValueType::kValue), "v" + std::to_string(i));
+  }
+  std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) {
+    return CompareInternalKeys(a.first, b.first) < 0;
+  });
+  std::shared_ptr<const Block> block = MakeBlock(Build(e, 4));
+  CheckBlock(*block, e);
+}
+
 }  // namespace
 }  // namespace lsm

@@ -241,7 +241,7 @@ bool Table::FilterMayMatch(std::string_view internal_key) const {
 }
 
 absl::Status Table::Get(const ReadOptions& options, std::string_view internal_key,
-                        const FoundFn& found) const {
+                        FoundFn found) const {
   if (!FilterMayMatch(internal_key)) return absl::OkStatus();
   // The block the index points at holds the answer, except when every entry
   // in it is < internal_key (a shortened separator lies between them): then
@@ -261,7 +261,7 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
 
 absl::Status Table::MultiGet(const ReadOptions& options,
                              const std::vector<std::string_view>& internal_keys,
-                             const MultiFoundFn& found) const {
+                             MultiFoundFn found) const {
   // Keys go in windows of kWindow. First every key of a window passes the
   // filter and the index, and the CPU is asked to load its data block; then
   // each key searches its block, which has had the other keys' index searches

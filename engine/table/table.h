@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/memtable/range_tombstone.h"
@@ -42,8 +43,9 @@ namespace lsm {
 
 class Table {
  public:
-  // Called by Get with the first entry at or after the lookup key.
-  using FoundFn = std::function<void(std::string_view internal_key, std::string_view value)>;
+  // Called by Get with the first entry at or after the lookup key. A
+  // reference to the caller's callable: nothing is copied or allocated.
+  using FoundFn = absl::FunctionRef<void(std::string_view internal_key, std::string_view value)>;
 
   // Opens the SST in file (file_size bytes long). file_number keys its blocks
   // in cache, which may be null (no caching) and must outlive the Table.
@@ -64,7 +66,7 @@ class Table {
   // checks the user key and type (LevelDB's InternalGet). A damaged block:
   // DataLoss, found not called.
   absl::Status Get(const ReadOptions& options, std::string_view internal_key,
-                   const FoundFn& found) const;
+                   FoundFn found) const;
 
   // Get for several keys at once: for each i, as Get(internal_keys[i]), with
   // found(i, key, value). The keys must ascend (CompareInternalKeys); one
@@ -73,10 +75,10 @@ class Table {
   // Stops at the first damaged block (DataLoss); keys before it have been
   // answered.
   using MultiFoundFn =
-      std::function<void(size_t i, std::string_view internal_key, std::string_view value)>;
+      absl::FunctionRef<void(size_t i, std::string_view internal_key, std::string_view value)>;
   absl::Status MultiGet(const ReadOptions& options,
                         const std::vector<std::string_view>& internal_keys,
-                        const MultiFoundFn& found) const;
+                        MultiFoundFn found) const;
 
   // An iterator over every entry (internal keys), forward and backward.
   // ReadOptions bounds are not applied here (the DB iterator applies them).
