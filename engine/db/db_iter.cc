@@ -97,7 +97,7 @@ class DBIter final : public Iterator {
     direction_ = kForward;
     ClearSaved();
     if (lower_ && target < *lower_) target = *lower_;
-    iter_->Seek(MakeInternalKey(target, sequence_, kValueTypeForSeek));
+    iter_->Seek(SeekKey(target, sequence_, kValueTypeForSeek));
     FindNextUserEntry();
   }
 
@@ -106,7 +106,7 @@ class DBIter final : public Iterator {
     direction_ = kReverse;
     ClearSaved();
     // The oldest possible entry of target: everything <= it is target's or before.
-    iter_->SeekForPrev(MakeInternalKey(target, 0, ValueType::kDeletion));
+    iter_->SeekForPrev(SeekKey(target, 0, ValueType::kDeletion));
     FindPrevUserEntry();
   }
 
@@ -150,6 +150,14 @@ class DBIter final : public Iterator {
 
  private:
   enum Direction { kForward, kReverse };
+
+  // The internal key a seek for target goes to, in a buffer the iterator
+  // keeps (a seek allocates nothing once it has grown).
+  std::string_view SeekKey(std::string_view target, SequenceNumber seq, ValueType type) {
+    seek_key_.clear();
+    AppendInternalKey(&seek_key_, target, seq, type);
+    return seek_key_;
+  }
 
   void ClearSaved() {
     saved_key_.clear();
@@ -261,6 +269,7 @@ class DBIter final : public Iterator {
   absl::Status status_;
   std::string saved_key_, saved_value_;
   std::string skip_key_;  // the user key SkipPastUserKey is stepping over
+  std::string seek_key_;  // see SeekKey
   std::string prev_user_key_;  // the user key FindPrevUserEntry is walking
 };
 
