@@ -138,7 +138,7 @@ class LookupKey {
       heap_.resize(n);
       dst = heap_.data();
     }
-    std::memcpy(dst, user_key.data(), user_key.size());
+    if (!user_key.empty()) std::memcpy(dst, user_key.data(), user_key.size());
     EncodeFixed64(dst + user_key.size(), PackSequenceAndType(seq, kValueTypeForSeek));
     key_ = std::string_view(dst, n);
   }

@@ -419,6 +419,8 @@ TEST(LookupKeyTest, MatchesMakeLookupKeyInlineAndOnTheHeap) {
       EXPECT_EQ(key.internal_key(), MakeLookupKey(user, seq)) << n << " " << seq;
     }
   }
+  // An empty view with no storage at all.
+  EXPECT_EQ(LookupKey(std::string_view(), 9).internal_key(), MakeLookupKey("", 9));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Block: an immutable, parsed block (data, index, meta-index or properties)
 // that owns its uncompressed bytes, and BlockIter, the iterator over its
-// entries. Blocks are
-// shared through std::shared_ptr<const Block> (the block cache holds them).
+// entries. Blocks are shared through std::shared_ptr<const Block> (the block
+// cache holds them).
 //
 // Malformed contents never cause an out-of-bounds read: the iterator stops
 // and reports DataLoss through status().
