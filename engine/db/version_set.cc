@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/db/filename.h"
-#include "engine/table/iterator_util.h"
 #include "engine/wal/log_reader.h"
 #include "lsm/status.h"
 

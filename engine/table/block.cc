@@ -295,11 +295,4 @@ std::unique_ptr<Iterator> Block::NewIterator(KeyOrder order) const {
   return std::make_unique<BlockIter>(*this, order, nullptr);
 }
 
-std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block, KeyOrder order) {
-  if (!block->status().ok()) return NewErrorIterator(block->status());
-  auto it = std::make_unique<BlockIter>();
-  it->SetBlock(std::move(block), order);
-  return it;
-}
-
 }  // namespace lsm

@@ -178,9 +178,6 @@ class BlockIter final : public Iterator {
   uint32_t prev_index_ = 0;
 };
 
-// An iterator that keeps block alive for as long as it lives.
-std::unique_ptr<Iterator> NewBlockIterator(std::shared_ptr<const Block> block, KeyOrder order);
-
 }  // namespace lsm
 
 #endif  // LSM_ENGINE_TABLE_BLOCK_H_

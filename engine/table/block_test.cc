@@ -193,7 +193,8 @@ TEST(BlockTest, BytewiseOrderAndBinaryKeys) {
                {"abc", std::string(1000, 'v')},
                {"\xff\xff", "high"}};
   std::shared_ptr<const Block> b = MakeBlock(Build(e, 2));
-  std::unique_ptr<Iterator> it = NewBlockIterator(b, KeyOrder::kBytewise);
+  auto it = std::make_unique<BlockIter>();
+  it->SetBlock(b, KeyOrder::kBytewise);
   b.reset();  // the iterator keeps the block alive
   size_t i = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) ExpectAt(*it, e, i);

@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/memtable/dbformat.h"
-#include "engine/table/iterator_util.h"
 #include "engine/table/two_level_iterator.h"
 #include "lsm/status.h"
 

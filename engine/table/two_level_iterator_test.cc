@@ -1,13 +1,14 @@
 #include "engine/table/two_level_iterator.h"
 
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/memtable/dbformat.h"
 #include "engine/table/block.h"
 #include "engine/table/block_builder.h"
-#include "engine/table/iterator_util.h"
 #include "gtest/gtest.h"
 
 namespace lsm {
@@ -38,8 +39,10 @@ class TwoLevelTest : public testing::Test {
     BlockContents c;
     c.data = std::string(index_.Finish());
     index_block_ = std::make_shared<Block>(std::move(c));
+    auto index = std::make_unique<BlockIter>();
+    index->SetBlock(index_block_, KeyOrder::kInternal);
     return NewTwoLevelIterator(
-        NewBlockIterator(index_block_, KeyOrder::kInternal),
+        std::move(index),
         [this](std::string_view id, BlockIter* data) {
           ++opens_;
           if (id.substr(0, 3) == "bad") {
