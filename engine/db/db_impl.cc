@@ -521,6 +521,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 void DBImpl::ImmutableMemTablesChanged() {
+  memtable_changes_.fetch_add(1, std::memory_order_release);
   if (imm_.empty()) {
     imm_for_reads_.reset();
     return;
@@ -1057,8 +1058,8 @@ void DBImpl::ChargeSeek(const Version::FileRef& f) {
   if (versions_->MarkForSeekCompaction(f)) MaybeScheduleWork();
 }
 
-std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
-  const ReadState rs = AcquireReadState(options);
+absl::StatusOr<DBIterSources> DBImpl::NewIteratorSources(const ReadOptions& options,
+                                                         const ReadState& rs) {
   std::vector<std::unique_ptr<Iterator>> children;
   children.push_back(rs.view->mem->NewIterator());
   if (rs.view->imm != nullptr) {
@@ -1072,27 +1073,56 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     for (const auto& imm : *rs.view->imm) imm->AppendRangeTombstones(&tombstones);
   }
   absl::Status s = rs.view->version->AddRangeTombstones(&tombstones);
-  if (!s.ok()) return NewErrorIterator(s);
-  std::shared_ptr<const FragmentedRangeTombstones> fragmented;
+  if (!s.ok()) return s;
+  DBIterSources sources;
   if (!tombstones.empty()) {
-    fragmented = std::make_shared<const FragmentedRangeTombstones>(tombstones);
+    sources.tombstones = std::make_shared<const FragmentedRangeTombstones>(tombstones);
   }
-  std::unique_ptr<Iterator> merged = NewMergingIterator(std::move(children));
+  sources.internal = NewMergingIterator(std::move(children));
   if (memory_budget_ != nullptr) memory_budget_->Rebalance();
   // The cleanup keeps the memtables and the version alive as long as the
-  // iterator (it is destroyed after the merged iterator), then gives what
-  // the iterator held back to the memory budget.
-  std::shared_ptr<const Version> version = rs.view->version;
-  return NewDBIterator(
-      std::move(merged), rs.sequence, options.lower_bound, options.upper_bound,
-      std::move(fragmented),
-      [rs, budget = memory_budget_.get()]() {
-        if (budget != nullptr) budget->Rebalance();
-      },
-      [this, version](std::string_view internal_key) {
-        ChargeSeek(version->SampleRead(internal_key));
-      },
-      &seek_latency_);
+  // internal iterator (it runs after that is destroyed), then gives what the
+  // iterator held back to the memory budget.
+  sources.cleanup = [rs, budget = memory_budget_.get()]() {
+    if (budget != nullptr) budget->Rebalance();
+  };
+  sources.sample = [this, version = rs.view->version](std::string_view internal_key) {
+    ChargeSeek(version->SampleRead(internal_key));
+  };
+  return sources;
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  // Read before the view is taken: a change in between only makes the
+  // first refresh check rebuild sources that were already current.
+  const uint64_t generation = ReadSourcesGeneration();
+  const ReadState rs = AcquireReadState(options);
+  absl::StatusOr<DBIterSources> sources = NewIteratorSources(options, rs);
+  if (!sources.ok()) return NewErrorIterator(sources.status());
+  // A newer tree shows the iterator's entries when they are the latest state
+  // (no write since its sequence: a compaction keeps the newest entry of
+  // every key) or when options.snapshot pins them (compactions keep what a
+  // live snapshot sees). Then a repositioning call moves the iterator to the
+  // newer tree, so a long-lived iterator reads the compacted shape and stops
+  // holding replaced files. Once a write lands after an unpinned iterator's
+  // sequence, it keeps its tree for good.
+  SourceRefresher refresh = [this, options, sequence = rs.sequence, generation = generation,
+                             may_refresh = true]() mutable -> std::optional<DBIterSources> {
+    if (!may_refresh) return std::nullopt;
+    const uint64_t now = ReadSourcesGeneration();
+    if (now == generation) return std::nullopt;
+    const ReadState fresh = AcquireReadState(options);
+    if (fresh.sequence != sequence) {
+      may_refresh = false;
+      return std::nullopt;
+    }
+    absl::StatusOr<DBIterSources> rebuilt = NewIteratorSources(options, fresh);
+    if (!rebuilt.ok()) return std::nullopt;  // the sources it has still read fine
+    generation = now;
+    return *std::move(rebuilt);
+  };
+  return NewDBIterator(*std::move(sources), rs.sequence, options.lower_bound, options.upper_bound,
+                       std::move(refresh), &seek_latency_);
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -18,8 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/db/table_cache.h"
+#include "engine/db/db_iter.h"
 #include "engine/db/memory_budget.h"
+#include "engine/db/table_cache.h"
 #include "engine/db/version_set.h"
 #include "engine/memtable/memtable.h"
 #include "engine/table/cache.h"
@@ -101,6 +102,16 @@ class DBImpl final : public DB {
   // the tables must be searched.
   static std::optional<absl::Status> GetFromMemTables(const ReadState& rs, std::string_view key,
                                                       std::string* value);
+  // What a DB iterator under rs reads (see DBIterSources); the error of a
+  // table whose range tombstones cannot be read.
+  absl::StatusOr<DBIterSources> NewIteratorSources(const ReadOptions& options,
+                                                   const ReadState& rs);
+  // Changes whenever a ReadView made now would differ from one made before:
+  // a memtable was frozen or flushed, or a Version installed. Read without
+  // the mutex.
+  uint64_t ReadSourcesGeneration() const {
+    return memtable_changes_.load(std::memory_order_acquire) + versions_->VersionsInstalled();
+  }
   // One point read under rs: the memtables, then rs.version. OK with *value,
   // NotFound, or the error of a table.
   absl::Status GetWithReadState(const ReadOptions& options, const ReadState& rs,
@@ -189,6 +200,8 @@ class DBImpl final : public DB {
   // are collected, so it never keeps a replaced Version's files on disk.
   std::shared_ptr<const ReadView> read_view_ ABSL_GUARDED_BY(mutex_);
   void ImmutableMemTablesChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Bumped by ImmutableMemTablesChanged (see ReadSourcesGeneration).
+  std::atomic<uint64_t> memtable_changes_{0};
   std::unique_ptr<WritableFile> logfile_ ABSL_GUARDED_BY(mutex_);
   uint64_t logfile_number_ ABSL_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<log::Writer> log_ ABSL_GUARDED_BY(mutex_);

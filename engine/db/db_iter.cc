@@ -16,26 +16,20 @@ namespace {
 // held in saved_key_/saved_value_.
 class DBIter final : public Iterator {
  public:
-  DBIter(std::unique_ptr<Iterator> iter, SequenceNumber seq, std::optional<std::string> lower,
-         std::optional<std::string> upper,
-         std::shared_ptr<const FragmentedRangeTombstones> tombstones,
-         std::function<void()> cleanup, ReadSampler sample, LatencyHistogram* seek_latency)
-      : iter_(std::move(iter)),
-        sequence_(seq),
+  DBIter(DBIterSources sources, SequenceNumber seq, std::optional<std::string> lower,
+         std::optional<std::string> upper, SourceRefresher refresh,
+         LatencyHistogram* seek_latency)
+      : sequence_(seq),
         lower_(std::move(lower)),
         upper_(std::move(upper)),
-        tombstones_(std::move(tombstones)),
-        cleanup_(std::move(cleanup)),
-        sample_(std::move(sample)),
+        refresh_(std::move(refresh)),
         seek_latency_(seek_latency),
         rnd_(reinterpret_cast<uintptr_t>(this) ^ seq) {
+    Install(std::move(sources));
     bytes_until_sample_ = NextSamplePeriod();
   }
 
-  ~DBIter() override {
-    iter_.reset();
-    if (cleanup_) cleanup_();
-  }
+  ~DBIter() override { ReleaseSources(); }
 
   bool Valid() const override { return valid_; }
   std::string_view key() const override {
@@ -49,18 +43,22 @@ class DBIter final : public Iterator {
   // Positioning calls are timed into seek_latency_ (one sample per call).
   void SeekToFirst() override {
     const ScopedLatency t(seek_latency_);
+    MaybeRefresh();
     DoSeekToFirst();
   }
   void SeekToLast() override {
     const ScopedLatency t(seek_latency_);
+    MaybeRefresh();
     DoSeekToLast();
   }
   void Seek(std::string_view target) override {
     const ScopedLatency t(seek_latency_);
+    MaybeRefresh();
     DoSeek(target);
   }
   void SeekForPrev(std::string_view target) override {
     const ScopedLatency t(seek_latency_);
+    MaybeRefresh();
     DoSeekForPrev(target);
   }
 
@@ -150,6 +148,31 @@ class DBIter final : public Iterator {
 
  private:
   enum Direction { kForward, kReverse };
+
+  void Install(DBIterSources sources) {
+    iter_ = std::move(sources.internal);
+    tombstones_ = std::move(sources.tombstones);
+    cleanup_ = std::move(sources.cleanup);
+    sample_ = std::move(sources.sample);
+  }
+
+  // The internal iterator goes first: the cleanup releases what it reads.
+  void ReleaseSources() {
+    iter_.reset();
+    if (cleanup_) cleanup_();
+    cleanup_ = nullptr;
+  }
+
+  // Only at a repositioning call, where no position carries over. An error
+  // of the old sources (status_ is the iterator's own) goes with them: the
+  // new ones are read from scratch.
+  void MaybeRefresh() {
+    if (!refresh_) return;
+    std::optional<DBIterSources> fresh = refresh_();
+    if (!fresh.has_value()) return;
+    ReleaseSources();
+    Install(*std::move(fresh));
+  }
 
   // The internal key a seek for target goes to, in a buffer the iterator
   // keeps (a seek allocates nothing once it has grown).
@@ -258,9 +281,10 @@ class DBIter final : public Iterator {
   std::unique_ptr<Iterator> iter_;
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_, upper_;
-  const std::shared_ptr<const FragmentedRangeTombstones> tombstones_;  // may be null
+  std::shared_ptr<const FragmentedRangeTombstones> tombstones_;  // may be null
   std::function<void()> cleanup_;
-  const ReadSampler sample_;
+  ReadSampler sample_;
+  const SourceRefresher refresh_;  // may be empty
   LatencyHistogram* const seek_latency_;  // may be nullptr
   Random rnd_;
   int64_t bytes_until_sample_ = 0;
@@ -275,16 +299,12 @@ class DBIter final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
-                                        SequenceNumber sequence,
+std::unique_ptr<Iterator> NewDBIterator(DBIterSources sources, SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::shared_ptr<const FragmentedRangeTombstones> tombstones,
-                                        std::function<void()> cleanup, ReadSampler sample,
-                                        LatencyHistogram* seek_latency) {
-  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(lower_bound),
-                                  std::move(upper_bound), std::move(tombstones),
-                                  std::move(cleanup), std::move(sample), seek_latency);
+                                        SourceRefresher refresh, LatencyHistogram* seek_latency) {
+  return std::make_unique<DBIter>(std::move(sources), sequence, std::move(lower_bound),
+                                  std::move(upper_bound), std::move(refresh), seek_latency);
 }
 
 }  // namespace lsm

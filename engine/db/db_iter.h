@@ -27,19 +27,37 @@ namespace lsm {
 using ReadSampler = std::function<void(std::string_view internal_key)>;
 inline constexpr int64_t kReadSamplePeriod = int64_t{1} << 20;
 
-// internal: a merged iterator over internal keys. `tombstones`: the range
-// tombstones of every source internal reads (null when there are none); an
-// entry they cover is hidden like a deleted one. `cleanup` runs after the
-// internal iterator is destroyed (it releases the memtables and the Version).
-// `sample` may be empty (no sampling). Each positioning call (Seek*,
-// SeekTo*) is timed into `seek_latency` unless it is nullptr; it must
-// outlive the iterator.
-std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal,
-                                        SequenceNumber sequence,
+// What a DB iterator reads: the entries of one ReadView and their range
+// tombstones.
+struct DBIterSources {
+  // A merged iterator over internal keys.
+  std::unique_ptr<Iterator> internal;
+  // The range tombstones of every source `internal` reads (null when there
+  // are none); an entry they cover is hidden like a deleted one.
+  std::shared_ptr<const FragmentedRangeTombstones> tombstones;
+  // Runs after `internal` is destroyed (it releases the memtables and the
+  // Version). May be empty.
+  std::function<void()> cleanup;
+  // May be empty (no sampling).
+  ReadSampler sample;
+};
+
+// Called at the start of each positioning call (Seek*, SeekTo*): sources
+// built on the DB's current tree that show exactly the entries the iterator's
+// sources show at its sequence, when the tree changed since those were built
+// and such sources can be had; nullopt to keep reading the ones it has. Lets
+// a long-lived iterator leave a tree a compaction has since replaced (and
+// release its files) without changing what it reads.
+using SourceRefresher = std::function<std::optional<DBIterSources>()>;
+
+// The iterator over sources as of `sequence`, within [lower_bound,
+// upper_bound). `refresh` may be empty (the sources are kept for the
+// iterator's life). Each positioning call (Seek*, SeekTo*) is timed into
+// `seek_latency` unless it is nullptr; it must outlive the iterator.
+std::unique_ptr<Iterator> NewDBIterator(DBIterSources sources, SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
                                         std::optional<std::string> upper_bound,
-                                        std::shared_ptr<const FragmentedRangeTombstones> tombstones,
-                                        std::function<void()> cleanup, ReadSampler sample,
+                                        SourceRefresher refresh = {},
                                         LatencyHistogram* seek_latency = nullptr);
 
 }  // namespace lsm

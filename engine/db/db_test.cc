@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -203,6 +205,75 @@ TEST_F(DBTest, IteratorKeepsItsViewAcrossFlushAndCompaction) {
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) EXPECT_EQ(it->value(), "old");
   EXPECT_EQ(n, 100);
   EXPECT_TRUE(it->status().ok());
+}
+
+// The table files of the DB, by path.
+std::set<std::string> TableFiles(Env* env) {
+  const std::vector<std::string> paths = FilesOfType(env, "/db", FileType::kTable);
+  return std::set<std::string>(paths.begin(), paths.end());
+}
+
+bool SharesAny(const std::set<std::string>& a, const std::set<std::string>& b) {
+  for (const std::string& x : a) {
+    if (b.count(x) > 0) return true;
+  }
+  return false;
+}
+
+// A long-lived iterator with nothing written since it was made moves to the
+// tree a compaction left at its next repositioning call: it reads the same
+// entries, and the files it read before are released (deleted by the next
+// collection of obsolete files).
+TEST_F(DBTest, IdleIteratorMovesToTheCompactedTree) {
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(db_->Put(wo_, std::to_string(1000 + i), "v" + std::to_string(round)).ok());
+    }
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  ASSERT_TRUE(db_->Delete(wo_, "1050").ok());
+  const std::set<std::string> before = TableFiles(env_.get());
+  auto it = db_->NewIterator(ReadOptions());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_TRUE(SharesAny(before, TableFiles(env_.get())));  // the iterator pins them
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) EXPECT_EQ(it->value(), "v2");
+  EXPECT_EQ(n, 99);
+  EXPECT_TRUE(it->status().ok()) << it->status();
+  // A write after the move: the iterator keeps its sequence (and its new tree).
+  ASSERT_TRUE(db_->Put(wo_, "2000", "later").ok());
+  ASSERT_TRUE(db_->Flush().ok());  // collects obsolete files
+  EXPECT_FALSE(SharesAny(before, TableFiles(env_.get())));
+  it->Seek("1999");
+  EXPECT_FALSE(it->Valid());
+  it->Seek("1050");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "1051");
+}
+
+// Under a snapshot, the iterator moves to the compacted tree even with writes
+// since, and still reads the snapshot's entries.
+TEST_F(DBTest, SnapshotIteratorMovesToTheCompactedTreeAndKeepsTheSnapshot) {
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(1000 + i), "old").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  const Snapshot* snap = db_->GetSnapshot();
+  ReadOptions ro;
+  ro.snapshot = snap;
+  auto it = db_->NewIterator(ro);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db_->Put(wo_, std::to_string(1000 + i), "new").ok());
+  ASSERT_TRUE(db_->Put(wo_, "0999", "new").ok());
+  const std::set<std::string> before = TableFiles(env_.get());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) EXPECT_EQ(it->value(), "old");
+  EXPECT_EQ(n, 100);
+  for (it->SeekToLast(); it->Valid(); it->Prev()) EXPECT_EQ(it->value(), "old");
+  EXPECT_TRUE(it->status().ok()) << it->status();
+  ASSERT_TRUE(db_->Put(wo_, "3000", "x").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_FALSE(SharesAny(before, TableFiles(env_.get())));
+  it.reset();
+  db_->ReleaseSnapshot(snap);
 }
 
 // An iterator pins the tables it reads: evicted from the table cache and

@@ -500,6 +500,7 @@ void VersionSet::Install(std::shared_ptr<Version> v) {
   live_versions_.remove_if([](const auto& w) { return w.expired(); });
   live_versions_.push_back(v);
   current_ = std::move(v);
+  versions_installed_.fetch_add(1, std::memory_order_release);
 }
 
 std::set<uint64_t> VersionSet::LiveFiles() {

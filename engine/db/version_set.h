@@ -218,6 +218,10 @@ class VersionSet {
   bool SeekCompactionMarked() const {
     return seek_compaction_marked_.load(std::memory_order_relaxed);
   }
+  // How many Versions have been made current so far: it changes exactly
+  // when current() does. Read without the DB mutex (DB iterators compare it
+  // to find out that the tree they read was replaced).
+  uint64_t VersionsInstalled() const { return versions_installed_.load(std::memory_order_acquire); }
   // Inputs of a manual compaction of [begin, end] at level; nullptr when
   // the level has nothing there, or when those files are busy (*busy set).
   std::unique_ptr<Compaction> CompactRange(int level, const std::string_view* begin,
@@ -268,6 +272,7 @@ class VersionSet {
   int seek_compaction_level_ = 0;
   // seek_compaction_file_ != nullptr, readable without the DB mutex.
   std::atomic<bool> seek_compaction_marked_{false};
+  std::atomic<uint64_t> versions_installed_{0};  // see VersionsInstalled()
 };
 
 }  // namespace lsm

@@ -48,7 +48,7 @@ class Block {
   const absl::Status& status() const { return status_; }
   size_t size() const { return data_.size(); }
   // Bytes this block holds in memory, for cache charging.
-  size_t charge() const { return data_.capacity() + sizeof(*this); }
+  size_t charge() const { return data_.size() + sizeof(*this); }
   uint32_t num_restarts() const { return num_restarts_; }
   // Asks the CPU to start loading the block (its first 8 KiB) into its
   // caches, so that a search a little later finds it there.
@@ -72,7 +72,7 @@ class Block {
  private:
   friend class BlockIter;
 
-  const std::string data_;
+  const BlockBuffer data_;
   const Compression stored_compression_;
   uint32_t restart_offset_ = 0;  // where the restart array starts
   uint32_t num_restarts_ = 0;

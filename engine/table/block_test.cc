@@ -18,7 +18,7 @@ using Entries = std::vector<std::pair<std::string, std::string>>;
 
 std::shared_ptr<const Block> MakeBlock(std::string data) {
   BlockContents c;
-  c.data = std::move(data);
+  c.data = BlockBuffer(data);
   return std::make_shared<Block>(std::move(c));
 }
 

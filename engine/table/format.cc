@@ -195,7 +195,7 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
   result.stored_size = n;
   switch (type) {
     case static_cast<uint8_t>(Compression::kNone):
-      result.data.assign(data, n);
+      result.data = BlockBuffer(std::string_view(data, n));
       result.stored_compression = Compression::kNone;
       return result;
     case static_cast<uint8_t>(Compression::kSnappy): {
@@ -210,8 +210,8 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
         return BlockError(offset, absl::StrCat("corrupted snappy data: claims ", ulen,
                                                " bytes from ", n));
       }
-      result.data.resize(ulen);
-      if (!snappy::RawUncompress(data, n, result.data.data())) {
+      result.data = BlockBuffer::Uninitialized(ulen);
+      if (!snappy::RawUncompress(data, n, result.data.mutable_data())) {
         return BlockError(offset, "corrupted snappy data");
       }
       result.stored_compression = Compression::kSnappy;
@@ -227,11 +227,11 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
         return BlockError(offset, absl::StrCat("corrupted zstd data: claims ", ulen,
                                                " bytes from ", n));
       }
-      result.data.resize(static_cast<size_t>(ulen));
+      result.data = BlockBuffer::Uninitialized(static_cast<size_t>(ulen));
       ZSTD_DCtx* ctx = ThreadZstdDCtx();
       if (ctx == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
       const size_t got_len =
-          ZSTD_decompressDCtx(ctx, result.data.data(), result.data.size(), data, n);
+          ZSTD_decompressDCtx(ctx, result.data.mutable_data(), result.data.size(), data, n);
       if (ZSTD_isError(got_len) || got_len != ulen) {
         return BlockError(offset, "corrupted zstd data");
       }

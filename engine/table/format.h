@@ -10,8 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,9 +91,45 @@ struct Footer {
   static absl::StatusOr<Footer> DecodeFrom(std::string_view input);
 };
 
+// The bytes of one block, owned. Unlike a std::string, it can be given a
+// size without zero-filling it first, which a freshly decompressed block would
+// only overwrite (a memset of every block read from a file).
+class BlockBuffer {
+ public:
+  BlockBuffer() = default;
+  // A copy of bytes.
+  explicit BlockBuffer(std::string_view bytes) : BlockBuffer(Uninitialized(bytes.size())) {
+    if (!bytes.empty()) std::memcpy(bytes_.get(), bytes.data(), bytes.size());
+  }
+  // n bytes of unspecified contents, for the caller to fill in.
+  static BlockBuffer Uninitialized(size_t n) {
+    BlockBuffer b;
+    if (n > 0) b.bytes_.reset(new char[n]);
+    b.size_ = n;
+    return b;
+  }
+
+  BlockBuffer(BlockBuffer&& other) noexcept
+      : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
+  BlockBuffer& operator=(BlockBuffer&& other) noexcept {
+    bytes_ = std::move(other.bytes_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
+  const char* data() const { return bytes_.get(); }
+  char* mutable_data() { return bytes_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return std::string_view(bytes_.get(), size_); }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t size_ = 0;
+};
+
 // One block as read from a file: uncompressed contents, owned.
 struct BlockContents {
-  std::string data;
+  BlockBuffer data;
   // How the block was stored, and its stored size (without trailer).
   Compression stored_compression = Compression::kNone;
   uint64_t stored_size = 0;

@@ -1,5 +1,6 @@
 #include "engine/table/format.h"
 
+#include <cstring>
 #include <string>
 
 #include "engine/table/string_file.h"
@@ -90,7 +91,7 @@ TEST(ReadBlockTest, EveryCompressionRoundTrips) {
       StringSource file(StoredBlock(stored, c), copy);
       absl::StatusOr<BlockContents> b = ReadBlock(&file, BlockHandle(0, stored.size()), true);
       ASSERT_TRUE(b.ok()) << b.status();
-      EXPECT_EQ(b->data, raw);
+      EXPECT_EQ(b->data.view(), raw);
       EXPECT_EQ(b->stored_compression, c);
       EXPECT_EQ(b->stored_size, stored.size());
     }
@@ -194,5 +195,21 @@ TEST(CompressTest, RandomDataDoesNotShrink) {
   EXPECT_FALSE(CompressBlock(Compression::kNone, raw, &out));
 }
 
+TEST(BlockBufferTest, HoldsACopyAndMovesOut) {
+  std::string bytes = "block bytes";
+  BlockBuffer a(bytes);
+  bytes[0] = 'X';  // a holds its own copy
+  EXPECT_EQ(a.view(), "block bytes");
+  BlockBuffer b = std::move(a);
+  EXPECT_EQ(b.view(), "block bytes");
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  BlockBuffer c = BlockBuffer::Uninitialized(3);
+  ASSERT_EQ(c.size(), 3u);
+  std::memcpy(c.mutable_data(), "abc", 3);
+  EXPECT_EQ(c.view(), "abc");
+  EXPECT_EQ(BlockBuffer().view(), "");
+}
+
 }  // namespace
 }  // namespace lsm
+

@@ -21,7 +21,7 @@ Block IndexBlockOf(const std::vector<std::string>& separators) {
     b.Add(separators[i], BlockHandle(i * 100, 50).Encode());
   }
   BlockContents c;
-  c.data = std::string(b.Finish());
+  c.data = BlockBuffer(b.Finish());
   return Block(std::move(c));
 }
 
@@ -137,7 +137,7 @@ TEST(IndexSearchTest, MalformedHandleIsDataLoss) {
   BlockBuilder b(1);
   b.Add(MakeInternalKey("k", 1, ValueType::kValue), "\xff");
   BlockContents c;
-  c.data = std::string(b.Finish());
+  c.data = BlockBuffer(b.Finish());
   const Block block(std::move(c));
   absl::StatusOr<IndexSearch> search = IndexSearch::Build(block);
   EXPECT_TRUE(absl::IsDataLoss(search.status())) << search.status();

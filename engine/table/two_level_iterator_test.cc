@@ -22,7 +22,7 @@ std::shared_ptr<const Block> BlockOf(const std::vector<std::string>& users) {
   BlockBuilder b(2);
   for (const std::string& u : users) b.Add(IK(u), "v" + u);
   BlockContents c;
-  c.data = std::string(b.Finish());
+  c.data = BlockBuffer(b.Finish());
   return std::make_shared<Block>(std::move(c));
 }
 
@@ -37,7 +37,7 @@ class TwoLevelTest : public testing::Test {
 
   std::unique_ptr<Iterator> Make() {
     BlockContents c;
-    c.data = std::string(index_.Finish());
+    c.data = BlockBuffer(index_.Finish());
     index_block_ = std::make_shared<Block>(std::move(c));
     auto index = std::make_unique<BlockIter>();
     index->SetBlock(index_block_, KeyOrder::kInternal);

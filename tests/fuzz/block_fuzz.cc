@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> probes;
   for (int i = 0; i < ((flags >> 1) & 7); ++i) probes.push_back(in.String(24));
   BlockContents contents;
-  contents.data = std::string(in.Rest());
+  contents.data = BlockBuffer(in.Rest());
   contents.stored_size = contents.data.size();
   Block block(std::move(contents));
 

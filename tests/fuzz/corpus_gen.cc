@@ -105,10 +105,10 @@ void Blocks(const std::string& table, std::vector<std::string>* internal,
   if (!footer.ok()) return;
   StringSource file(table, /*copy_to_scratch=*/false);
   auto meta = ReadBlock(&file, footer->metaindex_handle, true);
-  if (meta.ok()) bytewise->push_back(meta->data);
+  if (meta.ok()) bytewise->push_back(std::string(meta->data.view()));
   auto index = ReadBlock(&file, footer->index_handle, true);
   if (!index.ok()) return;
-  internal->push_back(index->data);
+  internal->push_back(std::string(index->data.view()));
   Block block(std::move(*index));
   std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -116,7 +116,7 @@ void Blocks(const std::string& table, std::vector<std::string>* internal,
     BlockHandle h;
     if (!h.DecodeFrom(&v)) continue;
     auto data = ReadBlock(&file, h, true);
-    if (data.ok()) internal->push_back(data->data);
+    if (data.ok()) internal->push_back(std::string(data->data.view()));
   }
 }
 

@@ -51,7 +51,7 @@ std::string_view FixBlock(std::string* file, const BlockHandle& h) {
 // Fixes the CRCs of the blocks named by the entries of an uncompressed block.
 void FixChildren(std::string* file, std::string_view stored, KeyOrder order) {
   BlockContents c;
-  c.data = std::string(stored);
+  c.data = BlockBuffer(stored);
   c.stored_size = stored.size();
   Block block(std::move(c));
   std::unique_ptr<Iterator> it = block.NewIterator(order);

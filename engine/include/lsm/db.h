@@ -61,7 +61,11 @@ class DB {
   virtual std::vector<absl::StatusOr<std::string>> MultiGet(
       const ReadOptions& options, const std::vector<std::string_view>& keys) = 0;
   // The iterator keeps what it reads alive until it is destroyed; destroy it
-  // before the DB.
+  // before the DB. It reads as of one sequence number (options.snapshot, or
+  // the latest). A repositioning call (Seek*, SeekTo*) may move it to a tree
+  // compaction left since, when that tree shows it exactly the same entries
+  // (under a snapshot, or with nothing written since): then it releases the
+  // files it read before (engine/db/README.md).
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
 
   virtual const Snapshot* GetSnapshot() = 0;
