@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -249,6 +250,48 @@ TEST_F(DBTest, IdleIteratorMovesToTheCompactedTree) {
   it->Seek("1050");
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(it->key(), "1051");
+}
+
+// Seeks on an idle iterator while another thread compacts: each seek reads
+// whichever tree is current, and always the same entries.
+TEST_F(DBTest, IdleIteratorSeeksWhileTheTreeIsCompacted) {
+  const uint64_t seed = TestSeed(11);
+  std::cout << "seed " << seed << std::endl;
+  Random rnd(seed);
+  std::map<std::string, std::string> model;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 300; ++i) {
+      const std::string key = std::to_string(10000 + rnd.Uniform(2000));
+      const std::string value = rnd.Bytes(50);
+      ASSERT_TRUE(db_->Put(wo_, key, value).ok());
+      model[key] = value;
+    }
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+  auto it = db_->NewIterator(ReadOptions());
+  std::atomic<bool> done{false};
+  std::thread compactor([&] {
+    EXPECT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    done.store(true);
+  });
+  int seeks = 0;
+  while (!done.load() || seeks < 200) {
+    const std::string target = std::to_string(10000 + rnd.Uniform(2100));
+    it->Seek(target);
+    auto want = model.lower_bound(target);
+    for (int step = 0; step < 3; ++step, ++want, it->Next()) {
+      if (want == model.end()) {
+        ASSERT_FALSE(it->Valid()) << target;
+        break;
+      }
+      ASSERT_TRUE(it->Valid()) << target;
+      ASSERT_EQ(it->key(), want->first);
+      ASSERT_EQ(it->value(), want->second);
+    }
+    ++seeks;
+  }
+  compactor.join();
+  EXPECT_TRUE(it->status().ok()) << it->status();
 }
 
 // Under a snapshot, the iterator moves to the compacted tree even with writes
