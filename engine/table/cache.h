@@ -168,16 +168,23 @@ class ShardedClockCache {
   }
 
  private:
-  // One cached value. Each entry is on two intrusive doubly linked lists: the
-  // shard's eviction list and the list of its file's entries (for EraseFile).
+  // One cached value, split in two. What a hit reads and writes (the value
+  // and its second-chance flag) lives in the hash map's slot, so a hit
+  // touches the map alone. The Entry, at a stable address, holds what only
+  // inserts and evictions use: the charge and the links of two intrusive
+  // doubly linked lists (the shard's eviction list, and its file's entries
+  // for EraseFile).
   struct Entry {
     CacheKey key;
-    Value value;
     size_t charge = 0;
     Entry* lru_prev = nullptr;
     Entry* lru_next = nullptr;
     Entry* file_prev = nullptr;
     Entry* file_next = nullptr;
+  };
+  struct Slot {
+    Value value;
+    Entry* entry = nullptr;
     // Set by a hit; gives the entry a second chance when eviction reaches it.
     bool referenced = false;
   };
@@ -185,6 +192,7 @@ class ShardedClockCache {
   struct KeyHash {
     size_t operator()(const CacheKey& k) const { return static_cast<size_t>(HashCacheKey(k)); }
   };
+  using Table = absl::flat_hash_map<CacheKey, Slot, KeyHash>;
 
   // Aligned to a cache line so that shards locked by different threads do not
   // share one.
@@ -195,8 +203,7 @@ class ShardedClockCache {
       lru_.lru_next = &lru_;
     }
     ~Shard() {
-      // The entries are owned through the map; nothing else to release.
-      for (auto& kv : table_) delete kv.second;
+      for (auto& kv : table_) delete kv.second.entry;
     }
 
     void SetCapacity(size_t capacity) {
@@ -214,11 +221,10 @@ class ShardedClockCache {
         return nullptr;
       }
       Increment(hits);
-      Entry* e = it->second;
-      // No list surgery on a hit (it would touch two more entries' cache
-      // lines): eviction gives referenced entries a second chance instead.
-      e->referenced = true;
-      return e->value;
+      // No list surgery on a hit (it would touch the entry and two of its
+      // neighbours): eviction gives referenced entries a second chance.
+      it->second.referenced = true;
+      return it->second.value;
     }
 
     // With evict false, a new key that does not fit the free capacity is not
@@ -233,29 +239,25 @@ class ShardedClockCache {
         auto it = table_.find(key, static_cast<size_t>(hash));
         if (!evict && it == table_.end() && usage_ + charge > capacity_) return value;
         if (capacity_ == 0 || charge > capacity_) {
-          if (it != table_.end()) {
-            Entry* e = it->second;
-            table_.erase(it);
-            released.push_back(Remove(e));
-          }
+          if (it != table_.end()) released.push_back(Remove(it));
           return value;
         }
         Entry* e;
         if (it != table_.end()) {
           // Replace in place: the entry keeps its key and file-list links.
-          e = it->second;
-          released.push_back(std::move(e->value));
+          e = it->second.entry;
+          released.push_back(std::move(it->second.value));
           usage_ -= e->charge;
           LruRemove(e);
         } else {
           e = new Entry;
           e->key = key;
-          table_.emplace(key, e);
+          it = table_.emplace(key, Slot{nullptr, e, false}).first;
           FileLink(e);
         }
-        e->value = value;
+        it->second.value = value;
+        it->second.referenced = false;
         e->charge = charge;
-        e->referenced = false;
         usage_ += charge;
         LruAppend(e);
         EvictToCapacity(e, &released);
@@ -268,9 +270,7 @@ class ShardedClockCache {
       MutexLock l(&mu_);
       auto it = table_.find(key, static_cast<size_t>(hash));
       if (it == table_.end()) return;
-      Entry* e = it->second;
-      table_.erase(it);
-      released = Remove(e);
+      released = Remove(it);
       // `released` is destroyed after the lock is dropped (declared first).
     }
 
@@ -283,10 +283,12 @@ class ShardedClockCache {
       files_.erase(head);
       while (e != nullptr) {
         Entry* next = e->file_next;
-        table_.erase(e->key);
+        auto it = table_.find(e->key);
+        assert(it != table_.end());
+        released.push_back(std::move(it->second.value));
+        table_.erase(it);
         LruRemove(e);
         usage_ -= e->charge;
-        released.push_back(std::move(e->value));
         delete e;
         e = next;
       }
@@ -320,25 +322,28 @@ class ShardedClockCache {
         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       while (usage_ > capacity_ && lru_.lru_next != &lru_) {
         Entry* victim = lru_.lru_next;
-        if (victim->referenced || victim == keep) {
-          victim->referenced = false;
+        auto it = table_.find(victim->key);
+        assert(it != table_.end());
+        if (it->second.referenced || victim == keep) {
+          it->second.referenced = false;
           LruRemove(victim);
           LruAppend(victim);
           if (victim == keep && lru_.lru_next == keep) break;  // nothing else left
           continue;
         }
-        table_.erase(victim->key);
-        released->push_back(Remove(victim));
+        released->push_back(Remove(it));
       }
     }
 
-    // Unlinks e from both lists, frees it and returns its value. The caller
-    // has already removed it from table_.
-    Value Remove(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // Removes the entry at it from the map and both lists, frees it and
+    // returns its value.
+    Value Remove(typename Table::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      Entry* e = it->second.entry;
+      Value v = std::move(it->second.value);
+      table_.erase(it);
       LruRemove(e);
       FileUnlink(e);
       usage_ -= e->charge;
-      Value v = std::move(e->value);
       delete e;
       return v;
     }
@@ -378,7 +383,7 @@ class ShardedClockCache {
     size_t usage_ ABSL_GUARDED_BY(mu_) = 0;
     // Dummy head of the eviction list: lru_.lru_next is the oldest entry.
     Entry lru_ ABSL_GUARDED_BY(mu_);
-    absl::flat_hash_map<CacheKey, Entry*, KeyHash> table_ ABSL_GUARDED_BY(mu_);
+    Table table_ ABSL_GUARDED_BY(mu_);
     // The first entry of each file present in the shard.
     absl::flat_hash_map<uint64_t, Entry*> files_ ABSL_GUARDED_BY(mu_);
   };
