@@ -104,7 +104,7 @@ std::string BloomFilterBuilder::Finish() const {
   return out;
 }
 
-BloomFilter::BloomFilter(std::string data) : data_(std::move(data)) {
+BloomFilter::BloomFilter(BlockBuffer data) : data_(std::move(data)) {
   if (data_.size() < kTrailerSize) {
     status_ = absl::DataLossError(absl::StrCat("bloom filter: ", data_.size(), " bytes is too short"));
     return;

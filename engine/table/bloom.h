@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/table/format.h"
 
 namespace lsm {
 
@@ -51,10 +52,10 @@ class BloomFilterBuilder {
 
 class BloomFilter {
  public:
-  // A filter over `data` (which it copies). A malformed filter is not an
-  // error for reads: MayMatch() then answers true for every key, and status()
-  // says what was wrong so the caller can report it.
-  explicit BloomFilter(std::string data);
+  // A filter over `data` (the filter block, which it keeps). A malformed
+  // filter is not an error for reads: MayMatch() then answers true for every
+  // key, and status() says what was wrong so the caller can report it.
+  explicit BloomFilter(BlockBuffer data);
 
   // False only when user_key was certainly not added.
   bool MayMatch(std::string_view user_key) const { return MayMatchHash(BloomHash(user_key)); }
@@ -66,7 +67,7 @@ class BloomFilter {
   size_t size() const { return data_.size(); }
 
  private:
-  const std::string data_;
+  const BlockBuffer data_;
   uint32_t num_lines_ = 0;  // 0: malformed, matches everything
   int num_probes_ = 0;
   absl::Status status_;

@@ -19,7 +19,7 @@ TEST(BloomTest, FalsePositiveRateAtTenBitsPerKey) {
   constexpr int kKeys = 100000;
   BloomFilterBuilder b(10);
   for (int i = 0; i < kKeys; ++i) b.AddKey(Key(i));
-  BloomFilter f(b.Finish());
+  BloomFilter f(BlockBuffer(b.Finish()));
   ASSERT_TRUE(f.status().ok()) << f.status();
   // About 10 bits per key (rounded up to whole 64-byte lines).
   EXPECT_NEAR(static_cast<double>(f.size() * 8) / kKeys, 10.0, 0.1);
@@ -38,7 +38,7 @@ TEST(BloomTest, VariousSizesHaveNoFalseNegatives) {
     for (int n : {1, 2, 10, 100, 1000, 5000}) {
       BloomFilterBuilder b(bits);
       for (int i = 0; i < n; ++i) b.AddKey(std::to_string(i * 7919));
-      BloomFilter f(b.Finish());
+      BloomFilter f(BlockBuffer(b.Finish()));
       ASSERT_TRUE(f.status().ok());
       for (int i = 0; i < n; ++i) {
         ASSERT_TRUE(f.MayMatch(std::to_string(i * 7919))) << bits << " " << n << " " << i;
@@ -64,7 +64,7 @@ TEST(BloomTest, EmptyAndBinaryKeys) {
   b.AddKey("");
   b.AddKey(std::string("\0\0", 2));
   b.AddKey(std::string(1000, '\xff'));
-  BloomFilter f(b.Finish());
+  BloomFilter f(BlockBuffer(b.Finish()));
   EXPECT_TRUE(f.MayMatch(""));
   EXPECT_TRUE(f.MayMatch(std::string("\0\0", 2)));
   EXPECT_TRUE(f.MayMatch(std::string(1000, '\xff')));
@@ -96,7 +96,7 @@ TEST(BloomTest, MalformedFilterMatchesEverythingAndSaysWhy) {
   EncodeFixed32(s.data() + s.size() - 8, 12345);  // wrong line count
   bad.push_back(s);
   for (const std::string& data : bad) {
-    BloomFilter f(data);
+    BloomFilter f{BlockBuffer(data)};
     EXPECT_EQ(f.status().code(), absl::StatusCode::kDataLoss);
     EXPECT_TRUE(f.MayMatch("anything"));
     EXPECT_TRUE(f.MayMatch(Key(5000)));

@@ -212,4 +212,3 @@ TEST(BlockBufferTest, HoldsACopyAndMovesOut) {
 
 }  // namespace
 }  // namespace lsm
-

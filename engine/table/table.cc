@@ -130,7 +130,7 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
     absl::StatusOr<BlockContents> f =
         ReadMetaBlock(file.get(), "filter", *t->filter_handle_, limit);
     if (!f.ok()) return f.status();
-    t->filter_ = std::make_unique<BloomFilter>(std::string(f->data.view()));
+    t->filter_ = std::make_unique<BloomFilter>(std::move(f->data));
   }
 
   // Range tombstones: begin @ seq → end.
