@@ -5,8 +5,10 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "engine/table/snappy_decoder.h"
 #include "engine/util/coding.h"
 #include "engine/util/crc32c.h"
 #include "lsm/status.h"
@@ -199,10 +201,11 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
       result.stored_compression = Compression::kNone;
       return result;
     case static_cast<uint8_t>(Compression::kSnappy): {
-      size_t ulen = 0;
-      if (!snappy::GetUncompressedLength(data, n, &ulen) || ulen > kMaxBlockSize) {
+      const std::optional<size_t> claimed = SnappyUncompressedLength(std::string_view(data, n));
+      if (!claimed.has_value() || *claimed > kMaxBlockSize) {
         return BlockError(offset, "corrupted snappy data");
       }
+      const size_t ulen = *claimed;
       // The length is the block's own claim, read before anything checks the
       // data (reads may skip checksums): bound it by what n bytes can expand
       // to before allocating it.
@@ -211,7 +214,7 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
                                                " bytes from ", n));
       }
       result.data = BlockBuffer::Uninitialized(ulen);
-      if (!snappy::RawUncompress(data, n, result.data.mutable_data())) {
+      if (!SnappyDecode(std::string_view(data, n), result.data.mutable_data(), ulen)) {
         return BlockError(offset, "corrupted snappy data");
       }
       result.stored_compression = Compression::kSnappy;
