@@ -1,6 +1,7 @@
 // Memtable micro-benchmarks: insert rate of 16-byte keys with 100-byte
 // values, in sequential and random key order, by one writer and by two
-// threads sharing the single-writer role through a mutex; and lookup rate.
+// threads sharing the single-writer role through a mutex; lookup rate; and
+// scans forward and backward.
 //
 // A memtable is filled up to kEntriesPerMemTable entries (about the 64 MiB
 // default write buffer) and then replaced, as the DB does, so the skiplist
@@ -143,6 +144,25 @@ void BM_Scan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Scan);
+
+// The same scan backward (Prev), as a reverse iterator or SeekForPrev walks.
+void BM_ScanBackward(benchmark::State& state) {
+  const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
+  MemTable mem;
+  SequenceNumber seq = 1;
+  for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
+  auto iter = mem.NewIterator();
+  iter->SeekToLast();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    if (!iter->Valid()) iter->SeekToLast();
+    bytes += iter->key().size() + iter->value().size();
+    iter->Prev();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ScanBackward);
 
 // The floor under random inserts into a memtable larger than the CPU caches:
 // one dependent load at a random cache line of a region of the given size

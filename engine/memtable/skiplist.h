@@ -12,6 +12,13 @@
 // sees every key whose Insert returned before the reader's read began, and it
 // always sees the list in sorted order.
 //
+// Level 0 is also linked backward: each node points to the node before it,
+// so Prev is one load, as Next is. The back pointer of the node after a new
+// one is updated last (a release store, after the new node is linked
+// forward), so a reader stepping back either skips a node being inserted or
+// reaches it fully linked; a reader of a memtable snapshot never needs the
+// nodes added after it began.
+//
 // Key must be cheap to copy (a pointer or an integer). Comparator is a
 // callable `int operator()(const Key& a, const Key& b) const` returning <0,
 // 0, >0.
@@ -24,7 +31,6 @@
 #include <cstdint>
 #include <new>
 #include <type_traits>
-#include <vector>
 
 #include "engine/util/arena.h"
 #include "engine/util/random.h"
@@ -79,34 +85,22 @@ class SkipList {
     // REQUIRES: Valid()
     void Next() {
       assert(Valid());
-      before_.clear();
       node_ = node_->Next(0);
       // Nodes lie in the arena in insertion order, not key order: start
       // loading the one after this while the caller reads this one.
       if (node_ != nullptr) __builtin_prefetch(node_->NoBarrierNext(0));
     }
     // REQUIRES: Valid()
-    //
-    // There are no back pointers. A search for the last node before this one
-    // costs a cache miss or two per level, so Prev searches only down to
-    // level kPrevBatchLevel, then walks level 0 from the node it found up to
-    // this one, keeping the nodes it passes (about 4^kPrevBatchLevel / 2):
-    // the Prev calls that follow take them without searching. Nodes inserted
-    // meanwhile between kept nodes are not visited; a reader of a snapshot
-    // (the memtable's sequence numbers) never needs them.
     void Prev() {
       assert(Valid());
-      if (before_.empty()) CollectBefore();
-      if (before_.empty()) {
+      node_ = node_->Prev();
+      if (node_ == list_->head_) {
         node_ = nullptr;
-        return;
+      } else {
+        __builtin_prefetch(node_->NoBarrierPrev());  // as Next does
       }
-      node_ = before_.back();
-      before_.pop_back();
     }
-    // Positions at the first entry >= target.
     void Seek(const Key& target) {
-      before_.clear();
       node_ = list_->FindGreaterOrEqual(target, nullptr);
     }
     // Positions at the last entry <= target.
@@ -119,30 +113,16 @@ class SkipList {
       }
     }
     void SeekToFirst() {
-      before_.clear();
       node_ = list_->head_->Next(0);
     }
     void SeekToLast() {
-      before_.clear();
       node_ = list_->FindLast();
       if (node_ == list_->head_) node_ = nullptr;
     }
 
    private:
-    // Fills before_ with the nodes from the last level-kPrevBatchLevel node
-    // before node_ up to node_ (excluded), in key order.
-    void CollectBefore() {
-      Node* x = list_->FindLessThan(node_->key, kPrevBatchLevel);
-      if (x == list_->head_) x = x->Next(0);  // the walk starts at the first node
-      while (x != nullptr && x != node_ && list_->compare_(x->key, node_->key) < 0) {
-        before_.push_back(x);
-        x = x->Next(0);
-      }
-    }
-
     const SkipList* list_;
     Node* node_;
-    std::vector<Node*> before_;  // the nodes before node_ Prev visits next
   };
 
  private:
@@ -159,11 +139,6 @@ class SkipList {
   // The first node >= key, or nullptr. Fills prev[level] with the last node
   // < key at each level when prev is not nullptr.
   Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
-  // The last node < key among the nodes of height > stop_level (every node
-  // when 0), or head_.
-  Node* FindLessThan(const Key& key, int stop_level = 0) const;
-  // How far down a backward step searches (see Iterator::Prev).
-  static constexpr int kPrevBatchLevel = 2;
   // The last node, or head_ when empty.
   Node* FindLast() const;
   Node* NewHead() {
@@ -189,14 +164,20 @@ class SkipList {
 
 // Memory layout of a node of height h, one arena allocation:
 //
-//   next[h-1] ... next[1] next[0] | key | extra storage (InsertWith)
+//   next[h-1] ... next[1] next[0] | key prev | extra storage (InsertWith)
 //                                 ^ Node*
 //
 // The links sit before the node so that next[0] (followed by every search
 // and scan), the key and the start of an inline entry share a cache line.
+// prev is the level-0 node before this one (head_ for the first).
 template <typename Key, class Comparator>
 struct SkipList<Key, Comparator>::Node {
   Key key;
+  std::atomic<Node*> prev{nullptr};
+
+  // Acquire, as Next.
+  Node* Prev() { return prev.load(std::memory_order_acquire); }
+  Node* NoBarrierPrev() { return prev.load(std::memory_order_relaxed); }
 
   // Acquire: a reader that follows the link sees the linked node fully
   // initialised.
@@ -277,27 +258,6 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessThan(
-    const Key& key, int stop_level) const {
-  Node* x = head_;
-  int level = GetMaxHeight() - 1;
-  if (level < stop_level) return head_;
-  Node* last_bigger = nullptr;
-  while (true) {
-    assert(x == head_ || compare_(x->key, key) < 0);
-    if (level > stop_level) __builtin_prefetch(x->NoBarrierNext(level - 1));  // as above
-    Node* next = x->Next(level);
-    if (next != last_bigger && next != nullptr && compare_(next->key, key) < 0) {
-      x = next;
-    } else {
-      if (level == stop_level) return x;
-      last_bigger = next;
-      --level;
-    }
-  }
-}
-
-template <typename Key, class Comparator>
 typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast() const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
@@ -353,12 +313,17 @@ void SkipList<Key, Comparator>::InsertWith(size_t extra, MakeKey&& make_key) {
     max_height_.store(height, std::memory_order_relaxed);
   }
 
+  // Like its own links, the node's back pointer becomes visible only
+  // through the release stores that follow.
+  x->prev.store(prev[0], std::memory_order_relaxed);
   for (int i = 0; i < height; ++i) {
-    // The node's own link may be relaxed: it becomes visible only through
-    // the release store into prev[i] that follows.
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
     prev[i] = x;
+  }
+  // Last, the node after it steps back to it (see the comment at the top).
+  if (Node* const after = x->NoBarrierNext(0); after != nullptr) {
+    after->prev.store(x, std::memory_order_release);
   }
 }
 
