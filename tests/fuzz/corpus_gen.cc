@@ -120,11 +120,31 @@ void Blocks(const std::string& table, std::vector<std::string>* internal,
   }
 }
 
+// The stored bytes of every snappy-compressed data block.
+void SnappyBlocks(const std::string& table, std::vector<std::string>* out) {
+  if (table.size() < Footer::kEncodedLength) return;
+  auto footer = Footer::DecodeFrom(
+      std::string_view(table).substr(table.size() - Footer::kEncodedLength));
+  if (!footer.ok()) return;
+  StringSource file(table, /*copy_to_scratch=*/false);
+  auto index = ReadBlock(&file, footer->index_handle, true);
+  if (!index.ok()) return;
+  Block block(std::move(*index));
+  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view v = it->value();
+    BlockHandle h;
+    if (!h.DecodeFrom(&v) || h.offset() + h.size() + kBlockTrailerSize > table.size()) continue;
+    if (table[h.offset() + h.size()] != static_cast<char>(Compression::kSnappy)) continue;
+    out->push_back(table.substr(h.offset(), h.size()));
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& FuzzTargetNames() {
   static const std::vector<std::string>* names = new std::vector<std::string>{
-      "wal_reader", "write_batch", "block", "table", "version_edit", "db_ops"};
+      "wal_reader", "write_batch", "block", "snappy", "table", "version_edit", "db_ops"};
   return *names;
 }
 
@@ -160,6 +180,10 @@ std::vector<std::string> SeedCorpus(std::string_view target) {
         for (const std::string& b : internal) seeds.push_back(std::string(1, '\0') + b);
         for (const std::string& b : bytewise) seeds.push_back(std::string(1, '\1') + b);
       }
+    }
+  } else if (target == "snappy") {
+    for (const DbFiles& db : AllDbs()) {
+      for (const std::string& t : db.tables) SnappyBlocks(t, &seeds);
     }
   } else if (target == "table") {
     for (const DbFiles& db : AllDbs()) {
