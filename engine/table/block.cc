@@ -99,6 +99,7 @@ void BlockIter::Seek(std::string_view target) {
     }
   }
   SeekToRestartPoint(left);
+  PrefetchEntries(next_, left + 1 < num_restarts_ ? RestartPoint(left + 1) : restarts_);
   while (ParseNextKey()) {
     if (Compare(CurrentKey(), target) >= 0) return;
   }
@@ -157,6 +158,7 @@ void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
     --index;
   }
   SeekToRestartPoint(index);
+  PrefetchEntries(next_, end);
   prev_entries_.clear();
   prev_keys_.clear();
   do {
@@ -166,6 +168,10 @@ void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
     prev_keys_.append(key_buf_.data(), key_size_);
   } while (next_ < end);
   prev_index_ = static_cast<uint32_t>(prev_entries_.size() - 1);
+}
+
+void BlockIter::PrefetchEntries(uint32_t begin, uint32_t end) const {
+  for (uint32_t off = begin; off < end; off += 64) __builtin_prefetch(data_ + off);
 }
 
 void BlockIter::RestoreEntry(const DecodedEntry& e) {

@@ -138,6 +138,12 @@ class BlockIter final : public Iterator {
   uint32_t RestartPoint(uint32_t index) const;
   void SeekToRestartPoint(uint32_t index);
   void ScanRegionBefore(uint32_t index, uint32_t end);
+  // Asks the CPU for the lines of [begin, end) of the block at once. A scan
+  // of a restart region (up to 16 entries after a seek's binary search, or
+  // before a backward step) would otherwise wait for them one entry at a
+  // time when the block is not in the CPU caches: the hardware prefetcher
+  // has not caught on within so few lines.
+  void PrefetchEntries(uint32_t begin, uint32_t end) const;
   void RestoreEntry(const DecodedEntry& e);
   void MarkEnd();
   void Corrupt(std::string_view what);
