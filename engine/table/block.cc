@@ -171,6 +171,7 @@ void BlockIter::ScanRegionBefore(uint32_t index, uint32_t end) {
 }
 
 void BlockIter::PrefetchEntries(uint32_t begin, uint32_t end) const {
+  if (end > restarts_) end = restarts_;  // the entry area bounds even a damaged restart array
   for (uint32_t off = begin; off < end; off += 64) __builtin_prefetch(data_ + off);
 }
 
