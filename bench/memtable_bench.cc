@@ -126,43 +126,27 @@ void BM_Get(benchmark::State& state, bool present) {
 BENCHMARK_CAPTURE(BM_Get, present, true);
 BENCHMARK_CAPTURE(BM_Get, absent, false);
 
-// Full scans of a full memtable with its iterator.
-void BM_Scan(benchmark::State& state) {
+// Full scans of a full memtable with its iterator, forward (Next) and
+// backward (Prev, as a reverse iterator or SeekForPrev walks).
+void BM_Scan(benchmark::State& state, bool forward) {
   const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
   MemTable mem;
   SequenceNumber seq = 1;
   for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
   auto iter = mem.NewIterator();
-  iter->SeekToFirst();
+  auto restart = [&] { forward ? iter->SeekToFirst() : iter->SeekToLast(); };
+  restart();
   size_t bytes = 0;
   for (auto _ : state) {
-    if (!iter->Valid()) iter->SeekToFirst();
+    if (!iter->Valid()) restart();
     bytes += iter->key().size() + iter->value().size();
-    iter->Next();
+    forward ? iter->Next() : iter->Prev();
   }
   benchmark::DoNotOptimize(bytes);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Scan);
-
-// The same scan backward (Prev), as a reverse iterator or SeekForPrev walks.
-void BM_ScanBackward(benchmark::State& state) {
-  const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
-  MemTable mem;
-  SequenceNumber seq = 1;
-  for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
-  auto iter = mem.NewIterator();
-  iter->SeekToLast();
-  size_t bytes = 0;
-  for (auto _ : state) {
-    if (!iter->Valid()) iter->SeekToLast();
-    bytes += iter->key().size() + iter->value().size();
-    iter->Prev();
-  }
-  benchmark::DoNotOptimize(bytes);
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_ScanBackward);
+BENCHMARK_CAPTURE(BM_Scan, forward, true);
+BENCHMARK_CAPTURE(BM_Scan, backward, false);
 
 // The floor under random inserts into a memtable larger than the CPU caches:
 // one dependent load at a random cache line of a region of the given size

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,25 +97,46 @@ std::vector<std::string> Records(const std::string& log) {
   return records;
 }
 
-// Uncompressed contents of the index, meta-index and every data block.
-void Blocks(const std::string& table, std::vector<std::string>* internal,
-            std::vector<std::string>* bytewise) {
-  if (table.size() < Footer::kEncodedLength) return;
+// What a table's footer leads to: the uncompressed meta-index (empty if it
+// does not read) and index, and the handle of every data block; nullopt when
+// the footer or the index does not read.
+struct TableLayout {
+  std::string metaindex;
+  std::string index;
+  std::vector<BlockHandle> data_blocks;
+};
+
+std::optional<TableLayout> ReadLayout(const std::string& table) {
+  if (table.size() < Footer::kEncodedLength) return std::nullopt;
   auto footer = Footer::DecodeFrom(
       std::string_view(table).substr(table.size() - Footer::kEncodedLength));
-  if (!footer.ok()) return;
+  if (!footer.ok()) return std::nullopt;
   StringSource file(table, /*copy_to_scratch=*/false);
-  auto meta = ReadBlock(&file, footer->metaindex_handle, true);
-  if (meta.ok()) bytewise->push_back(std::string(meta->data.view()));
   auto index = ReadBlock(&file, footer->index_handle, true);
-  if (!index.ok()) return;
-  internal->push_back(std::string(index->data.view()));
+  if (!index.ok()) return std::nullopt;
+  TableLayout layout;
+  auto meta = ReadBlock(&file, footer->metaindex_handle, true);
+  if (meta.ok()) layout.metaindex = std::string(meta->data.view());
+  layout.index = std::string(index->data.view());
   Block block(std::move(*index));
   std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view v = it->value();
     BlockHandle h;
-    if (!h.DecodeFrom(&v)) continue;
+    if (h.DecodeFrom(&v)) layout.data_blocks.push_back(h);
+  }
+  return layout;
+}
+
+// Uncompressed contents of the index, meta-index and every data block.
+void Blocks(const std::string& table, std::vector<std::string>* internal,
+            std::vector<std::string>* bytewise) {
+  const std::optional<TableLayout> layout = ReadLayout(table);
+  if (!layout.has_value()) return;
+  if (!layout->metaindex.empty()) bytewise->push_back(layout->metaindex);
+  internal->push_back(layout->index);
+  StringSource file(table, /*copy_to_scratch=*/false);
+  for (const BlockHandle& h : layout->data_blocks) {
     auto data = ReadBlock(&file, h, true);
     if (data.ok()) internal->push_back(std::string(data->data.view()));
   }
@@ -122,19 +144,10 @@ void Blocks(const std::string& table, std::vector<std::string>* internal,
 
 // The stored bytes of every snappy-compressed data block.
 void SnappyBlocks(const std::string& table, std::vector<std::string>* out) {
-  if (table.size() < Footer::kEncodedLength) return;
-  auto footer = Footer::DecodeFrom(
-      std::string_view(table).substr(table.size() - Footer::kEncodedLength));
-  if (!footer.ok()) return;
-  StringSource file(table, /*copy_to_scratch=*/false);
-  auto index = ReadBlock(&file, footer->index_handle, true);
-  if (!index.ok()) return;
-  Block block(std::move(*index));
-  std::unique_ptr<Iterator> it = block.NewIterator(KeyOrder::kInternal);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view v = it->value();
-    BlockHandle h;
-    if (!h.DecodeFrom(&v) || h.offset() + h.size() + kBlockTrailerSize > table.size()) continue;
+  const std::optional<TableLayout> layout = ReadLayout(table);
+  if (!layout.has_value()) return;
+  for (const BlockHandle& h : layout->data_blocks) {
+    if (h.offset() + h.size() + kBlockTrailerSize > table.size()) continue;
     if (table[h.offset() + h.size()] != static_cast<char>(Compression::kSnappy)) continue;
     out->push_back(table.substr(h.offset(), h.size()));
   }
