@@ -100,6 +100,7 @@ class SkipList {
         __builtin_prefetch(node_->NoBarrierPrev());  // as Next does
       }
     }
+    // Positions at the first entry >= target.
     void Seek(const Key& target) {
       node_ = list_->FindGreaterOrEqual(target, nullptr);
     }
