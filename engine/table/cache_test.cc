@@ -1,10 +1,7 @@
 #include "engine/table/cache.h"
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <iostream>
 #include <list>
 #include <memory>
 #include <string>
@@ -12,6 +9,7 @@
 #include <vector>
 
 #include "engine/util/random.h"
+#include "engine/util/test_seed.h"
 #include "gtest/gtest.h"
 
 namespace lsm {
@@ -21,12 +19,6 @@ using StringCache = ShardedClockCache<std::string>;
 
 std::shared_ptr<const std::string> Str(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
-}
-
-// LSM_TEST_SEED reproduces a run; otherwise every run tries a new seed.
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("LSM_TEST_SEED")) return std::strtoull(env, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 // The value a test stores for (file, offset), so any lookup can be checked.
@@ -348,8 +340,7 @@ class ModelClock {
 };
 
 TEST(CacheTest, RandomizedAgainstModel) {
-  const uint64_t seed = TestSeed();
-  std::cerr << "seed=" << seed << " (rerun with LSM_TEST_SEED=" << seed << ")\n";
+  const uint64_t seed = NewTestSeed();
   SCOPED_TRACE("seed=" + std::to_string(seed));
   Random rnd(seed);
   for (size_t capacity : {0, 50, 300, 5000}) {

@@ -2,25 +2,17 @@
 
 #include <snappy.h>
 
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <iostream>
 #include <memory>
 #include <string>
 
 #include "engine/util/coding.h"
 #include "engine/util/random.h"
+#include "engine/util/test_seed.h"
 #include "gtest/gtest.h"
 
 namespace lsm {
 namespace {
-
-// LSM_TEST_SEED reproduces a run; otherwise every run tries a new seed.
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("LSM_TEST_SEED")) return std::strtoull(env, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 std::string Compress(const std::string& raw) {
   std::string out;
@@ -90,8 +82,7 @@ std::string BlockLikeText(Random* rnd, size_t size) {
 }
 
 TEST(SnappyDecoderTest, DecodesWhatLibsnappyCompresses) {
-  const uint64_t seed = TestSeed();
-  std::cerr << "seed=" << seed << " (rerun with LSM_TEST_SEED=" << seed << ")\n";
+  const uint64_t seed = NewTestSeed();
   SCOPED_TRACE("seed=" + std::to_string(seed));
   Random rnd(seed);
   for (size_t size : {0, 1, 15, 16, 17, 63, 64, 65, 100, 4096, 16384, 70000, 200000}) {
@@ -146,8 +137,7 @@ TEST(SnappyDecoderTest, RefusesMalformedStreams) {
 // checks that under --config=asan) and agree with libsnappy on every verdict
 // and every byte.
 TEST(SnappyDecoderTest, AgreesWithLibsnappyOnDamagedStreams) {
-  const uint64_t seed = TestSeed();
-  std::cerr << "seed=" << seed << " (rerun with LSM_TEST_SEED=" << seed << ")\n";
+  const uint64_t seed = NewTestSeed();
   SCOPED_TRACE("seed=" + std::to_string(seed));
   Random rnd(seed);
   int refused = 0;
