@@ -4,7 +4,7 @@
 // scans forward and backward.
 //
 // A memtable is filled up to kEntriesPerMemTable entries (about the 64 MiB
-// default write buffer) and then replaced, as the DB does, so the skiplist
+// default write buffer) and then replaced, as the DB does, so the tree
 // depth and cache misses are those of a full-size memtable.
 #include <cstdint>
 #include <cstdio>
@@ -150,9 +150,8 @@ BENCHMARK_CAPTURE(BM_Scan, backward, false);
 
 // The floor under random inserts into a memtable larger than the CPU caches:
 // one dependent load at a random cache line of a region of the given size
-// (a pointer chase through a random cycle). A skiplist search is a chain of
-// such loads, each needing the node found by the one before; an insert into
-// a full-size memtable costs about that many of these.
+// (a pointer chase through a random cycle). A search of a linked structure is a
+// chain of such loads, each needing the node found by the one before.
 void BM_DependentLoadFloor(benchmark::State& state) {
   const size_t lines = static_cast<size_t>(state.range(0)) / 64;
   struct alignas(64) Line {

@@ -28,6 +28,10 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return CompareInternalKeys(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
 }
 
+std::string_view MemTable::KeyComparator::Bytes(const char* entry) const {
+  return ExtractUserKey(GetLengthPrefixedSlice(entry));
+}
+
 MemTable::MemTable(size_t expected_bytes)
     : bloom_(expected_bytes > 0 ? std::make_unique<MemTableBloom>(expected_bytes / 128) : nullptr),
       table_(KeyComparator{}, &arena_),
@@ -46,7 +50,7 @@ void InsertEntry(Table* table, SequenceNumber seq, ValueType type, std::string_v
   assert(ikey_len <= UINT32_MAX && value.size() <= UINT32_MAX);
   const size_t encoded_len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) +
                              value.size();
-  // The entry lives right after its skiplist node (one allocation).
+  // The entry lives right after its list node (one allocation).
   table->InsertWith(encoded_len, [&](char* buf) -> const char* {
     char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
     if (!key.empty()) std::memcpy(p, key.data(), key.size());
@@ -90,7 +94,7 @@ void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
   assert(CompareUserKeys(begin, end) < 0);
   InsertEntry(&tombstones_, seq, ValueType::kRangeDeletion, begin, end);
   CountEntry(seq);
-  // Release: a reader that sees the count sees the skiplist node.
+  // Release: a reader that sees the count sees the list node.
   num_range_deletions_.store(num_range_deletions_.load(std::memory_order_relaxed) + 1,
                              std::memory_order_release);
 }

@@ -1,16 +1,16 @@
 // MemTable: the in-memory write buffer. Every update becomes an entry keyed by
-// its internal key (user key, sequence, type; see dbformat.h) in a SkipList
+// its internal key (user key, sequence, type; see dbformat.h) in a BTreeList
 // whose nodes and entries live in one Arena. When the memtable is full the DB
 // freezes it and flushes it to an L0 table in internal-key order.
 //
-// Entry encoding in the arena (stored right after its skiplist node, one
+// Entry encoding in the arena (stored right after its list node, one
 // allocation per Add):
 //   entry := varint32(internal_key_len) internal_key varint32(value_len) value
 // Values stay inline. Moving them to an arena of their own made the nodes a
-// search walks three times smaller and random inserts into a 64 MiB memtable
-// about 15% faster, but a scan then pays two dependent cache misses per entry
-// instead of one (readseq over 200k keys was about 20% slower): measured and
-// undone.
+// search walked three times smaller (in the skiplist the memtable had then)
+// and random inserts into a 64 MiB memtable about 15% faster, but a scan then
+// pays two dependent cache misses per entry instead of one (readseq over 200k
+// keys was about 20% slower): measured and undone.
 //
 // Thread safety: one writer at a time (Add needs external synchronization);
 // Get, NewIterator and the iterators, and the statistics accessors may run
@@ -32,10 +32,10 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
+#include "engine/memtable/btree_list.h"
 #include "engine/memtable/dbformat.h"
 #include "engine/memtable/memtable_bloom.h"
 #include "engine/memtable/range_tombstone.h"
-#include "engine/memtable/skiplist.h"
 #include "engine/util/arena.h"
 #include "engine/util/mutex.h"
 #include "lsm/iterator.h"
@@ -52,7 +52,7 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
 
   // expected_bytes: about how large the memtable will grow; when non-zero,
   // a MemTableBloom of expected_bytes / 128 bytes lets Get skip the
-  // skiplist for keys it does not hold.
+  // search for keys it does not hold.
   explicit MemTable(size_t expected_bytes = 0);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
@@ -113,11 +113,12 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   void CountEntry(SequenceNumber seq);
 
   // Orders arena entries (and lookup targets in the same encoding) by their
-  // internal keys.
+  // internal keys; Bytes is the user key, whose bytes order agrees.
   struct KeyComparator {
     int operator()(const char* a, const char* b) const;
+    std::string_view Bytes(const char* entry) const;
   };
-  using Table = SkipList<const char*, KeyComparator>;
+  using Table = BTreeList<const char*, KeyComparator>;
 
   Arena arena_;
   const std::unique_ptr<MemTableBloom> bloom_;  // null: none

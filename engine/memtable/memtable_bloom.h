@@ -1,7 +1,7 @@
 // MemTableBloom: a bloom filter over the user keys of one memtable, so that a
 // point read of a key the memtable does not hold (most reads, once the data
-// is larger than a memtable) skips the skiplist search, a few dozen dependent
-// cache misses in a memtable of several MiB, for one cache line.
+// is larger than a memtable) skips the search of its sorted list, several
+// dependent cache misses in a memtable of several MiB, for one cache line.
 //
 // Cache-local: the key's hash picks one 64-byte line and sets or tests
 // kProbes bits in it. Sized when the memtable is created (its expected size /
@@ -10,7 +10,7 @@
 //
 // Thread safety: one writer (Add) and any number of readers (MayContain)
 // without locks. Bits are set with relaxed atomics before the entry is linked
-// into the skiplist (a release store), so a reader that can see the entry
+// into the list (a release store), so a reader that can see the entry
 // sees its bits.
 #ifndef LSM_ENGINE_MEMTABLE_MEMTABLE_BLOOM_H_
 #define LSM_ENGINE_MEMTABLE_MEMTABLE_BLOOM_H_

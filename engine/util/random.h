@@ -1,5 +1,5 @@
-// Fast, seedable pseudo-random numbers (xoshiro256**) for tests, benchmarks,
-// skiplist heights and workload generators. Not for cryptography.
+// Fast, seedable pseudo-random numbers (xoshiro256**) for tests, benchmarks
+// and workload generators. Not for cryptography.
 //
 // Thread safety: one Random per thread.
 #ifndef LSM_ENGINE_UTIL_RANDOM_H_

@@ -1,10 +1,14 @@
-#include "engine/memtable/skiplist.h"
+#include "engine/memtable/btree_list.h"
 
 #include <algorithm>
+#include <deque>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 #include <set>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -15,14 +19,61 @@
 namespace lsm {
 namespace {
 
-struct U64Compare {
-  int operator()(uint64_t a, uint64_t b) const { return a < b ? -1 : (a > b ? 1 : 0); }
+// Integers stored big-endian, so that their bytes sort as the numbers do.
+struct BigEndian64 {
+  char bytes[8];
 };
-using IntList = SkipList<uint64_t, U64Compare>;
+BigEndian64 ToBigEndian(uint64_t v) {
+  BigEndian64 k;
+  v = __builtin_bswap64(v);
+  std::memcpy(k.bytes, &v, 8);
+  return k;
+}
+uint64_t FromBigEndian(const BigEndian64& k) {
+  uint64_t v;
+  std::memcpy(&v, k.bytes, 8);
+  return __builtin_bswap64(v);
+}
+struct BigEndian64Compare {
+  int operator()(const BigEndian64& a, const BigEndian64& b) const {
+    const uint64_t x = FromBigEndian(a);
+    const uint64_t y = FromBigEndian(b);
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  std::string_view Bytes(const BigEndian64& k) const { return std::string_view(k.bytes, 8); }
+};
 
-TEST(SkipListTest, Empty) {
+// A BTreeList of integers, spoken to in integers.
+class IntList {
+ public:
+  using List = BTreeList<BigEndian64, BigEndian64Compare>;
+  IntList(BigEndian64Compare cmp, Arena* arena) : list_(cmp, arena) {}
+  void Insert(uint64_t k) { list_.Insert(ToBigEndian(k)); }
+  bool Contains(uint64_t k) const { return list_.Contains(ToBigEndian(k)); }
+
+  class Iterator {
+   public:
+    explicit Iterator(const IntList* list) : iter_(&list->list_) {}
+    bool Valid() const { return iter_.Valid(); }
+    uint64_t key() const { return FromBigEndian(iter_.key()); }
+    void Next() { iter_.Next(); }
+    void Prev() { iter_.Prev(); }
+    void Seek(uint64_t target) { iter_.Seek(ToBigEndian(target)); }
+    void SeekForPrev(uint64_t target) { iter_.SeekForPrev(ToBigEndian(target)); }
+    void SeekToFirst() { iter_.SeekToFirst(); }
+    void SeekToLast() { iter_.SeekToLast(); }
+
+   private:
+    List::Iterator iter_;
+  };
+
+ private:
+  List list_;
+};
+
+TEST(BTreeListTest, Empty) {
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   EXPECT_FALSE(list.Contains(10));
 
   IntList::Iterator iter(&list);
@@ -38,9 +89,9 @@ TEST(SkipListTest, Empty) {
 }
 
 // Table-driven positioning on the list {10, 20, 30}.
-TEST(SkipListTest, SeekCases) {
+TEST(BTreeListTest, SeekCases) {
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   for (uint64_t k : {20, 10, 30}) list.Insert(k);
   struct Case {
     uint64_t target;
@@ -75,14 +126,14 @@ TEST(SkipListTest, SeekCases) {
 
 // Random inserts checked against std::set: membership, both directions of
 // iteration, Seek and SeekForPrev.
-TEST(SkipListTest, MatchesStdSet) {
+TEST(BTreeListTest, MatchesStdSet) {
   const uint64_t seed = 301;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   constexpr int kN = 2000;
   constexpr uint64_t kRange = 5000;
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int i = 0; i < kN; ++i) {
     const uint64_t key = rnd.Uniform(kRange);
@@ -137,12 +188,12 @@ TEST(SkipListTest, MatchesStdSet) {
 
 // Random walks of Next, Prev and seeks against std::set: a backward step
 // keeps the nodes it walked past, and every other move must drop them.
-TEST(SkipListTest, RandomWalksMatchStdSet) {
+TEST(BTreeListTest, RandomWalksMatchStdSet) {
   const uint64_t seed = 977;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int i = 0; i < 5000; ++i) {
     const uint64_t key = rnd.Uniform(100000);
@@ -180,9 +231,9 @@ TEST(SkipListTest, RandomWalksMatchStdSet) {
 
 // Keys inserted between backward steps do not break the order, and the
 // steps that follow see them.
-TEST(SkipListTest, PrevAfterInsertsStaysOrdered) {
+TEST(BTreeListTest, PrevAfterInsertsStaysOrdered) {
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   for (uint64_t k = 0; k < 4000; k += 2) list.Insert(k);
   IntList::Iterator iter(&list);
   iter.SeekToLast();
@@ -198,15 +249,15 @@ TEST(SkipListTest, PrevAfterInsertsStaysOrdered) {
   EXPECT_EQ(steps, 3996u);  // every key below 3996 (0..3995), odd ones included
 }
 
-// Ascending runs (the insert hint's fast path) mixed with random keys, and
-// descending runs, checked against std::set at every level of the list via
-// forward and backward iteration.
-TEST(SkipListTest, AscendingRunsAndRandomKeys) {
+// Ascending runs (which split the rightmost leaf unevenly) mixed with random
+// keys, and descending runs, checked against std::set via forward and
+// backward iteration.
+TEST(BTreeListTest, AscendingRunsAndRandomKeys) {
   const uint64_t seed = 911;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int run = 0; run < 200; ++run) {
     const uint64_t start = rnd.Uniform(1000000);
@@ -235,11 +286,109 @@ TEST(SkipListTest, AscendingRunsAndRandomKeys) {
   EXPECT_FALSE(iter.Valid());
 }
 
+// Keys of the memtable's kind: a byte string and a sequence number, where
+// versions of one string share their Bytes and sort newest first.
+struct VersionedKey {
+  std::string user;
+  uint64_t seq;
+};
+struct VersionedCompare {
+  int operator()(const VersionedKey* a, const VersionedKey* b) const {
+    const int r = a->user.compare(b->user);
+    if (r != 0) return r;
+    return a->seq > b->seq ? -1 : (a->seq < b->seq ? 1 : 0);
+  }
+  std::string_view Bytes(const VersionedKey* k) const { return k->user; }
+};
+bool VersionedLess(const VersionedKey& a, const VersionedKey& b) {
+  return VersionedCompare{}(&a, &b) < 0;
+}
+
+// Strings that share long prefixes, are prefixes of one another, hold zero
+// and 0xff bytes, and come in many versions, so that the 8-byte windows a
+// tree node compares are often equal, or end inside a key: checked against a
+// sorted vector by iteration in both directions and by seeks.
+TEST(BTreeListTest, SharedPrefixesAndVersionsMatchSortedVector) {
+  const uint64_t seed = 4243;
+  std::cerr << "seed=" << seed << "\n";
+  Random rnd(seed);
+  const std::string stems[] = {"", "a", "user/", "user/000000", std::string("k\0\0", 3),
+                               "\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+                               "orders/2026-12-02/customer-"};
+  std::deque<VersionedKey> storage;
+  std::vector<VersionedKey> model;
+  Arena arena;
+  BTreeList<const VersionedKey*, VersionedCompare> list(VersionedCompare{}, &arena);
+  std::set<std::pair<std::string, uint64_t>> seen;
+  for (int i = 0; i < 20000; ++i) {
+    std::string user = stems[rnd.Uniform(std::size(stems))];
+    const int tail = static_cast<int>(rnd.Uniform(12));
+    for (int t = 0; t < tail; ++t) {
+      // Mostly digits, sometimes the extreme bytes.
+      const uint32_t r = rnd.Uniform(20);
+      user.push_back(r == 0 ? '\0' : (r == 1 ? '\xff' : static_cast<char>('0' + r % 10)));
+    }
+    const uint64_t seq = rnd.Uniform(8);  // few sequences: many versions per string
+    if (!seen.emplace(user, seq).second) continue;
+    storage.push_back(VersionedKey{user, seq});
+    list.Insert(&storage.back());
+    model.push_back(storage.back());
+  }
+  std::sort(model.begin(), model.end(), VersionedLess);
+
+  using List = BTreeList<const VersionedKey*, VersionedCompare>;
+  List::Iterator iter(&list);
+  size_t n = 0;
+  for (iter.SeekToFirst(); iter.Valid(); iter.Next(), ++n) {
+    ASSERT_LT(n, model.size());
+    ASSERT_EQ(iter.key()->user, model[n].user) << n;
+    ASSERT_EQ(iter.key()->seq, model[n].seq) << n;
+  }
+  ASSERT_EQ(n, model.size());
+  for (iter.SeekToLast(); iter.Valid(); iter.Prev()) {
+    ASSERT_GT(n, 0u);
+    --n;
+    ASSERT_EQ(iter.key()->user, model[n].user) << n;
+    ASSERT_EQ(iter.key()->seq, model[n].seq) << n;
+  }
+  ASSERT_EQ(n, 0u);
+
+  // Seeks to every stored key, and to targets near them that are not stored.
+  for (int i = 0; i < 20000; ++i) {
+    VersionedKey target = model[rnd.Uniform(model.size())];
+    switch (rnd.Uniform(4)) {
+      case 0:
+        break;  // an exact key
+      case 1:
+        target.seq = 100;  // before every version of the string
+        break;
+      case 2:
+        target.user.push_back(static_cast<char>(rnd.Uniform(256)));  // just after
+        break;
+      case 3:
+        if (!target.user.empty()) target.user.pop_back();  // a prefix of it
+        break;
+    }
+    SCOPED_TRACE(testing::Message() << "target " << testing::PrintToString(target.user) << "@"
+                                    << target.seq);
+    const auto lb = std::lower_bound(model.begin(), model.end(), target, VersionedLess);
+    iter.Seek(&target);
+    if (lb == model.end()) {
+      ASSERT_FALSE(iter.Valid());
+    } else {
+      ASSERT_TRUE(iter.Valid());
+      ASSERT_EQ(iter.key()->user, lb->user);
+      ASSERT_EQ(iter.key()->seq, lb->seq);
+    }
+    ASSERT_EQ(list.Contains(&target), lb != model.end() && !VersionedLess(target, *lb));
+  }
+}
+
 // One writer inserts while reader threads iterate, seek and probe, without
 // locks. Every reader pass must see a strictly sorted list that contains every
 // key published before the pass began and everything the reader's previous
 // pass saw (the view only grows).
-TEST(SkipListTest, ConcurrentReadersSeeSortedMonotoneView) {
+TEST(BTreeListTest, ConcurrentReadersSeeSortedMonotoneView) {
   const uint64_t seed = 17;
   std::cerr << "seed=" << seed << "\n";
   constexpr int kKeys = 12000;
@@ -258,7 +407,7 @@ TEST(SkipListTest, ConcurrentReadersSeeSortedMonotoneView) {
   }
 
   Arena arena;
-  IntList list(U64Compare{}, &arena);
+  IntList list(BigEndian64Compare{}, &arena);
   std::atomic<int> published{0};  // keys[0, published) are inserted
   std::atomic<bool> done{false};
   std::atomic<int> passes[kReaders];
