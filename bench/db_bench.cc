@@ -71,6 +71,8 @@ ABSL_FLAG(bool, engine_defaults, false,
           "Each engine with its own default options (only --bloom_bits still applies, where "
           "the engine has bloom filters); the shape flags above are then ignored");
 ABSL_FLAG(int32_t, open_files, 1000, "max_open_files");
+ABSL_FLAG(std::string, lsm_memtable, "btree",
+          "lsm's memtable structure, btree (its default) or skiplist; applies in both modes");
 
 namespace lsm {
 namespace bench {
@@ -229,6 +231,11 @@ int Main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("--compression must be snappy or none"));
   }
   o.compression = compression == "snappy";
+  const std::string lsm_memtable = absl::GetFlag(FLAGS_lsm_memtable);
+  if (lsm_memtable != "btree" && lsm_memtable != "skiplist") {
+    return Fail(absl::InvalidArgumentError("--lsm_memtable must be btree or skiplist"));
+  }
+  o.lsm_skiplist_memtable = lsm_memtable == "skiplist";
   if (config.key_size < 1 || config.value_size < 0 ||
       static_cast<size_t>(config.value_size) > ValueGenerator::kPoolSize || config.threads < 1 ||
       config.batch_size < 1 || config.compression_ratio <= 0 || config.compression_ratio > 1) {
@@ -300,6 +307,7 @@ int Main(int argc, char** argv) {
                    {"compression", compression},
                    {"max_background_jobs", o.max_background_jobs},
                    {"engine_defaults", o.engine_defaults},
+                   {"lsm_memtable", lsm_memtable},
                    {"max_open_files", o.max_open_files}};
   doc["notes"] = nlohmann::json::array();
   doc["engines"] = nlohmann::json::array();

@@ -1,7 +1,9 @@
 // Memtable micro-benchmarks: insert rate of 16-byte keys with 100-byte
 // values, in sequential and random key order, by one writer and by two
 // threads sharing the single-writer role through a mutex; lookup rate; and
-// scans forward and backward.
+// scans forward and backward. Inserts, lookups and scans run on each of the
+// memtable's structures (.../btree, .../skiplist); inserts also report the
+// memtable's bytes per entry.
 //
 // A memtable is filled up to kEntriesPerMemTable entries (about the 64 MiB
 // default write buffer) and then replaced, as the DB does, so the tree
@@ -50,17 +52,19 @@ const std::string& Value() {
 // 100-byte values an entry takes about 165 bytes of arena, so 25k, 100k, 400k
 // and 1.6M entries are memtables of about 4, 16, 64 and 256 MiB: the cost of
 // depth and cache misses.
-void BM_Insert(benchmark::State& state, bool sequential) {
+void BM_Insert(benchmark::State& state, bool sequential, MemTableStructure structure) {
   const std::vector<std::string> keys =
       MakeKeys(static_cast<size_t>(state.range(0)), sequential, 1000);
   const std::string& value = Value();
-  auto mem = std::make_unique<MemTable>();
+  auto mem = std::make_unique<MemTable>(0, structure);
   size_t i = 0;
   SequenceNumber seq = 1;
+  double bytes_per_entry = 0;
   for (auto _ : state) {
     if (i == keys.size()) {
       state.PauseTiming();
-      mem = std::make_unique<MemTable>();
+      bytes_per_entry = static_cast<double>(mem->ApproximateMemoryUsage()) / i;
+      mem = std::make_unique<MemTable>(0, structure);
       i = 0;
       state.ResumeTiming();
     }
@@ -68,9 +72,22 @@ void BM_Insert(benchmark::State& state, bool sequential) {
   }
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * (kKeySize + kValueSize));
+  // Of the last memtable filled, or of the one being filled if none was.
+  if (bytes_per_entry == 0 && i > 0) {
+    bytes_per_entry = static_cast<double>(mem->ApproximateMemoryUsage()) / i;
+  }
+  state.counters["bytes_per_entry"] = bytes_per_entry;
 }
-BENCHMARK_CAPTURE(BM_Insert, sequential, true)->Arg(kEntriesPerMemTable);
-BENCHMARK_CAPTURE(BM_Insert, random, false)
+BENCHMARK_CAPTURE(BM_Insert, sequential/btree, true, MemTableStructure::kBTree)
+    ->Arg(kEntriesPerMemTable);
+BENCHMARK_CAPTURE(BM_Insert, sequential/skiplist, true, MemTableStructure::kSkipList)
+    ->Arg(kEntriesPerMemTable);
+BENCHMARK_CAPTURE(BM_Insert, random/btree, false, MemTableStructure::kBTree)
+    ->Arg(25000)
+    ->Arg(100000)
+    ->Arg(kEntriesPerMemTable)
+    ->Arg(4 * kEntriesPerMemTable);
+BENCHMARK_CAPTURE(BM_Insert, random/skiplist, false, MemTableStructure::kSkipList)
     ->Arg(25000)
     ->Arg(100000)
     ->Arg(kEntriesPerMemTable)
@@ -107,10 +124,10 @@ void BM_InsertThreads(benchmark::State& state) {
 BENCHMARK(BM_InsertThreads)->Threads(1)->Threads(2)->UseRealTime();
 
 // Point lookups of present keys in a full memtable.
-void BM_Get(benchmark::State& state, bool present) {
+void BM_Get(benchmark::State& state, bool present, MemTableStructure structure) {
   const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
   const std::vector<std::string> absent = MakeKeys(kEntriesPerMemTable, false, 2000);
-  MemTable mem;
+  MemTable mem(0, structure);
   SequenceNumber seq = 1;
   for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
   Random rnd(3);
@@ -123,14 +140,16 @@ void BM_Get(benchmark::State& state, bool present) {
   if (found != (present ? state.iterations() : 0)) state.SkipWithError("wrong lookup result");
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_Get, present, true);
-BENCHMARK_CAPTURE(BM_Get, absent, false);
+BENCHMARK_CAPTURE(BM_Get, present/btree, true, MemTableStructure::kBTree);
+BENCHMARK_CAPTURE(BM_Get, present/skiplist, true, MemTableStructure::kSkipList);
+BENCHMARK_CAPTURE(BM_Get, absent/btree, false, MemTableStructure::kBTree);
+BENCHMARK_CAPTURE(BM_Get, absent/skiplist, false, MemTableStructure::kSkipList);
 
 // Full scans of a full memtable with its iterator, forward (Next) and
 // backward (Prev, as a reverse iterator or SeekForPrev walks).
-void BM_Scan(benchmark::State& state, bool forward) {
+void BM_Scan(benchmark::State& state, bool forward, MemTableStructure structure) {
   const std::vector<std::string> keys = MakeKeys(kEntriesPerMemTable, false, 1000);
-  MemTable mem;
+  MemTable mem(0, structure);
   SequenceNumber seq = 1;
   for (const std::string& k : keys) mem.Add(seq++, ValueType::kValue, k, Value());
   auto iter = mem.NewIterator();
@@ -145,8 +164,10 @@ void BM_Scan(benchmark::State& state, bool forward) {
   benchmark::DoNotOptimize(bytes);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_Scan, forward, true);
-BENCHMARK_CAPTURE(BM_Scan, backward, false);
+BENCHMARK_CAPTURE(BM_Scan, forward/btree, true, MemTableStructure::kBTree);
+BENCHMARK_CAPTURE(BM_Scan, forward/skiplist, true, MemTableStructure::kSkipList);
+BENCHMARK_CAPTURE(BM_Scan, backward/btree, false, MemTableStructure::kBTree);
+BENCHMARK_CAPTURE(BM_Scan, backward/skiplist, false, MemTableStructure::kSkipList);
 
 // The floor under random inserts into a memtable larger than the CPU caches:
 // one dependent load at a random cache line of a region of the given size

@@ -49,7 +49,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 4;
+constexpr jint kAbiVersion = 5;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -77,6 +77,7 @@ enum OptionIndex {
   kMemoryBudget,
   kAllowMmapReads,
   kWalMmapWrites,
+  kMemTableStructure,
   kOptionCount,
 };
 
@@ -237,6 +238,10 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
     ThrowStatus(env, absl::InvalidArgumentError("unknown WAL recovery mode"));
     return false;
   }
+  if (v[kMemTableStructure] > 1) {
+    ThrowStatus(env, absl::InvalidArgumentError("unknown memtable structure"));
+    return false;
+  }
 
   Options o;
   o.create_if_missing = v[kCreateIfMissing] != 0;
@@ -275,6 +280,8 @@ bool OptionsFromArray(JNIEnv* env, jlongArray array, Options* out) {
   o.memory_budget = static_cast<size_t>(v[kMemoryBudget]);
   o.allow_mmap_reads = v[kAllowMmapReads] != 0;
   o.wal_mmap_writes = v[kWalMmapWrites] != 0;
+  o.memtable_structure =
+      v[kMemTableStructure] == 0 ? MemTableStructure::kBTree : MemTableStructure::kSkipList;
   *out = o;
   return true;
 }
@@ -321,6 +328,7 @@ jlongArray DefaultOptions(JNIEnv* env, jclass) {
     v[kMemoryBudget] = static_cast<jlong>(o.memory_budget);
     v[kAllowMmapReads] = o.allow_mmap_reads;
     v[kWalMmapWrites] = o.wal_mmap_writes;
+    v[kMemTableStructure] = o.memtable_structure == MemTableStructure::kBTree ? 0 : 1;
     jlongArray result = env->NewLongArray(kOptionCount);
     if (result == nullptr) return nullptr;
     env->SetLongArrayRegion(result, 0, kOptionCount, v);

@@ -73,6 +73,7 @@ ABSL_FLAG(uint64_t, block_cache_size, 8 << 20, "Options::block_cache_capacity.")
 ABSL_FLAG(int, bloom_bits, 10, "Options::bloom_bits_per_key (0: no filters).");
 ABSL_FLAG(int, max_background_jobs, 2, "Options::max_background_jobs.");
 ABSL_FLAG(std::string, compression, "snappy", "Options::compression: none, snappy or zstd.");
+ABSL_FLAG(std::string, memtable, "btree", "Options::memtable_structure: btree or skiplist.");
 
 namespace lsm::tools {
 namespace {
@@ -697,6 +698,12 @@ int Main(int argc, char** argv) {
   auto compression = ParseCompression(absl::GetFlag(FLAGS_compression));
   if (!compression.ok()) Fail(kExitUsage, StatusLine(compression.status()));
   options.compression = *compression;
+  const std::string memtable = absl::GetFlag(FLAGS_memtable);
+  if (memtable != "btree" && memtable != "skiplist") {
+    Fail(kExitUsage, "--memtable must be btree or skiplist");
+  }
+  options.memtable_structure =
+      memtable == "btree" ? MemTableStructure::kBTree : MemTableStructure::kSkipList;
   options.write_buffer_size = absl::GetFlag(FLAGS_write_buffer_size);
   options.target_file_size = absl::GetFlag(FLAGS_target_file_size);
   options.max_bytes_for_level_base = absl::GetFlag(FLAGS_max_bytes_for_level_base);
@@ -809,14 +816,14 @@ int Main(int argc, char** argv) {
       "  key space %s keys of %d bytes, values of %d bytes\n"
       "  mix put %d%% get %d%% delete %d%% scan %d%% (x%d) batch %d%% (x%d), sync %d%%\n"
       "  DB %s%s\n"
-      "  write_buffer_size %s, target_file_size %s, L1 %s, compression %s\n",
+      "  write_buffer_size %s (%s memtables), target_file_size %s, L1 %s, compression %s\n",
       cfg.threads,
       cfg.ops > 0 ? absl::StrCat(Thousands(cfg.ops), " ops") : absl::StrCat(cfg.duration, " s"),
       cfg.seed, Thousands(shape.num_keys), shape.key_size, shape.value_size, cfg.pct[kPut],
       cfg.pct[kGet], cfg.pct[kDelete], cfg.pct[kScan], cfg.scan_length, cfg.pct[kBatch],
       cfg.batch_size, cfg.sync_pct, db_path,
       temporary ? (absl::GetFlag(FLAGS_keep) ? " (temporary, kept)" : " (temporary)") : "",
-      HumanBytes(options.write_buffer_size), HumanBytes(options.target_file_size),
+      HumanBytes(options.write_buffer_size), memtable, HumanBytes(options.target_file_size),
       HumanBytes(options.max_bytes_for_level_base), CompressionName(options.compression));
   if (state_dir.empty()) {
     std::cout << "  expected state in memory\n";

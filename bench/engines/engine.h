@@ -61,6 +61,9 @@ struct EngineOptions {
   // nothing gets); of the fields above only bloom_bits_per_key and
   // must_exist apply.
   bool engine_defaults = false;
+  // lsm only, in both modes: its memtables are skiplists instead of its
+  // default B+tree-indexed lists.
+  bool lsm_skiplist_memtable = false;
 };
 
 struct KeyValue {

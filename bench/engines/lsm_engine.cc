@@ -43,6 +43,7 @@ class LsmEngine final : public Engine {
     opts.create_if_missing = !options.must_exist;
     opts.bloom_bits_per_key = options.bloom_bits_per_key;
     if (!options.engine_defaults) SetSharedShape(options, &opts);
+    if (options.lsm_skiplist_memtable) opts.memtable_structure = MemTableStructure::kSkipList;
     absl::StatusOr<std::unique_ptr<lsm::DB>> db = lsm::DB::Open(opts, dir);
     if (!db.ok()) return db.status();
     db_ = std::move(*db);

@@ -513,7 +513,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
       }
       imm_.push_back(ImmutableMemTable{std::move(mem_), old_log});
       ImmutableMemTablesChanged();
-      mem_ = std::make_shared<MemTable>(options_.write_buffer_size);
+      mem_ = std::make_shared<MemTable>(options_.write_buffer_size, options_.memtable_structure);
       force = false;
       MaybeScheduleWork();
     }

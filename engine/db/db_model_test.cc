@@ -120,6 +120,9 @@ TEST_P(ModelTest, RandomOperationsMatchAStdMap) {
   Options options = SmallOptions(env.get());
   options.compression = static_cast<Compression>(rnd.Uniform(3));
   options.bloom_bits_per_key = rnd.OneIn(3) ? 0 : 10;
+  // Both memtable structures, whatever the seed.
+  options.memtable_structure =
+      GetParam() % 2 == 0 ? MemTableStructure::kBTree : MemTableStructure::kSkipList;
   auto opened = DB::Open(options, "/model");
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::unique_ptr<DB> db = std::move(*opened);

@@ -109,7 +109,7 @@ absl::Status DBImpl::Open() {
   if (!s.ok()) return s;
   s = RecoverLogs();
   if (!s.ok()) return s;
-  mem_ = std::make_shared<MemTable>(options_.write_buffer_size);
+  mem_ = std::make_shared<MemTable>(options_.write_buffer_size, options_.memtable_structure);
   if (options_.paranoid_checks) {
     s = VerifyLiveTables();
     if (!s.ok()) return s;
@@ -223,7 +223,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
   log::Reader::FirstDamageReporter reporter;
   const WalRecoveryMode mode = options_.wal_recovery;
   log::Reader reader(file->get(), &reporter, mode);
-  std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
+  std::shared_ptr<MemTable> mem = std::make_shared<MemTable>(0, options_.memtable_structure);
   std::string record;
   WriteBatch batch;
   absl::Status s;
@@ -247,7 +247,7 @@ absl::Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
     if (mem->ApproximateMemoryUsage() > options_.write_buffer_size) {
       s = WriteLevel0Table({mem}, edit);
       if (!s.ok()) return s;
-      mem = std::make_shared<MemTable>();
+      mem = std::make_shared<MemTable>(0, options_.memtable_structure);
     }
   }
   if (!reader.status().ok()) {

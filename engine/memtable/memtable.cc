@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <type_traits>
 
 #include "engine/util/coding.h"
 
@@ -32,10 +33,14 @@ std::string_view MemTable::KeyComparator::Bytes(const char* entry) const {
   return ExtractUserKey(GetLengthPrefixedSlice(entry));
 }
 
-MemTable::MemTable(size_t expected_bytes)
+MemTable::MemTable(size_t expected_bytes, MemTableStructure structure)
     : bloom_(expected_bytes > 0 ? std::make_unique<MemTableBloom>(expected_bytes / 128) : nullptr),
-      table_(KeyComparator{}, &arena_),
-      tombstones_(KeyComparator{}, &arena_) {}
+      btree_(structure == MemTableStructure::kBTree ? std::make_unique<BTreeLists>(&arena_)
+                                                     : nullptr),
+      skiplist_(structure == MemTableStructure::kSkipList ? std::make_unique<SkipLists>(&arena_)
+                                                           : nullptr) {
+  assert(btree_ != nullptr || skiplist_ != nullptr);
+}
 
 MemTable::~MemTable() = default;
 
@@ -69,7 +74,7 @@ void InsertEntry(Table* table, SequenceNumber seq, ValueType type, std::string_v
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
                    std::string_view value) {
   if (bloom_ != nullptr) bloom_->Add(key);  // before the entry is linked (see memtable_bloom.h)
-  InsertEntry(&table_, seq, type, key, value);
+  WithLists([&](auto& lists) { InsertEntry(&lists.entries, seq, type, key, value); });
   CountEntry(seq);
   if (type == ValueType::kDeletion) {
     num_deletions_.store(num_deletions_.load(std::memory_order_relaxed) + 1,
@@ -92,7 +97,9 @@ void MemTable::CountEntry(SequenceNumber seq) {
 void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
                                  std::string_view end) {
   assert(CompareUserKeys(begin, end) < 0);
-  InsertEntry(&tombstones_, seq, ValueType::kRangeDeletion, begin, end);
+  WithLists([&](auto& lists) {
+    InsertEntry(&lists.tombstones, seq, ValueType::kRangeDeletion, begin, end);
+  });
   CountEntry(seq);
   // Release: a reader that sees the count sees the list node.
   num_range_deletions_.store(num_range_deletions_.load(std::memory_order_relaxed) + 1,
@@ -100,16 +107,18 @@ void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
 }
 
 void MemTable::AppendRangeTombstones(std::vector<RangeTombstone>* out) const {
-  Table::Iterator iter(&tombstones_);
-  for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
-    const std::string_view ikey = GetLengthPrefixedSlice(iter.key());
-    const std::string_view end = GetLengthPrefixedSlice(ikey.data() + ikey.size());
-    RangeTombstone t;
-    t.begin.assign(ExtractUserKey(ikey));
-    t.end.assign(end);
-    t.sequence = ExtractTrailer(ikey) >> 8;
-    out->push_back(std::move(t));
-  }
+  WithLists([out](const auto& lists) {
+    typename std::remove_reference_t<decltype(lists.tombstones)>::Iterator iter(&lists.tombstones);
+    for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+      const std::string_view ikey = GetLengthPrefixedSlice(iter.key());
+      const std::string_view end = GetLengthPrefixedSlice(ikey.data() + ikey.size());
+      RangeTombstone t;
+      t.begin.assign(ExtractUserKey(ikey));
+      t.end.assign(end);
+      t.sequence = ExtractTrailer(ikey) >> 8;
+      out->push_back(std::move(t));
+    }
+  });
 }
 
 std::shared_ptr<const FragmentedRangeTombstones> MemTable::RangeTombstones() const {
@@ -144,12 +153,14 @@ MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snap
   if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());
   EncodeFixed64(p + user_key.size(), PackSequenceAndType(snapshot, kValueTypeForSeek));
 
-  Table::Iterator iter(&table_);
-  iter.Seek(target);
-  if (!iter.Valid()) return GetResult::kNotPresent;
   // The first entry >= target: the newest of user_key with sequence <=
   // snapshot, if user_key has one; otherwise some larger user key.
-  const char* entry = iter.key();
+  const char* const entry = WithLists([target](const auto& lists) -> const char* {
+    typename std::remove_reference_t<decltype(lists.entries)>::Iterator iter(&lists.entries);
+    iter.Seek(target);
+    return iter.Valid() ? iter.key() : nullptr;
+  });
+  if (entry == nullptr) return GetResult::kNotPresent;
   const std::string_view ikey = GetLengthPrefixedSlice(entry);
   if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
   if (found_seq != nullptr) *found_seq = ExtractTrailer(ikey) >> 8;
@@ -160,6 +171,7 @@ MemTable::GetResult MemTable::Get(std::string_view user_key, SequenceNumber snap
   return GetResult::kFound;
 }
 
+template <typename Table>
 class MemTable::MemTableIterator final : public Iterator {
  public:
   MemTableIterator(const Table* table, std::shared_ptr<const MemTable> owner)
@@ -197,13 +209,16 @@ class MemTable::MemTableIterator final : public Iterator {
     return tmp_.data();
   }
 
-  Table::Iterator iter_;
+  typename Table::Iterator iter_;
   std::string tmp_;  // the last Seek target, in entry encoding
   std::shared_ptr<const MemTable> owner_;  // keeps a shared memtable alive
 };
 
 std::unique_ptr<Iterator> MemTable::NewIterator() const {
-  return std::make_unique<MemTableIterator>(&table_, weak_from_this().lock());
+  return WithLists([this](const auto& lists) -> std::unique_ptr<Iterator> {
+    using Table = std::remove_reference_t<decltype(lists.entries)>;
+    return std::make_unique<MemTableIterator<Table>>(&lists.entries, weak_from_this().lock());
+  });
 }
 
 }  // namespace lsm

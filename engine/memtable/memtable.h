@@ -1,6 +1,8 @@
 // MemTable: the in-memory write buffer. Every update becomes an entry keyed by
-// its internal key (user key, sequence, type; see dbformat.h) in a BTreeList
-// whose nodes and entries live in one Arena. When the memtable is full the DB
+// its internal key (user key, sequence, type; see dbformat.h) in a sorted
+// structure whose nodes and entries live in one Arena: a BTreeList (the
+// default) or the seed's SkipList, chosen per memtable (MemTableStructure in
+// lsm/options.h says what each costs). When the memtable is full the DB
 // freezes it and flushes it to an L0 table in internal-key order.
 //
 // Entry encoding in the arena (stored right after its list node, one
@@ -36,9 +38,11 @@
 #include "engine/memtable/dbformat.h"
 #include "engine/memtable/memtable_bloom.h"
 #include "engine/memtable/range_tombstone.h"
+#include "engine/memtable/skiplist.h"
 #include "engine/util/arena.h"
 #include "engine/util/mutex.h"
 #include "lsm/iterator.h"
+#include "lsm/options.h"
 
 namespace lsm {
 
@@ -53,7 +57,9 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   // expected_bytes: about how large the memtable will grow; when non-zero,
   // a MemTableBloom of expected_bytes / 128 bytes lets Get skip the
   // search for keys it does not hold.
-  explicit MemTable(size_t expected_bytes = 0);
+  // structure: the sorted structure that holds the entries.
+  explicit MemTable(size_t expected_bytes = 0,
+                    MemTableStructure structure = MemTableStructure::kBTree);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
   ~MemTable();
@@ -107,6 +113,7 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   SequenceNumber LargestSequence() const { return largest_seq_.load(std::memory_order_relaxed); }
 
  private:
+  template <typename Table>
   class MemTableIterator;
 
   // Counts an entry of sequence seq in the statistics. REQUIRES: the writer.
@@ -118,12 +125,31 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
     int operator()(const char* a, const char* b) const;
     std::string_view Bytes(const char* entry) const;
   };
-  using Table = BTreeList<const char*, KeyComparator>;
+  // The point entries and the range tombstones, each in a Table.
+  template <typename Table>
+  struct Lists {
+    explicit Lists(Arena* arena) : entries(KeyComparator{}, arena), tombstones(KeyComparator{}, arena) {}
+    Table entries;
+    Table tombstones;
+  };
+  using BTreeLists = Lists<BTreeList<const char*, KeyComparator>>;
+  using SkipLists = Lists<SkipList<const char*, KeyComparator>>;
+
+  // Calls f(lists) with the Lists this memtable has.
+  template <typename F>
+  decltype(auto) WithLists(F&& f) const {
+    return btree_ != nullptr ? f(*btree_) : f(*skiplist_);
+  }
+  template <typename F>
+  decltype(auto) WithLists(F&& f) {
+    return btree_ != nullptr ? f(*btree_) : f(*skiplist_);
+  }
 
   Arena arena_;
   const std::unique_ptr<MemTableBloom> bloom_;  // null: none
-  Table table_;
-  Table tombstones_;  // range tombstones, in the same entry encoding
+  // Exactly one is set, by the structure given to the constructor.
+  const std::unique_ptr<BTreeLists> btree_;
+  const std::unique_ptr<SkipLists> skiplist_;
   std::atomic<uint64_t> num_range_deletions_{0};
   mutable Mutex fragmented_mu_;
   mutable std::shared_ptr<const FragmentedRangeTombstones> fragmented_

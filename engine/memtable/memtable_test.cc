@@ -50,8 +50,16 @@ TEST(DBFormatTest, CompareUserKeysIsBytewise) {
   }
 }
 
-TEST(MemTableTest, EmptyTable) {
-  MemTable mem;
+// Every MemTableTest runs on each sorted structure.
+class MemTableTest : public testing::TestWithParam<MemTableStructure> {};
+INSTANTIATE_TEST_SUITE_P(Structures, MemTableTest,
+                         testing::Values(MemTableStructure::kBTree, MemTableStructure::kSkipList),
+                         [](const testing::TestParamInfo<MemTableStructure>& info) {
+                           return info.param == MemTableStructure::kBTree ? "BTree" : "SkipList";
+                         });
+
+TEST_P(MemTableTest, EmptyTable) {
+  MemTable mem(0, GetParam());
   std::string value;
   EXPECT_EQ(mem.Get("a", kMaxSequenceNumber, &value), GetResult::kNotPresent);
   EXPECT_EQ(mem.NumEntries(), 0u);
@@ -64,8 +72,8 @@ TEST(MemTableTest, EmptyTable) {
 }
 
 // Get at each snapshot sees the newest entry at or below it.
-TEST(MemTableTest, GetAtSnapshots) {
-  MemTable mem;
+TEST_P(MemTableTest, GetAtSnapshots) {
+  MemTable mem(0, GetParam());
   mem.Add(10, ValueType::kValue, "k", "v10");
   mem.Add(20, ValueType::kValue, "k", "v20");
   mem.Add(30, ValueType::kDeletion, "k", "");
@@ -112,9 +120,9 @@ TEST(MemTableTest, GetAtSnapshots) {
 }
 
 // Binary keys with embedded zeros, and empty keys and values.
-TEST(MemTableTest, BinaryKeysAndEmptyValues) {
+TEST_P(MemTableTest, BinaryKeysAndEmptyValues) {
   using namespace std::string_literals;
-  MemTable mem;
+  MemTable mem(0, GetParam());
   const std::string k1 = "a\0b"s;
   const std::string k2 = "a\0"s;
   const std::string k3 = "\0\0\xff"s;
@@ -147,8 +155,8 @@ TEST(MemTableTest, BinaryKeysAndEmptyValues) {
 // Many sequences of one user key iterate newest first; Seek with a lookup key
 // lands on the newest entry at or below the sequence; SeekForPrev and Prev
 // walk back.
-TEST(MemTableTest, IteratorOrderForOneUserKey) {
-  MemTable mem;
+TEST_P(MemTableTest, IteratorOrderForOneUserKey) {
+  MemTable mem(0, GetParam());
   const std::vector<SequenceNumber> seqs = {7, 3, 100, 42, 1, 99};
   for (SequenceNumber s : seqs) {
     mem.Add(s, s % 2 == 0 ? ValueType::kDeletion : ValueType::kValue, "key",
@@ -230,11 +238,11 @@ TEST(MemTableTest, IteratorOrderForOneUserKey) {
 
 // Random operations against a model: for every key and many snapshots, Get
 // must agree with the newest model entry at or below the snapshot.
-TEST(MemTableTest, RandomizedAgainstModel) {
+TEST_P(MemTableTest, RandomizedAgainstModel) {
   const uint64_t seed = 4242;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
-  MemTable mem;
+  MemTable mem(0, GetParam());
   // model[key][seq] = value, or nullopt-like "\x01DEL" marker for deletions.
   std::map<std::string, std::map<SequenceNumber, std::optional<std::string>>> model;
   SequenceNumber seq = 0;
@@ -301,8 +309,8 @@ TEST(MemTableTest, RandomizedAgainstModel) {
   EXPECT_FALSE(iter->Valid());
 }
 
-TEST(MemTableTest, LargeKeysAndValues) {
-  MemTable mem;
+TEST_P(MemTableTest, LargeKeysAndValues) {
+  MemTable mem(0, GetParam());
   const std::string big_key(70000, 'k');
   const std::string big_value(1 << 20, 'v');
   mem.Add(1, ValueType::kValue, big_key, big_value);
@@ -315,8 +323,8 @@ TEST(MemTableTest, LargeKeysAndValues) {
 
 // An iterator keeps a shared_ptr-owned memtable alive after the last owner
 // lets go.
-TEST(MemTableTest, IteratorKeepsSharedMemTableAlive) {
-  auto mem = std::make_shared<MemTable>();
+TEST_P(MemTableTest, IteratorKeepsSharedMemTableAlive) {
+  auto mem = std::make_shared<MemTable>(0, GetParam());
   mem->Add(1, ValueType::kValue, "a", "1");
   std::weak_ptr<MemTable> weak = mem;
   auto iter = mem->NewIterator();
@@ -330,8 +338,8 @@ TEST(MemTableTest, IteratorKeepsSharedMemTableAlive) {
 }
 
 // Readers Get and iterate while the single writer adds.
-TEST(MemTableTest, ConcurrentReadersWithOneWriter) {
-  MemTable mem;
+TEST_P(MemTableTest, ConcurrentReadersWithOneWriter) {
+  MemTable mem(0, GetParam());
   constexpr int kN = 20000;
   std::atomic<int> published{0};
   std::atomic<bool> failed{false};

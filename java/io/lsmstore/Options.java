@@ -39,6 +39,7 @@ public final class Options {
   private final int maxOpenFiles;
   private final int maxBackgroundJobs;
   private final int maxWriteBufferNumber;
+  private final MemTableStructure memtableStructure;
   private final long maxManifestFileSize;
   private final long memoryBudget;
   private final boolean allowMmapReads;
@@ -65,6 +66,7 @@ public final class Options {
     maxOpenFiles = b.maxOpenFiles;
     maxBackgroundJobs = b.maxBackgroundJobs;
     maxWriteBufferNumber = b.maxWriteBufferNumber;
+    memtableStructure = b.memtableStructure;
     maxManifestFileSize = b.maxManifestFileSize;
     memoryBudget = b.memoryBudget;
     allowMmapReads = b.allowMmapReads;
@@ -225,6 +227,15 @@ public final class Options {
   }
 
   /**
+   * The sorted structure of each memtable. Default {@link MemTableStructure#BTREE}.
+   *
+   * @return the value
+   */
+  public MemTableStructure memtableStructure() {
+    return memtableStructure;
+  }
+
+  /**
    * Size past which the next MANIFEST edit starts a new MANIFEST, bytes. Default 32 MiB.
    *
    * @return the value
@@ -351,6 +362,7 @@ public final class Options {
       memoryBudget,
       allowMmapReads ? 1 : 0,
       walMmapWrites ? 1 : 0,
+      memtableStructure.nativeValue(),
     };
   }
 
@@ -388,6 +400,7 @@ public final class Options {
         + ", level0SlowdownWritesTrigger=" + level0SlowdownWritesTrigger
         + ", level0StopWritesTrigger=" + level0StopWritesTrigger
         + ", maxWriteBufferNumber=" + maxWriteBufferNumber
+        + ", memtableStructure=" + memtableStructure
         + ", maxManifestFileSize=" + maxManifestFileSize
         + ", memoryBudget=" + memoryBudget
         + ", allowMmapReads=" + allowMmapReads
@@ -410,6 +423,7 @@ public final class Options {
     private int maxOpenFiles = 1000;
     private int maxBackgroundJobs = 2;
     private int maxWriteBufferNumber = 4;
+    private MemTableStructure memtableStructure = MemTableStructure.BTREE;
     private long maxManifestFileSize = 32L << 20;
     private long memoryBudget = 0;
     private boolean allowMmapReads = true;
@@ -437,6 +451,7 @@ public final class Options {
       maxOpenFiles = o.maxOpenFiles;
       maxBackgroundJobs = o.maxBackgroundJobs;
       maxWriteBufferNumber = o.maxWriteBufferNumber;
+      memtableStructure = o.memtableStructure;
       maxManifestFileSize = o.maxManifestFileSize;
       memoryBudget = o.memoryBudget;
       allowMmapReads = o.allowMmapReads;
@@ -617,6 +632,17 @@ public final class Options {
         throw new IllegalArgumentException("maxWriteBufferNumber must be at least 2, got " + v);
       }
       maxWriteBufferNumber = v;
+      return this;
+    }
+
+    /**
+     * Sets {@link Options#memtableStructure()}.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder memtableStructure(MemTableStructure v) {
+      memtableStructure = Objects.requireNonNull(v, "memtableStructure");
       return this;
     }
 

@@ -41,6 +41,7 @@ class OptionsTest {
     assertEquals(20, o.level0SlowdownWritesTrigger());
     assertEquals(36, o.level0StopWritesTrigger());
     assertEquals(4, o.maxWriteBufferNumber());
+    assertEquals(MemTableStructure.BTREE, o.memtableStructure());
     assertEquals(32L << 20, o.maxManifestFileSize());
     assertEquals(0, o.memoryBudget());
     assertTrue(o.allowMmapReads());
@@ -56,16 +57,20 @@ class OptionsTest {
     assertEquals(a, b);
     assertEquals(a.hashCode(), b.hashCode());
     assertNotSame(a, b);
-    Options c = a.toBuilder().paranoidChecks(true).build();
+    Options c = a.toBuilder()
+        .paranoidChecks(true)
+        .memtableStructure(MemTableStructure.SKIP_LIST)
+        .build();
     assertNotEquals(a, c);
     assertFalse(a.paranoidChecks()); // a is unchanged
     assertTrue(a.toString().contains("blockSize=8192"));
-    // The native layout: 23 fields in the order of jni/lsm_jni.cc's OptionIndex.
+    // The native layout: 24 fields in the order of jni/lsm_jni.cc's OptionIndex.
     long[] n = c.toNativeArray();
-    assertEquals(23, n.length);
+    assertEquals(24, n.length);
     assertEquals(1, n[2]); // paranoid_checks
     assertEquals(8192, n[5]); // block_size
     assertEquals(2, n[8]); // compression kZstd
+    assertEquals(1, n[23]); // memtable_structure kSkipList
   }
 
   @Test
@@ -83,6 +88,38 @@ class OptionsTest {
     assertEquals(3, ReadOptions.defaults().nativeFlags());
     assertTrue(WriteOptions.of(true).sync());
     assertFalse(WriteOptions.DEFAULT.sync());
+  }
+
+  // Each structure holds writes in memtables that are frozen, flushed and
+  // replayed from the log on reopen; reads see them from all three.
+  @ParameterizedTest
+  @EnumSource(MemTableStructure.class)
+  void everyMemTableStructureStoresAndReadsBack(MemTableStructure structure) {
+    Options options = Options.builder()
+        .memtableStructure(structure)
+        .writeBufferSize(64 << 10)
+        .build();
+    assertEquals(structure, options.memtableStructure());
+    Path db = dir.resolve("db");
+    try (LsmStore store = LsmStore.open(db, options)) {
+      // Every key of 0..4999 once, in a scrambled order (7919 is prime), then
+      // every third one again.
+      for (int i = 0; i < 5000; i++) {
+        int k = i * 7919 % 5000;
+        store.put(bytes("key" + k), bytes("value " + k));
+      }
+      for (int k = 0; k < 5000; k += 3) {
+        store.put(bytes("key" + k), bytes("newer " + k));
+      }
+      for (int k = 0; k < 5000; k += 11) {
+        assertEquals((k % 3 == 0 ? "newer " : "value ") + k, str(store.get(bytes("key" + k))));
+      }
+    }
+    try (LsmStore store = LsmStore.open(db, options)) {
+      for (int k = 0; k < 5000; k += 7) {
+        assertEquals((k % 3 == 0 ? "newer " : "value ") + k, str(store.get(bytes("key" + k))));
+      }
+    }
   }
 
   @ParameterizedTest
