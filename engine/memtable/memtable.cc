@@ -55,7 +55,7 @@ void InsertEntry(Table* table, SequenceNumber seq, ValueType type, std::string_v
   assert(ikey_len <= UINT32_MAX && value.size() <= UINT32_MAX);
   const size_t encoded_len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) +
                              value.size();
-  // The entry lives right after its list node (one allocation).
+  // The entry lives right after its node (one allocation).
   table->InsertWith(encoded_len, [&](char* buf) -> const char* {
     char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
     if (!key.empty()) std::memcpy(p, key.data(), key.size());
@@ -101,7 +101,7 @@ void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
     InsertEntry(&lists.tombstones, seq, ValueType::kRangeDeletion, begin, end);
   });
   CountEntry(seq);
-  // Release: a reader that sees the count sees the list node.
+  // Release: a reader that sees the count sees the node.
   num_range_deletions_.store(num_range_deletions_.load(std::memory_order_relaxed) + 1,
                              std::memory_order_release);
 }

@@ -5,14 +5,14 @@
 // lsm/options.h says what each costs). When the memtable is full the DB
 // freezes it and flushes it to an L0 table in internal-key order.
 //
-// Entry encoding in the arena (stored right after its list node, one
-// allocation per Add):
+// Entry encoding in the arena (stored right after its node in the sorted
+// structure, one allocation per Add):
 //   entry := varint32(internal_key_len) internal_key varint32(value_len) value
 // Values stay inline. Moving them to an arena of their own made the nodes a
-// search walked three times smaller (in the skiplist the memtable had then)
-// and random inserts into a 64 MiB memtable about 15% faster, but a scan then
-// pays two dependent cache misses per entry instead of one (readseq over 200k
-// keys was about 20% slower): measured and undone.
+// skiplist search walks three times smaller and random inserts into a 64 MiB
+// memtable about 15% faster, but a scan then pays two dependent cache misses
+// per entry instead of one (readseq over 200k keys was about 20% slower):
+// measured and undone.
 //
 // Thread safety: one writer at a time (Add needs external synchronization);
 // Get, NewIterator and the iterators, and the statistics accessors may run
@@ -128,7 +128,8 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
   // The point entries and the range tombstones, each in a Table.
   template <typename Table>
   struct Lists {
-    explicit Lists(Arena* arena) : entries(KeyComparator{}, arena), tombstones(KeyComparator{}, arena) {}
+    explicit Lists(Arena* arena)
+        : entries(KeyComparator{}, arena), tombstones(KeyComparator{}, arena) {}
     Table entries;
     Table tombstones;
   };
