@@ -1,8 +1,11 @@
+// The memtable's two sorted structures, BTreeList and SkipList, pass the same
+// tests: a typed test suite runs each test on both.
 #include "engine/memtable/btree_list.h"
+#include "engine/memtable/skiplist.h"
 
 #include <algorithm>
-#include <deque>
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <cstring>
 #include <iostream>
@@ -43,10 +46,15 @@ struct BigEndian64Compare {
   std::string_view Bytes(const BigEndian64& k) const { return std::string_view(k.bytes, 8); }
 };
 
-// A BTreeList of integers, spoken to in integers.
+// One of the sorted structures (Structure<Key, Comparator>) holding
+// integers, spoken to in integers.
+template <template <typename, class> class S>
 class IntList {
  public:
-  using List = BTreeList<BigEndian64, BigEndian64Compare>;
+  template <typename Key, class Comparator>
+  using Structure = S<Key, Comparator>;
+  using List = S<BigEndian64, BigEndian64Compare>;
+
   IntList(BigEndian64Compare cmp, Arena* arena) : list_(cmp, arena) {}
   void Insert(uint64_t k) { list_.Insert(ToBigEndian(k)); }
   bool Contains(uint64_t k) const { return list_.Contains(ToBigEndian(k)); }
@@ -64,19 +72,52 @@ class IntList {
     void SeekToLast() { iter_.SeekToLast(); }
 
    private:
-    List::Iterator iter_;
+    typename List::Iterator iter_;
   };
 
  private:
   List list_;
 };
 
-TEST(BTreeListTest, Empty) {
+template <typename T>
+class SortedStructureTest : public testing::Test {};
+using Structures = testing::Types<IntList<BTreeList>, IntList<SkipList>>;
+class StructureNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, IntList<BTreeList>> ? "BTreeList" : "SkipList";
+  }
+};
+TYPED_TEST_SUITE(SortedStructureTest, Structures, StructureNames);
+
+// Iterates over list both ways and expects exactly the keys of model, in
+// order.
+template <typename List>
+void ExpectSameKeys(const List& list, const std::set<uint64_t>& model) {
+  typename List::Iterator iter(&list);
+  iter.SeekToFirst();
+  for (uint64_t k : model) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(iter.key(), k);
+    iter.Next();
+  }
+  EXPECT_FALSE(iter.Valid());
+  iter.SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(iter.key(), *it);
+    iter.Prev();
+  }
+  EXPECT_FALSE(iter.Valid());
+}
+
+TYPED_TEST(SortedStructureTest, Empty) {
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   EXPECT_FALSE(list.Contains(10));
 
-  IntList::Iterator iter(&list);
+  typename TypeParam::Iterator iter(&list);
   EXPECT_FALSE(iter.Valid());
   iter.SeekToFirst();
   EXPECT_FALSE(iter.Valid());
@@ -89,9 +130,9 @@ TEST(BTreeListTest, Empty) {
 }
 
 // Table-driven positioning on the list {10, 20, 30}.
-TEST(BTreeListTest, SeekCases) {
+TYPED_TEST(SortedStructureTest, SeekCases) {
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   for (uint64_t k : {20, 10, 30}) list.Insert(k);
   struct Case {
     uint64_t target;
@@ -110,7 +151,7 @@ TEST(BTreeListTest, SeekCases) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.target);
-    IntList::Iterator iter(&list);
+    typename TypeParam::Iterator iter(&list);
     iter.Seek(c.target);
     ASSERT_EQ(iter.Valid(), c.seek_valid);
     if (c.seek_valid) {
@@ -126,14 +167,14 @@ TEST(BTreeListTest, SeekCases) {
 
 // Random inserts checked against std::set: membership, both directions of
 // iteration, Seek and SeekForPrev.
-TEST(BTreeListTest, MatchesStdSet) {
+TYPED_TEST(SortedStructureTest, MatchesStdSet) {
   const uint64_t seed = 301;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   constexpr int kN = 2000;
   constexpr uint64_t kRange = 5000;
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int i = 0; i < kN; ++i) {
     const uint64_t key = rnd.Uniform(kRange);
@@ -144,29 +185,10 @@ TEST(BTreeListTest, MatchesStdSet) {
     ASSERT_EQ(list.Contains(k), model.count(k) == 1) << k;
   }
 
-  {  // forward
-    IntList::Iterator iter(&list);
-    iter.SeekToFirst();
-    for (uint64_t k : model) {
-      ASSERT_TRUE(iter.Valid());
-      ASSERT_EQ(iter.key(), k);
-      iter.Next();
-    }
-    EXPECT_FALSE(iter.Valid());
-  }
-  {  // backward
-    IntList::Iterator iter(&list);
-    iter.SeekToLast();
-    for (auto it = model.rbegin(); it != model.rend(); ++it) {
-      ASSERT_TRUE(iter.Valid());
-      ASSERT_EQ(iter.key(), *it);
-      iter.Prev();
-    }
-    EXPECT_FALSE(iter.Valid());
-  }
+  ExpectSameKeys(list, model);
   for (int i = 0; i < 1000; ++i) {
     const uint64_t target = rnd.Uniform(kRange + 10);
-    IntList::Iterator iter(&list);
+    typename TypeParam::Iterator iter(&list);
     iter.Seek(target);
     auto lb = model.lower_bound(target);
     if (lb == model.end()) {
@@ -186,21 +208,20 @@ TEST(BTreeListTest, MatchesStdSet) {
   }
 }
 
-// Random walks of Next, Prev and seeks against std::set: a backward step
-// keeps the nodes it walked past, and every other move must drop them.
-TEST(BTreeListTest, RandomWalksMatchStdSet) {
+// Random walks of Next, Prev and seeks against std::set.
+TYPED_TEST(SortedStructureTest, RandomWalksMatchStdSet) {
   const uint64_t seed = 977;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int i = 0; i < 5000; ++i) {
     const uint64_t key = rnd.Uniform(100000);
     if (model.insert(key).second) list.Insert(key);
   }
   const std::vector<uint64_t> keys(model.begin(), model.end());
-  IntList::Iterator iter(&list);
+  typename TypeParam::Iterator iter(&list);
   for (int walk = 0; walk < 300; ++walk) {
     size_t pos = rnd.Uniform(keys.size());
     if (rnd.OneIn(10)) {
@@ -231,11 +252,11 @@ TEST(BTreeListTest, RandomWalksMatchStdSet) {
 
 // Keys inserted between backward steps do not break the order, and the
 // steps that follow see them.
-TEST(BTreeListTest, PrevAfterInsertsStaysOrdered) {
+TYPED_TEST(SortedStructureTest, PrevAfterInsertsStaysOrdered) {
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   for (uint64_t k = 0; k < 4000; k += 2) list.Insert(k);
-  IntList::Iterator iter(&list);
+  typename TypeParam::Iterator iter(&list);
   iter.SeekToLast();
   iter.Prev();  // at 3996
   for (uint64_t k = 1; k < 4000; k += 2) list.Insert(k);
@@ -249,15 +270,15 @@ TEST(BTreeListTest, PrevAfterInsertsStaysOrdered) {
   EXPECT_EQ(steps, 3996u);  // every key below 3996 (0..3995), odd ones included
 }
 
-// Ascending runs (which split the rightmost leaf unevenly) mixed with random
-// keys, and descending runs, checked against std::set via forward and
-// backward iteration.
-TEST(BTreeListTest, AscendingRunsAndRandomKeys) {
+// Ascending runs (the BTreeList's uneven split of its rightmost leaf, the
+// SkipList's insert hint) mixed with random keys, and descending runs,
+// checked against std::set via forward and backward iteration.
+TYPED_TEST(SortedStructureTest, AscendingRunsAndRandomKeys) {
   const uint64_t seed = 911;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   std::set<uint64_t> model;
   for (int run = 0; run < 200; ++run) {
     const uint64_t start = rnd.Uniform(1000000);
@@ -268,22 +289,8 @@ TEST(BTreeListTest, AscendingRunsAndRandomKeys) {
       if (model.insert(k).second) list.Insert(k);
     }
   }
-  IntList::Iterator iter(&list);
-  iter.SeekToFirst();
-  for (uint64_t k : model) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(iter.key(), k);
-    ASSERT_TRUE(list.Contains(k));
-    iter.Next();
-  }
-  EXPECT_FALSE(iter.Valid());
-  iter.SeekToLast();
-  for (auto it = model.rbegin(); it != model.rend(); ++it) {
-    ASSERT_TRUE(iter.Valid());
-    ASSERT_EQ(iter.key(), *it);
-    iter.Prev();
-  }
-  EXPECT_FALSE(iter.Valid());
+  ExpectSameKeys(list, model);
+  for (uint64_t k : model) ASSERT_TRUE(list.Contains(k)) << k;
 }
 
 // Keys of the memtable's kind: a byte string and a sequence number, where
@@ -308,7 +315,7 @@ bool VersionedLess(const VersionedKey& a, const VersionedKey& b) {
 // and 0xff bytes, and come in many versions, so that the 8-byte windows a
 // tree node compares are often equal, or end inside a key: checked against a
 // sorted vector by iteration in both directions and by seeks.
-TEST(BTreeListTest, SharedPrefixesAndVersionsMatchSortedVector) {
+TYPED_TEST(SortedStructureTest, SharedPrefixesAndVersionsMatchSortedVector) {
   const uint64_t seed = 4243;
   std::cerr << "seed=" << seed << "\n";
   Random rnd(seed);
@@ -318,7 +325,8 @@ TEST(BTreeListTest, SharedPrefixesAndVersionsMatchSortedVector) {
   std::deque<VersionedKey> storage;
   std::vector<VersionedKey> model;
   Arena arena;
-  BTreeList<const VersionedKey*, VersionedCompare> list(VersionedCompare{}, &arena);
+  typename TypeParam::template Structure<const VersionedKey*, VersionedCompare> list(
+      VersionedCompare{}, &arena);
   std::set<std::pair<std::string, uint64_t>> seen;
   for (int i = 0; i < 20000; ++i) {
     std::string user = stems[rnd.Uniform(std::size(stems))];
@@ -336,8 +344,7 @@ TEST(BTreeListTest, SharedPrefixesAndVersionsMatchSortedVector) {
   }
   std::sort(model.begin(), model.end(), VersionedLess);
 
-  using List = BTreeList<const VersionedKey*, VersionedCompare>;
-  List::Iterator iter(&list);
+  typename decltype(list)::Iterator iter(&list);
   size_t n = 0;
   for (iter.SeekToFirst(); iter.Valid(); iter.Next(), ++n) {
     ASSERT_LT(n, model.size());
@@ -388,7 +395,7 @@ TEST(BTreeListTest, SharedPrefixesAndVersionsMatchSortedVector) {
 // locks. Every reader pass must see a strictly sorted list that contains every
 // key published before the pass began and everything the reader's previous
 // pass saw (the view only grows).
-TEST(BTreeListTest, ConcurrentReadersSeeSortedMonotoneView) {
+TYPED_TEST(SortedStructureTest, ConcurrentReadersSeeSortedMonotoneView) {
   const uint64_t seed = 17;
   std::cerr << "seed=" << seed << "\n";
   constexpr int kKeys = 12000;
@@ -407,7 +414,7 @@ TEST(BTreeListTest, ConcurrentReadersSeeSortedMonotoneView) {
   }
 
   Arena arena;
-  IntList list(BigEndian64Compare{}, &arena);
+  TypeParam list(BigEndian64Compare{}, &arena);
   std::atomic<int> published{0};  // keys[0, published) are inserted
   std::atomic<bool> done{false};
   std::atomic<int> passes[kReaders];
@@ -425,7 +432,7 @@ TEST(BTreeListTest, ConcurrentReadersSeeSortedMonotoneView) {
       std::sort(expected.begin(), expected.end());
 
       std::vector<uint64_t> seen;
-      IntList::Iterator iter(&list);
+      typename TypeParam::Iterator iter(&list);
       for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
         if (!seen.empty() && seen.back() >= iter.key()) {
           ++failures;
