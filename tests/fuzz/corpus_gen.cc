@@ -157,7 +157,8 @@ void SnappyBlocks(const std::string& table, std::vector<std::string>* out) {
 
 const std::vector<std::string>& FuzzTargetNames() {
   static const std::vector<std::string>* names = new std::vector<std::string>{
-      "wal_reader", "write_batch", "block", "snappy", "table", "version_edit", "db_ops"};
+      "wal_reader", "write_batch", "block", "snappy", "table", "version_edit", "db_ops",
+      "memtable"};
   return *names;
 }
 
@@ -207,6 +208,9 @@ std::vector<std::string> SeedCorpus(std::string_view target) {
   } else if (target == "db_ops") {
     Random rnd(99);
     for (int i = 0; i < 16; ++i) seeds.push_back(rnd.Bytes(64 + rnd.Uniform(1500)));
+  } else if (target == "memtable") {
+    Random rnd(77);
+    for (int i = 0; i < 16; ++i) seeds.push_back(rnd.Bytes(256 + rnd.Uniform(4000)));
   }
   return seeds;
 }
