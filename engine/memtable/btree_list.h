@@ -1,9 +1,10 @@
-// BTreeList: the sorted set behind the memtable. Its elements are the nodes
-// of a doubly linked list kept in key order, which iterators walk; a B+tree
-// over those nodes finds where a key belongs. Nodes of both kinds live in an
-// Arena and are never removed; everything is freed with the arena.
+// BTreeList: the default sorted set behind the memtable (the other is the
+// SkipList of skiplist.h; MemTableStructure chooses). Its elements are the
+// nodes of a doubly linked list kept in key order, which iterators walk; a
+// B+tree over those nodes finds where a key belongs. Nodes of both kinds live
+// in an Arena and are never removed; everything is freed with the arena.
 //
-// Why not a skiplist: a skiplist search in a memtable of several MiB is a
+// Against the skiplist: a skiplist search in a memtable of several MiB is a
 // chain of 20 to 30 dependent loads, each from a node of its own, most of
 // them cache misses. A B+tree node keeps the 8 bytes of each of its keys that
 // follow the prefix all its keys share (see Prefix below), side by side, so

@@ -1,5 +1,7 @@
-// SkipList: the sorted set behind the memtable. Nodes live in an Arena and
-// are never removed; the whole list is freed with the arena.
+// SkipList: a sorted set for the memtable, the seed's structure (the
+// default is the BTreeList of btree_list.h; MemTableStructure chooses). Nodes
+// live in an Arena and are never removed; the whole list is freed with the
+// arena.
 //
 // Thread safety: one writer at a time (Insert needs external
 // synchronization), and any number of concurrent readers (Contains, Iterator)
