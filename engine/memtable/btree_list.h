@@ -162,10 +162,24 @@ class BTreeList {
 
   // The index of the first key in n's [0, count) that is > key (strict) or
   // >= key. Sets *torn when it met a slot not yet written, which only a
-  // reader racing with the writer can.
+  // reader racing with the writer can; the index is then meaningless.
   template <bool kStrict>
   int Find(const TreeNode* n, int count, const Key& key, std::string_view key_bytes,
            bool* torn) const;
+  // The first index in [lo, hi) at which goes_right(index) is false, for a
+  // predicate that holds on a leading part of the range: a binary search.
+  template <typename GoesRight>
+  static int PartitionPoint(int lo, int hi, GoesRight goes_right) {
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (goes_right(mid)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
 
   // The 8 bytes of `bytes` from offset on, zero-padded, as a big-endian
   // number: for keys that share their first `offset` bytes, a < b in this
@@ -195,6 +209,20 @@ class BTreeList {
   }
 
   TreeNode* NewTreeNode(bool leaf, size_t offset);
+  // The writer's moves of a node's keys (entries of a leaf, separators of an
+  // inner node) and their prefixes. REQUIRES: the node is locked or not yet
+  // linked into the tree.
+  //   Shifts the keys from slot i on one slot right and puts x at i.
+  //   REQUIRES: count < kFanout.
+  void InsertKeyAt(TreeNode* n, int count, int i, Node* x) const;
+  //   Copies n's count keys, with x added at slot i, and their prefixes to
+  //   keys[0, count] and prefixes[0, count].
+  void GatherKeys(const TreeNode* n, int count, int i, Node* x, Node** keys,
+                  uint64_t* prefixes) const;
+  //   Stores keys[0, number) into dst's first slots; prefixes were taken at
+  //   prefixes_offset and are taken again when dst's offset differs.
+  void StoreKeys(TreeNode* dst, Node* const* keys, const uint64_t* prefixes,
+                 size_t prefixes_offset, int number) const;
   // Adds x at slot i of the leaf, splitting it when full. upper is the first
   // list node after the leaf's range; path[0, depth) leads to the leaf.
   void InsertIntoLeaf(TreeNode* leaf, int i, Node* x, PathStep* path, int depth, Node* upper);
@@ -294,43 +322,21 @@ template <bool kStrict>
 int BTreeList<Key, Comparator>::Find(const TreeNode* n, int count, const Key& key,
                                      std::string_view key_bytes, bool* torn) const {
   const uint64_t p = Prefix(key_bytes, n->offset);
+  auto prefix = [n](int i) { return n->prefix[i].load(std::memory_order_relaxed); };
   // [lo, hi): the slots whose prefix equals the key's. Those before lo are
   // smaller than key, those from hi on larger.
-  int lo = 0;
-  int hi = count;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (n->prefix[mid].load(std::memory_order_relaxed) < p) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  hi = count;
-  for (int l = lo; l < hi;) {
-    const int mid = (l + hi) / 2;
-    if (n->prefix[mid].load(std::memory_order_relaxed) <= p) {
-      l = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
+  const int lo = PartitionPoint(0, count, [&](int i) { return prefix(i) < p; });
+  const int hi = PartitionPoint(lo, count, [&](int i) { return prefix(i) <= p; });
   // Only there are the keys themselves compared.
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    const Node* e = n->entry[mid].load(std::memory_order_acquire);
+  return PartitionPoint(lo, hi, [&](int i) {
+    const Node* e = n->entry[i].load(std::memory_order_acquire);
     if (e == nullptr) {
       *torn = true;
-      return 0;
+      return false;
     }
     const int c = compare_(e->key, key);
-    if (kStrict ? c <= 0 : c < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+    return kStrict ? c <= 0 : c < 0;
+  });
 }
 
 template <typename Key, class Comparator>
@@ -402,8 +408,7 @@ void BTreeList<Key, Comparator>::InsertWith(size_t extra, MakeKey&& make_key) {
   // Link x into the list between the nodes the tree puts around it.
   Node* const next = i < count ? n->entry[i].load(std::memory_order_relaxed) : upper;
   assert(next == nullptr || compare_(next->key, x->key) != 0);
-  Node* const prev = next != nullptr ? next->prev.load(std::memory_order_relaxed)
-                                     : tail_.load(std::memory_order_relaxed);
+  Node* const prev = next != nullptr ? next->prev.load(std::memory_order_relaxed) : last;
   x->next.store(next, std::memory_order_relaxed);
   x->prev.store(prev, std::memory_order_relaxed);
   prev->next.store(x, std::memory_order_release);
@@ -418,19 +423,51 @@ void BTreeList<Key, Comparator>::InsertWith(size_t extra, MakeKey&& make_key) {
 }
 
 template <typename Key, class Comparator>
+void BTreeList<Key, Comparator>::InsertKeyAt(TreeNode* n, int count, int i, Node* x) const {
+  for (int k = count; k > i; --k) {
+    n->prefix[k].store(n->prefix[k - 1].load(std::memory_order_relaxed),
+                       std::memory_order_relaxed);
+    n->entry[k].store(n->entry[k - 1].load(std::memory_order_relaxed),
+                      std::memory_order_release);
+  }
+  n->prefix[i].store(PrefixOf(x, n->offset), std::memory_order_relaxed);
+  n->entry[i].store(x, std::memory_order_release);
+}
+
+template <typename Key, class Comparator>
+void BTreeList<Key, Comparator>::GatherKeys(const TreeNode* n, int count, int i, Node* x,
+                                            Node** keys, uint64_t* prefixes) const {
+  for (int k = 0, from = 0; k <= count; ++k) {
+    if (k == i) {
+      keys[k] = x;
+      prefixes[k] = PrefixOf(x, n->offset);
+    } else {
+      keys[k] = n->entry[from].load(std::memory_order_relaxed);
+      prefixes[k] = n->prefix[from].load(std::memory_order_relaxed);
+      ++from;
+    }
+  }
+}
+
+template <typename Key, class Comparator>
+void BTreeList<Key, Comparator>::StoreKeys(TreeNode* dst, Node* const* keys,
+                                           const uint64_t* prefixes, size_t prefixes_offset,
+                                           int number) const {
+  for (int k = 0; k < number; ++k) {
+    dst->prefix[k].store(
+        dst->offset == prefixes_offset ? prefixes[k] : PrefixOf(keys[k], dst->offset),
+        std::memory_order_relaxed);
+    dst->entry[k].store(keys[k], std::memory_order_release);
+  }
+}
+
+template <typename Key, class Comparator>
 void BTreeList<Key, Comparator>::InsertIntoLeaf(TreeNode* leaf, int i, Node* x, PathStep* path,
                                                 int depth, Node* upper) {
   const int count = leaf->count.load(std::memory_order_relaxed);
   leaf->Lock();
   if (count < kFanout) {
-    for (int k = count; k > i; --k) {
-      leaf->prefix[k].store(leaf->prefix[k - 1].load(std::memory_order_relaxed),
-                            std::memory_order_relaxed);
-      leaf->entry[k].store(leaf->entry[k - 1].load(std::memory_order_relaxed),
-                           std::memory_order_release);
-    }
-    leaf->prefix[i].store(PrefixOf(x, leaf->offset), std::memory_order_relaxed);
-    leaf->entry[i].store(x, std::memory_order_release);
+    InsertKeyAt(leaf, count, i, x);
     leaf->count.store(count + 1, std::memory_order_relaxed);
     leaf->Unlock();
     return;
@@ -444,32 +481,14 @@ void BTreeList<Key, Comparator>::InsertIntoLeaf(TreeNode* leaf, int i, Node* x, 
   const int keep = (i == count && upper == nullptr) ? count : total / 2;
   Node* all[kFanout + 1];
   uint64_t prefixes[kFanout + 1];
-  for (int k = 0, from = 0; k < total; ++k) {
-    if (k == i) {
-      all[k] = x;
-      prefixes[k] = PrefixOf(x, leaf->offset);
-    } else {
-      all[k] = leaf->entry[from].load(std::memory_order_relaxed);
-      prefixes[k] = leaf->prefix[from].load(std::memory_order_relaxed);
-      ++from;
-    }
-  }
+  GatherKeys(leaf, count, i, x, all, prefixes);
   Node* const sep = all[keep];
-  const size_t right_offset = SharedBytes(sep, upper);
-  TreeNode* const right = NewTreeNode(true, right_offset);
-  for (int k = keep; k < total; ++k) {
-    right->prefix[k - keep].store(
-        right_offset == leaf->offset ? prefixes[k] : PrefixOf(all[k], right_offset),
-        std::memory_order_relaxed);
-    right->entry[k - keep].store(all[k], std::memory_order_relaxed);
-  }
+  TreeNode* const right = NewTreeNode(true, SharedBytes(sep, upper));
+  StoreKeys(right, all + keep, prefixes + keep, leaf->offset, total - keep);
   right->count.store(total - keep, std::memory_order_relaxed);
   // The right leaf is complete before a parent links it (a release store).
   InsertIntoParent(path, depth, leaf, sep, right);
-  for (int k = 0; k < keep; ++k) {
-    leaf->prefix[k].store(prefixes[k], std::memory_order_relaxed);
-    leaf->entry[k].store(all[k], std::memory_order_release);
-  }
+  StoreKeys(leaf, all, prefixes, leaf->offset, keep);
   leaf->count.store(keep, std::memory_order_relaxed);
   leaf->Unlock();
 }
@@ -494,16 +513,11 @@ void BTreeList<Key, Comparator>::InsertIntoParent(PathStep* path, int depth, Tre
   const int count = n->count.load(std::memory_order_relaxed);
   n->Lock();
   if (count < kFanout) {
+    InsertKeyAt(n, count, j, sep);
     for (int k = count; k > j; --k) {
-      n->prefix[k].store(n->prefix[k - 1].load(std::memory_order_relaxed),
-                         std::memory_order_relaxed);
-      n->entry[k].store(n->entry[k - 1].load(std::memory_order_relaxed),
-                        std::memory_order_release);
       n->child[k + 1].store(n->child[k].load(std::memory_order_relaxed),
                             std::memory_order_release);
     }
-    n->prefix[j].store(PrefixOf(sep, n->offset), std::memory_order_relaxed);
-    n->entry[j].store(sep, std::memory_order_release);
     n->child[j + 1].store(right, std::memory_order_release);
     n->count.store(count + 1, std::memory_order_relaxed);
     n->Unlock();
@@ -516,16 +530,7 @@ void BTreeList<Key, Comparator>::InsertIntoParent(PathStep* path, int depth, Tre
   Node* seps[kFanout + 1];
   uint64_t prefixes[kFanout + 1];
   TreeNode* children[kFanout + 2];
-  for (int k = 0, from = 0; k < total; ++k) {
-    if (k == j) {
-      seps[k] = sep;
-      prefixes[k] = PrefixOf(sep, n->offset);
-    } else {
-      seps[k] = n->entry[from].load(std::memory_order_relaxed);
-      prefixes[k] = n->prefix[from].load(std::memory_order_relaxed);
-      ++from;
-    }
-  }
+  GatherKeys(n, count, j, sep, seps, prefixes);
   for (int k = 0, from = 0; k <= total; ++k) {
     children[k] = k == j + 1 ? right : n->child[from++].load(std::memory_order_relaxed);
   }
@@ -533,23 +538,14 @@ void BTreeList<Key, Comparator>::InsertIntoParent(PathStep* path, int depth, Tre
   // rightmost node (ascending inserts) n stays full, as a leaf does.
   const int keep = (j == count && step.upper == nullptr) ? count : total / 2;
   Node* const up = seps[keep];
-  const size_t sibling_offset = SharedBytes(up, step.upper);
-  TreeNode* const sibling = NewTreeNode(false, sibling_offset);
-  for (int k = keep + 1; k < total; ++k) {
-    sibling->prefix[k - keep - 1].store(
-        sibling_offset == n->offset ? prefixes[k] : PrefixOf(seps[k], sibling_offset),
-        std::memory_order_relaxed);
-    sibling->entry[k - keep - 1].store(seps[k], std::memory_order_relaxed);
-  }
+  TreeNode* const sibling = NewTreeNode(false, SharedBytes(up, step.upper));
+  StoreKeys(sibling, seps + keep + 1, prefixes + keep + 1, n->offset, total - keep - 1);
   for (int k = keep + 1; k <= total; ++k) {
     sibling->child[k - keep - 1].store(children[k], std::memory_order_relaxed);
   }
   sibling->count.store(total - keep - 1, std::memory_order_relaxed);
   InsertIntoParent(path, depth - 1, n, up, sibling);
-  for (int k = 0; k < keep; ++k) {
-    n->prefix[k].store(prefixes[k], std::memory_order_relaxed);
-    n->entry[k].store(seps[k], std::memory_order_release);
-  }
+  StoreKeys(n, seps, prefixes, n->offset, keep);
   for (int k = 0; k <= keep; ++k) n->child[k].store(children[k], std::memory_order_release);
   n->count.store(keep, std::memory_order_relaxed);
   n->Unlock();
