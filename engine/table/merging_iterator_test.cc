@@ -1,10 +1,7 @@
 #include "engine/table/merging_iterator.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -13,16 +10,11 @@
 #include "engine/memtable/dbformat.h"
 #include "engine/table/iterator_util.h"
 #include "engine/util/random.h"
+#include "engine/util/test_seed.h"
 #include "gtest/gtest.h"
 
 namespace lsm {
 namespace {
-
-// LSM_TEST_SEED reproduces a run; otherwise every run tries a new seed.
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("LSM_TEST_SEED")) return std::strtoull(env, nullptr, 10);
-  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 using Entry = std::pair<std::string, std::string>;  // internal key, value
 
@@ -338,8 +330,7 @@ std::string RandomInternalKey(Random* rnd) {
 }
 
 TEST(MergingIteratorTest, RandomizedAgainstSortedUnion) {
-  const uint64_t seed = TestSeed();
-  std::cerr << "seed=" << seed << " (rerun with LSM_TEST_SEED=" << seed << ")\n";
+  const uint64_t seed = NewTestSeed();  // a new one each run; LSM_TEST_SEED reproduces one
   SCOPED_TRACE("seed=" + std::to_string(seed));
   Random rnd(seed);
 
