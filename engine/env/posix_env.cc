@@ -139,6 +139,8 @@ class MmapRandomAccessFile final : public RandomAccessFile {
     ::madvise(const_cast<char*>(base_) + start, end - start, MADV_WILLNEED);
   }
 
+  bool ReadsInPlace() const override { return true; }
+
  private:
   const std::string path_;
   const char* const base_;

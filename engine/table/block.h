@@ -47,8 +47,9 @@ class Block {
   // OK unless the restart array is malformed; then every iterator reports it.
   const absl::Status& status() const { return status_; }
   size_t size() const { return data_.size(); }
-  // Bytes this block holds in memory, for cache charging.
-  size_t charge() const { return data_.size() + sizeof(*this); }
+  // Bytes this block holds in memory, for cache charging: its contents
+  // unless they are borrowed (from a table's mapping), and itself.
+  size_t charge() const { return (data_.borrowed() ? 0 : data_.size()) + sizeof(*this); }
   uint32_t num_restarts() const { return num_restarts_; }
   // Asks the CPU to start loading the block (its first 8 KiB) into its
   // caches, so that a search a little later finds it there.

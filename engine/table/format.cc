@@ -153,7 +153,7 @@ std::string CompressionName(Compression type) {
 }
 
 absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const BlockHandle& handle,
-                                        bool verify_checksum) {
+                                        bool verify_checksum, BlockSource source) {
   const uint64_t offset = handle.offset();
   if (handle.size() > kMaxBlockSize) {
     return BlockError(offset, absl::StrCat("implausible size ", handle.size()));
@@ -197,7 +197,9 @@ absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const Bloc
   result.stored_size = n;
   switch (type) {
     case static_cast<uint8_t>(Compression::kNone):
-      result.data = BlockBuffer(std::string_view(data, n));
+      result.data = source == BlockSource::kInPlaceWhenStoredUncompressed && file->ReadsInPlace()
+                        ? BlockBuffer::Borrowed(std::string_view(data, n))
+                        : BlockBuffer(std::string_view(data, n));
       result.stored_compression = Compression::kNone;
       return result;
     case static_cast<uint8_t>(Compression::kSnappy): {

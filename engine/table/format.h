@@ -91,39 +91,55 @@ struct Footer {
   static absl::StatusOr<Footer> DecodeFrom(std::string_view input);
 };
 
-// The bytes of one block, owned. Unlike a std::string, it can be given a
-// size without zero-filling it first, which a freshly decompressed block would
-// only overwrite (a memset of every block read from a file).
+// The bytes of one block: owned, or borrowed from memory that outlives the
+// buffer (a table's memory-mapped file, for blocks stored uncompressed).
+// Unlike a std::string, an owned buffer can be given a size without
+// zero-filling it first, which a freshly decompressed block would only
+// overwrite (a memset of every block read from a file).
 class BlockBuffer {
  public:
   BlockBuffer() = default;
   // A copy of bytes.
   explicit BlockBuffer(std::string_view bytes) : BlockBuffer(Uninitialized(bytes.size())) {
-    if (!bytes.empty()) std::memcpy(bytes_.get(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(owned_.get(), bytes.data(), bytes.size());
   }
   // n bytes of unspecified contents, for the caller to fill in.
   static BlockBuffer Uninitialized(size_t n) {
     BlockBuffer b;
-    if (n > 0) b.bytes_.reset(new char[n]);
+    if (n > 0) b.owned_.reset(new char[n]);
+    b.data_ = b.owned_.get();
     b.size_ = n;
+    return b;
+  }
+  // bytes themselves, not a copy. REQUIRES: they outlive the buffer.
+  static BlockBuffer Borrowed(std::string_view bytes) {
+    BlockBuffer b;
+    b.data_ = bytes.data();
+    b.size_ = bytes.size();
     return b;
   }
 
   BlockBuffer(BlockBuffer&& other) noexcept
-      : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
+      : owned_(std::move(other.owned_)),
+        data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)) {}
   BlockBuffer& operator=(BlockBuffer&& other) noexcept {
-    bytes_ = std::move(other.bytes_);
+    owned_ = std::move(other.owned_);
+    data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     return *this;
   }
 
-  const char* data() const { return bytes_.get(); }
-  char* mutable_data() { return bytes_.get(); }
+  const char* data() const { return data_; }
+  // REQUIRES: the buffer owns its bytes.
+  char* mutable_data() { return owned_.get(); }
   size_t size() const { return size_; }
-  std::string_view view() const { return std::string_view(bytes_.get(), size_); }
+  bool borrowed() const { return data_ != nullptr && owned_ == nullptr; }
+  std::string_view view() const { return std::string_view(data_, size_); }
 
  private:
-  std::unique_ptr<char[]> bytes_;
+  std::unique_ptr<char[]> owned_;
+  const char* data_ = nullptr;
   size_t size_ = 0;
 };
 
@@ -139,8 +155,16 @@ struct BlockContents {
 // then decompresses it. DataLoss "block at offset N: ..." on a short read, a
 // checksum mismatch, an unknown compression type or undecodable compressed
 // data; the file's own error for an I/O failure.
+//
+// With BlockSource::kInPlaceWhenStoredUncompressed, from a file that reads
+// in place (RandomAccessFile::ReadsInPlace), a block stored uncompressed is
+// not copied: its contents borrow the file's memory and are valid only while
+// the file is. Compressed blocks, and every block of other files, are read
+// into buffers of their own either way.
+enum class BlockSource { kCopy, kInPlaceWhenStoredUncompressed };
 absl::StatusOr<BlockContents> ReadBlock(const RandomAccessFile* file, const BlockHandle& handle,
-                                        bool verify_checksum);
+                                        bool verify_checksum,
+                                        BlockSource source = BlockSource::kCopy);
 
 // Compresses raw with type into *out. False when type is kNone or the
 // compressor failed (the caller then stores raw).

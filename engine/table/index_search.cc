@@ -105,53 +105,29 @@ size_t IndexSearch::FindAmongProbed(std::string_view internal_key,
   return static_cast<size_t>(first - probes);
 }
 
-namespace {
-
-class IndexSearchIterator final : public Iterator {
- public:
-  explicit IndexSearchIterator(const IndexSearch* index) : index_(index), pos_(index->size()) {}
-
-  bool Valid() const override { return pos_ < index_->size(); }
-  void SeekToFirst() override { Position(0); }
-  void SeekToLast() override { Position(index_->size() == 0 ? 0 : index_->size() - 1); }
-  void Seek(std::string_view target) override { Position(index_->Find(target)); }
-  void SeekForPrev(std::string_view target) override {
-    // The last separator <= target: the one Find lands on when it equals
-    // target, else the one before.
-    size_t i = index_->Find(target);
-    if (i < index_->size() && CompareInternalKeys(index_->separator(i), target) == 0) {
-      Position(i);
-    } else if (i == 0) {
-      Position(index_->size());
-    } else {
-      Position(i - 1);
-    }
+void IndexSearch::IndexIterator::SeekForPrev(std::string_view target) {
+  // The last separator <= target: the one Find lands on when it equals
+  // target, else the one before.
+  size_t i = index_->Find(target);
+  if (i < index_->size() && CompareInternalKeys(index_->separator(i), target) == 0) {
+    Position(i);
+  } else if (i == 0) {
+    Position(index_->size());
+  } else {
+    Position(i - 1);
   }
-  void Next() override { Position(pos_ + 1); }
-  void Prev() override { Position(pos_ == 0 ? index_->size() : pos_ - 1); }
-  std::string_view key() const override { return index_->separator(pos_); }
-  std::string_view value() const override { return std::string_view(value_, value_size_); }
-  absl::Status status() const override { return absl::OkStatus(); }
+}
 
- private:
-  void Position(size_t i) {
-    pos_ = i < index_->size() ? i : index_->size();
-    value_size_ = 0;
-    if (Valid()) {
-      value_size_ = static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_);
-    }
+void IndexSearch::IndexIterator::Position(size_t i) {
+  pos_ = i < index_->size() ? i : index_->size();
+  value_size_ = 0;
+  if (Valid()) {
+    value_size_ = static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_);
   }
+}
 
-  const IndexSearch* const index_;
-  size_t pos_;
-  char value_[BlockHandle::kMaxEncodedLength];  // the encoded handle at pos_
-  size_t value_size_ = 0;
-};
-
-}  // namespace
-
-std::unique_ptr<Iterator> IndexSearch::NewIterator() const {
-  return std::make_unique<IndexSearchIterator>(this);
+std::unique_ptr<IndexSearch::IndexIterator> IndexSearch::NewIterator() const {
+  return std::make_unique<IndexIterator>(this);
 }
 
 size_t IndexSearch::MemoryUsage() const {

@@ -50,7 +50,8 @@ class IndexSearch {
   // An iterator over the index as the index block's would be: separators
   // (internal keys) → encoded block handles, with Seek answered by Find. The
   // IndexSearch must outlive it.
-  std::unique_ptr<Iterator> NewIterator() const;
+  class IndexIterator;
+  std::unique_ptr<IndexIterator> NewIterator() const;
 
  private:
   // Bytes [prefix_len_, prefix_len_ + 8) of user_key, zero-padded, as a
@@ -66,6 +67,34 @@ class IndexSearch {
   std::string separator_bytes_;             // the separators (internal keys), back to back
   std::vector<uint32_t> separator_offsets_;  // where each starts, then the end
   std::vector<BlockHandle> handles_;
+};
+
+class IndexSearch::IndexIterator final : public Iterator {
+ public:
+  explicit IndexIterator(const IndexSearch* index) : index_(index), pos_(index->size()) {}
+
+  bool Valid() const override { return pos_ < index_->size(); }
+  void SeekToFirst() override { Position(0); }
+  void SeekToLast() override { Position(index_->size() == 0 ? 0 : index_->size() - 1); }
+  void Seek(std::string_view target) override { Position(index_->Find(target)); }
+  void SeekForPrev(std::string_view target) override;
+  void Next() override { Position(pos_ + 1); }
+  void Prev() override { Position(pos_ == 0 ? index_->size() : pos_ - 1); }
+  std::string_view key() const override { return index_->separator(pos_); }
+  std::string_view value() const override { return std::string_view(value_, value_size_); }
+  absl::Status status() const override { return absl::OkStatus(); }
+
+  // The position of the current entry: its data block is the index's
+  // position()-th. REQUIRES: Valid()
+  size_t position() const { return pos_; }
+
+ private:
+  void Position(size_t i);
+
+  const IndexSearch* const index_;
+  size_t pos_;
+  char value_[BlockHandle::kMaxEncodedLength];  // the encoded handle at pos_
+  size_t value_size_ = 0;
 };
 
 }  // namespace lsm

@@ -58,6 +58,10 @@ class StringSource final : public RandomAccessFile {
     return absl::OkStatus();
   }
 
+  // Without copy_to_scratch, the string is the file's memory, as a mapping
+  // is: it never changes while the source lives.
+  bool ReadsInPlace() const override { return !copy_; }
+
   // Records the hint, for tests to inspect with readaheads().
   void Readahead(uint64_t offset, size_t n) const override {
     std::lock_guard<std::mutex> l(mu_);

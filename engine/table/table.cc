@@ -37,9 +37,28 @@ absl::StatusOr<BlockContents> ReadMetaBlock(const RandomAccessFile* file, std::s
   return c;
 }
 
+// What a slot of Table::mapped_blocks_ holds for a block stored compressed
+// once a read has verified its checksum. Never dereferenced.
+const Block* VerifiedCompressed() {
+  static const char tag = 0;
+  return reinterpret_cast<const Block*>(&tag);
+}
+
+// A pointer that owns nothing, to a block that lives as long as its table
+// (which every reader keeps while it uses a block).
+std::shared_ptr<const Block> Unowned(const Block* block) {
+  return std::shared_ptr<const Block>(std::shared_ptr<const Block>(), block);
+}
+
 }  // namespace
 
-Table::~Table() = default;
+Table::~Table() {
+  if (mapped_blocks_ == nullptr) return;
+  for (size_t b = 0; b < index_search_.size(); ++b) {
+    const Block* block = mapped_blocks_[b].load(std::memory_order_relaxed);
+    if (block != VerifiedCompressed()) delete block;
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
                                                    std::unique_ptr<RandomAccessFile> file,
@@ -163,6 +182,9 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Open(const TableOptions& options,
   }
 
   t->file_ = std::move(file);
+  if (t->file_->ReadsInPlace()) {
+    t->mapped_blocks_ = std::make_unique<std::atomic<const Block*>[]>(t->index_search_.size());
+  }
   return t;
 }
 
@@ -170,6 +192,10 @@ size_t Table::PinnedMemoryUsage() const {
   size_t n = sizeof(*this) + index_block_->charge() + index_search_.MemoryUsage();
   if (filter_ != nullptr) n += filter_->size();
   n += properties_.smallest_key.size() + properties_.largest_key.size();
+  if (mapped_blocks_ != nullptr) {
+    // Up to one Block per data block, once every block has been read.
+    n += index_search_.size() * (sizeof(std::atomic<const Block*>) + sizeof(Block));
+  }
   for (const RangeTombstone& rt : range_tombstones_) {
     n += sizeof(rt) + 2 * (rt.begin.size() + rt.end.size());  // list + fragments
   }
@@ -199,12 +225,75 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
                                                                   const BlockHandle& h) const {
   bool hit;
-  return ReadDataBlock(options, h, CacheFill::kEvictToFit, &hit);
+  return ReadDataBlock(options, h, CacheFill::kEvictToFit, options.verify_checksums, &hit);
+}
+
+absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlockAt(const ReadOptions& options,
+                                                                    size_t b, CacheFill fill,
+                                                                    bool* hit) const {
+  const BlockHandle& h = index_search_.handle(b);
+  if (mapped_blocks_ == nullptr) {
+    return ReadDataBlock(options, h, fill, options.verify_checksums, hit);
+  }
+  const Block* known = mapped_blocks_[b].load(std::memory_order_acquire);
+  if (known == VerifiedCompressed()) {
+    // The stored bytes it decodes from, which the mapping keeps unchanged,
+    // were verified by an earlier read.
+    return ReadDataBlock(options, h, fill, /*verify=*/false, hit);
+  }
+  if (known != nullptr) {
+    *hit = true;
+    return Unowned(known);
+  }
+  return FirstReadOfMapped(options, b, fill, hit);
+}
+
+absl::StatusOr<std::shared_ptr<const Block>> Table::FirstReadOfMapped(const ReadOptions& options,
+                                                                      size_t b, CacheFill fill,
+                                                                      bool* hit) const {
+  *hit = false;
+  const BlockHandle& h = index_search_.handle(b);
+  if (!HandleFits(h, data_end_)) return HandleError("data block", h);
+  std::string_view type;
+  char unused;
+  absl::Status s = file_->Read(h.offset() + h.size(), 1, &type, &unused);
+  if (!s.ok()) return s;
+  if (type.size() == 1 &&
+      static_cast<uint8_t>(type[0]) != static_cast<uint8_t>(Compression::kNone)) {
+    absl::StatusOr<std::shared_ptr<const Block>> block =
+        ReadDataBlock(options, h, fill, options.verify_checksums, hit);
+    if (block.ok() && !*hit && options.verify_checksums) {
+      const Block* unknown = nullptr;
+      mapped_blocks_[b].compare_exchange_strong(unknown, VerifiedCompressed(),
+                                                  std::memory_order_acq_rel);
+    }
+    return block;
+  }
+  // Stored uncompressed: read where it lies in the mapping.
+  absl::StatusOr<BlockContents> contents = ReadBlock(
+      file_.get(), h, options.verify_checksums, BlockSource::kInPlaceWhenStoredUncompressed);
+  if (!contents.ok()) return contents.status();
+  auto block = std::make_unique<const Block>(*std::move(contents));
+  if (!block->status().ok()) {
+    return absl::DataLossError(
+        absl::StrCat("block at offset ", h.offset(), ": ", block->status().message()));
+  }
+  // Only a verified block is kept: a read that skipped the checksum gets a
+  // Block of its own, and the next read verifies.
+  if (!options.verify_checksums) return std::shared_ptr<const Block>(std::move(block));
+  const Block* published = nullptr;
+  if (mapped_blocks_[b].compare_exchange_strong(published, block.get(),
+                                                  std::memory_order_acq_rel,
+                                                  std::memory_order_acquire)) {
+    return Unowned(block.release());
+  }
+  return Unowned(published);  // another reader kept its Block first; ours is dropped
 }
 
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
                                                                   const BlockHandle& h,
-                                                                  CacheFill fill, bool* hit) const {
+                                                                  CacheFill fill, bool verify,
+                                                                  bool* hit) const {
   *hit = false;
   if (!HandleFits(h, data_end_)) return HandleError("data block", h);
   if (cache_ != nullptr) {
@@ -214,7 +303,7 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
       return cached;
     }
   }
-  absl::StatusOr<BlockContents> contents = ReadBlock(file_.get(), h, options.verify_checksums);
+  absl::StatusOr<BlockContents> contents = ReadBlock(file_.get(), h, verify);
   if (!contents.ok()) return contents.status();
   std::shared_ptr<const Block> block = std::make_shared<Block>(*std::move(contents));
   if (!block->status().ok()) {
@@ -247,8 +336,9 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
   // the answer is the first entry of the next block.
   const size_t first = index_search_.Find(internal_key);
   for (size_t b = first; b < index_search_.size() && b < first + 2; ++b) {
+    bool hit;
     absl::StatusOr<std::shared_ptr<const Block>> block =
-        ReadDataBlock(options, index_search_.handle(b));
+        ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
     if (!block.ok()) return block.status();
     absl::StatusOr<bool> visited =
         (*block)->VisitFirstAtOrAfter(b == first ? internal_key : std::string_view(), found);
@@ -281,8 +371,9 @@ absl::Status Table::MultiGet(const ReadOptions& options,
   auto first_of_next_block = [&](size_t i) -> absl::Status {
     const size_t b = index_search_.Find(internal_keys[i]) + 1;
     if (b >= index_search_.size()) return absl::OkStatus();
+    bool hit;
     absl::StatusOr<std::shared_ptr<const Block>> next =
-        ReadDataBlock(options, index_search_.handle(b));
+        ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
     if (!next.ok()) return next.status();
     absl::StatusOr<bool> visited = (*next)->VisitFirstAtOrAfter(
         std::string_view(), [&](std::string_view k, std::string_view v) { found(i, k, v); });
@@ -307,8 +398,9 @@ absl::Status Table::MultiGet(const ReadOptions& options,
     if (block == nullptr || CompareInternalKeys(key, index_search_.separator(block_index)) > 0) {
       const size_t b = index_search_.Find(key);
       if (b >= index_search_.size()) continue;  // past the last block: nothing >= key here
+      bool hit;
       absl::StatusOr<std::shared_ptr<const Block>> read =
-          ReadDataBlock(options, index_search_.handle(b));
+          ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
       if (!read.ok()) return read.status();
       block = *std::move(read);
       block_index = b;
@@ -409,21 +501,21 @@ std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
   std::atomic<int64_t>* const pinned =
       options_.read_counters != nullptr ? &options_.read_counters->iterator_pinned_bytes
                                         : nullptr;
+  std::unique_ptr<IndexSearch::IndexIterator> index = index_search_.NewIterator();
+  const IndexSearch::IndexIterator* const index_at = index.get();
   return NewTwoLevelIterator(
-      NewIndexIterator(),
+      std::move(index),
       // The block opener lives as long as the iterator: holding the pin
-      // there keeps the table alive without another layer of iterator.
-      [this, block_options, pinned, pin = std::move(pin), scan = StreamingScanDetector()](
-          std::string_view index_value, BlockIter* data) mutable {
-        BlockHandle h;
-        absl::Status decoded = DecodeIndexValue(index_value, &h);
-        if (!decoded.ok()) {
-          data->Clear(std::move(decoded));
-          return;
-        }
+      // there keeps the table alive without another layer of iterator. It
+      // opens the block of the entry the index iterator is on.
+      [this, block_options, pinned, index_at, pin = std::move(pin),
+       scan = StreamingScanDetector()](std::string_view /*index_value*/,
+                                       BlockIter* data) mutable {
+        const size_t b = index_at->position();
+        const BlockHandle& h = index_search_.handle(b);
         bool hit;
-        absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(
-            block_options, h,
+        absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlockAt(
+            block_options, b,
             scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kEvictToFit, &hit);
         if (!block.ok()) {
           data->Clear(block.status());

@@ -135,10 +135,25 @@ class Table {
  private:
   // How a data block read that misses the cache fills it.
   enum class CacheFill { kEvictToFit, kOnlyIntoFreeRoom };
-  // ReadDataBlock, also telling whether the block came from the cache.
+  // The index's b-th data block. From a file that reads in place: a block
+  // stored uncompressed is read where it lies in the mapping, and neither
+  // kind is verified again after a read verified it (mapped_blocks_).
+  // Otherwise as ReadDataBlock.
+  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlockAt(const ReadOptions& options,
+                                                               size_t b, CacheFill fill,
+                                                               bool* hit) const;
+  // ReadDataBlockAt of a block of a file that reads in place, before a read
+  // verified it.
+  absl::StatusOr<std::shared_ptr<const Block>> FirstReadOfMapped(const ReadOptions& options,
+                                                                 size_t b, CacheFill fill,
+                                                                 bool* hit) const;
+  // Reads through the block cache (verifying the checksum of a block read
+  // from the file when verify), also telling whether the block came from
+  // the cache.
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
                                                              const BlockHandle& handle,
-                                                             CacheFill fill, bool* hit) const;
+                                                             CacheFill fill, bool verify,
+                                                             bool* hit) const;
 
   Table() = default;
 
@@ -162,6 +177,14 @@ class Table {
   std::unique_ptr<const FragmentedRangeTombstones> fragmented_range_tombstones_;
   // Data blocks end before this offset (the filter or index follows them).
   uint64_t data_end_ = 0;
+  // For a file that reads in place (a mapping; null otherwise), one slot per
+  // data block, set by the first read that verified the block's checksum:
+  // for a block stored uncompressed, the Block over its bytes in the mapping,
+  // which later reads use without copying, caching or verifying it again;
+  // for a block stored compressed, VerifiedCompressed() (table.cc): later
+  // reads that miss the block cache decode it without verifying it again.
+  // The mapping keeps the verified bytes for the table's life.
+  std::unique_ptr<std::atomic<const Block*>[]> mapped_blocks_;
 
 };
 

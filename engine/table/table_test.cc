@@ -37,14 +37,24 @@ std::string BuildTable(const TableOptions& options, const Entries& entries,
   return contents;
 }
 
+// How the table's file hands out its bytes: copied into the reader's
+// buffer (pread), or in place (a memory mapping).
+enum class FileKind { kCopies, kInPlace };
+
+std::string FileKindName(FileKind kind) {
+  return kind == FileKind::kCopies ? "copies" : "in_place";
+}
+
 absl::StatusOr<std::unique_ptr<Table>> OpenTable(const std::string& contents,
                                                  BlockCache* cache = nullptr,
                                                  uint64_t file_number = 7,
-                                                 TableReadCounters* counters = nullptr) {
+                                                 TableReadCounters* counters = nullptr,
+                                                 FileKind kind = FileKind::kCopies) {
   TableOptions options;
   options.read_counters = counters;
-  return Table::Open(options, std::make_unique<StringSource>(contents), contents.size(),
-                     file_number, cache);
+  return Table::Open(options,
+                     std::make_unique<StringSource>(contents, kind == FileKind::kCopies),
+                     contents.size(), file_number, cache);
 }
 
 // Keys with long shared prefixes, several versions of some, deletions, and
@@ -170,6 +180,7 @@ void CheckTable(const Table& t, const Entries& e, uint64_t seed, size_t stride =
 struct Config {
   Compression compression;
   int bloom_bits;
+  FileKind file = FileKind::kCopies;
 };
 
 class TableRoundTripTest : public testing::TestWithParam<Config> {
@@ -180,12 +191,17 @@ class TableRoundTripTest : public testing::TestWithParam<Config> {
     o.bloom_bits_per_key = GetParam().bloom_bits;
     return o;
   }
+  // The table in contents, from a file of the parameter's kind.
+  static absl::StatusOr<std::unique_ptr<Table>> Open(const std::string& contents,
+                                                     BlockCache* cache = nullptr) {
+    return OpenTable(contents, cache, 7, nullptr, GetParam().file);
+  }
 };
 
 TEST_P(TableRoundTripTest, EmptyTable) {
   TableProperties props;
   const std::string contents = BuildTable(Options(), {}, &props);
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents);
+  absl::StatusOr<std::unique_ptr<Table>> t = Open(contents);
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ((*t)->properties().num_entries, 0u);
   EXPECT_EQ((*t)->properties().num_data_blocks, 0u);
@@ -194,7 +210,7 @@ TEST_P(TableRoundTripTest, EmptyTable) {
 
 TEST_P(TableRoundTripTest, OneEntry) {
   const Entries e = {{MakeInternalKey("only", 5, ValueType::kValue), "value"}};
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e));
+  absl::StatusOr<std::unique_ptr<Table>> t = Open(BuildTable(Options(), e));
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, 2);
   const TableProperties& p = (*t)->properties();
@@ -212,7 +228,7 @@ TEST_P(TableRoundTripTest, SharedPrefixKeysAcrossManyBlocks) {
   TableOptions o = Options();
   o.block_size = 512;
   TableProperties built;
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(o, e, &built));
+  absl::StatusOr<std::unique_ptr<Table>> t = Open(BuildTable(o, e, &built));
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, seed, 3);
   const TableProperties& p = (*t)->properties();
@@ -253,7 +269,7 @@ TEST_P(TableRoundTripTest, BinaryKeys) {
   TableOptions o = Options();
   o.block_size = 256;
   o.block_restart_interval = 1;
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(o, e));
+  absl::StatusOr<std::unique_ptr<Table>> t = Open(BuildTable(o, e));
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, seed, 2);
 }
@@ -269,7 +285,7 @@ TEST_P(TableRoundTripTest, EmptyAndHugeValues) {
                      {MakeInternalKey("e", 1, ValueType::kDeletion), ""}};
   // A cache, so that the many probes do not re-read the 1 MiB blocks.
   BlockCache cache(64 << 20);
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(BuildTable(Options(), e), &cache);
+  absl::StatusOr<std::unique_ptr<Table>> t = Open(BuildTable(Options(), e), &cache);
   ASSERT_TRUE(t.ok()) << t.status();
   CheckTable(**t, e, 9);
   EXPECT_EQ((*t)->properties().raw_value_size, 2u << 20);
@@ -279,10 +295,12 @@ INSTANTIATE_TEST_SUITE_P(
     AllConfigs, TableRoundTripTest,
     testing::Values(Config{Compression::kNone, 0}, Config{Compression::kNone, 10},
                     Config{Compression::kSnappy, 0}, Config{Compression::kSnappy, 10},
-                    Config{Compression::kZstd, 0}, Config{Compression::kZstd, 10}),
+                    Config{Compression::kZstd, 0}, Config{Compression::kZstd, 10},
+                    Config{Compression::kNone, 10, FileKind::kInPlace},
+                    Config{Compression::kSnappy, 10, FileKind::kInPlace}),
     [](const testing::TestParamInfo<Config>& info) {
       return CompressionName(info.param.compression) + "_bloom" +
-             std::to_string(info.param.bloom_bits);
+             std::to_string(info.param.bloom_bits) + "_" + FileKindName(info.param.file);
     });
 
 TEST(TableTest, HundredThousandEntries) {
@@ -478,14 +496,20 @@ TEST(TableTest, StreamingScansReadTheFileAheadOfThemselves) {
 
 // Many threads read one table through one small cache (evictions included);
 // TSan checks the sharing.
-TEST(TableTest, ConcurrentReaders) {
+class TableConcurrencyTest : public testing::TestWithParam<Config> {};
+
+// Readers race for the same blocks: on a file that reads in place, for the
+// first verified read of each (which keeps its Block for the others).
+TEST_P(TableConcurrencyTest, ConcurrentReaders) {
   const Entries e = PrefixEntries(3000, 23);
   TableOptions o;
   o.block_size = 512;
+  o.compression = GetParam().compression;
   const std::string contents = BuildTable(o, e);
   BlockCache cache(16 << 10);
   TableReadCounters counters;
-  absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 7, &counters);
+  absl::StatusOr<std::unique_ptr<Table>> t =
+      OpenTable(contents, &cache, 7, &counters, GetParam().file);
   ASSERT_TRUE(t.ok());
   const Table& table = **t;
   std::vector<std::thread> threads;
@@ -511,6 +535,104 @@ TEST(TableTest, ConcurrentReaders) {
   for (std::thread& th : threads) th.join();
   for (int th = 0; th < 4; ++th) EXPECT_EQ(errors[th], 0) << "thread " << th;
   EXPECT_EQ(counters.filter_checks.load(), 4u * 2000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    FilesAndCompressions, TableConcurrencyTest,
+    testing::Values(Config{Compression::kSnappy, 10, FileKind::kCopies},
+                    Config{Compression::kNone, 10, FileKind::kInPlace},
+                    Config{Compression::kSnappy, 10, FileKind::kInPlace}),
+    [](const testing::TestParamInfo<Config>& info) {
+      return CompressionName(info.param.compression) + "_" + FileKindName(info.param.file);
+    });
+
+// From a file that reads in place, blocks stored uncompressed are used where
+// they lie: the values a read sees point into the file's memory, and the
+// block cache is neither filled nor consulted. From a file that copies, the
+// same table fills the cache.
+TEST(TableInPlaceTest, UncompressedBlocksAreReadWhereTheyLie) {
+  const Entries e = PrefixEntries(400, 29);
+  TableOptions o;
+  o.block_size = 256;
+  o.compression = Compression::kNone;
+  const std::string contents = BuildTable(o, e);
+  for (FileKind kind : {FileKind::kInPlace, FileKind::kCopies}) {
+    SCOPED_TRACE(FileKindName(kind));
+    BlockCache cache(1 << 20);
+    auto source = std::make_unique<StringSource>(contents, kind == FileKind::kCopies);
+    const std::string& file_bytes = source->contents();
+    absl::StatusOr<std::unique_ptr<Table>> t =
+        Table::Open(TableOptions(), std::move(source), contents.size(), 5, &cache);
+    ASSERT_TRUE(t.ok()) << t.status();
+    auto in_file = [&](std::string_view v) {
+      return v.data() >= file_bytes.data() &&
+             v.data() + v.size() <= file_bytes.data() + file_bytes.size();
+    };
+    size_t values_in_file = 0, found = 0;
+    for (int round = 0; round < 2; ++round) {
+      for (const auto& [k, v] : e) {
+        auto check = [&](std::string_view got_k, std::string_view got_v) {
+          EXPECT_EQ(got_k, k);
+          EXPECT_EQ(got_v, v);
+          ++found;
+          values_in_file += !got_v.empty() && in_file(got_v);
+        };
+        ASSERT_TRUE((*t)->Get(ReadOptions(), k, check).ok());
+      }
+      std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+      size_t i = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) {
+        ExpectAt(*it, e, i);
+        values_in_file += !it->value().empty() && in_file(it->value());
+      }
+      ASSERT_TRUE(it->status().ok());
+      ASSERT_EQ(i, e.size());
+    }
+    EXPECT_EQ(found, 2 * e.size());
+    if (kind == FileKind::kInPlace) {
+      EXPECT_GT(values_in_file, e.size());
+      EXPECT_EQ(cache.TotalCharge(), 0u);
+      EXPECT_EQ(cache.hits() + cache.misses(), 0u);
+    } else {
+      EXPECT_EQ(values_in_file, 0u);
+      EXPECT_GT(cache.TotalCharge(), 0u);
+      EXPECT_GT(cache.hits(), 0u);
+    }
+  }
+}
+
+// A damaged block is reported by every verified read of it: a failed check
+// is not remembered as a pass, and neither is a read that skipped the check.
+TEST(TableInPlaceTest, OnlyVerifiedReadsMarkABlockVerified) {
+  const Entries e = PrefixEntries(200, 31);
+  for (Compression c : {Compression::kNone, Compression::kSnappy}) {
+    SCOPED_TRACE(CompressionName(c));
+    TableOptions o;
+    o.block_size = 256;
+    o.compression = c;
+    std::string bad = BuildTable(o, e);
+    bad[10] ^= 0x40;  // inside the first data block
+    absl::StatusOr<std::unique_ptr<Table>> t =
+        OpenTable(bad, /*cache=*/nullptr, 7, nullptr, FileKind::kInPlace);
+    ASSERT_TRUE(t.ok()) << t.status();
+    ReadOptions unverified;
+    unverified.verify_checksums = false;
+    auto ignore = [](std::string_view, std::string_view) {};
+    for (int round = 0; round < 3; ++round) {
+      (*t)->Get(unverified, e[0].first, ignore).IgnoreError();
+      absl::Status s = (*t)->Get(ReadOptions(), e[0].first, ignore);
+      EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << "round " << round << ": " << s;
+      std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+      it->SeekToFirst();
+      EXPECT_FALSE(it->Valid());
+      EXPECT_EQ(it->status().code(), absl::StatusCode::kDataLoss) << "round " << round;
+    }
+    // The blocks after it read as written.
+    std::unique_ptr<Iterator> it = (*t)->NewIterator(ReadOptions());
+    it->Seek(e.back().first);
+    ASSERT_TRUE(it->Valid()) << it->status();
+    EXPECT_EQ(it->value(), e.back().second);
+  }
 }
 
 TEST(TableTest, ApproximateOffsetOfIncreases) {
@@ -581,7 +703,7 @@ TEST(TableTest, NotAnSst) {
 // filter, index, properties, meta-index, footer). Each flip must be caught:
 // Open fails with DataLoss, or reading the damaged block reports DataLoss.
 // Nothing read may differ from what was written.
-void SweepCorruption(Compression compression, uint8_t mask) {
+void SweepCorruption(Compression compression, uint8_t mask, FileKind kind) {
   const Entries e = PrefixEntries(80, 17);
   TableOptions o;
   o.compression = compression;
@@ -592,7 +714,7 @@ void SweepCorruption(Compression compression, uint8_t mask) {
     SCOPED_TRACE("offset " + std::to_string(off));
     std::string bad = good;
     bad[off] ^= mask;
-    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad);
+    absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad, nullptr, 7, nullptr, kind);
     if (!t.ok()) {
       ASSERT_EQ(t.status().code(), absl::StatusCode::kDataLoss) << t.status();
       ++open_failures;
@@ -631,23 +753,40 @@ void SweepCorruption(Compression compression, uint8_t mask) {
     ASSERT_TRUE(detected) << "undetected damage";
     ++read_failures;
   }
-  std::printf("%s, mask %02x: %zu bytes swept; %d caught at Open, %d caught on read\n",
-              CompressionName(compression).c_str(), mask, good.size(), open_failures,
-              read_failures);
+  std::printf("%s, mask %02x, file %s: %zu bytes swept; %d caught at Open, %d caught on read\n",
+              CompressionName(compression).c_str(), mask, FileKindName(kind).c_str(), good.size(),
+              open_failures, read_failures);
 }
 
 TEST(TableCorruptionTest, EveryFlippedByteIsCaughtUncompressed) {
-  SweepCorruption(Compression::kNone, 0x81);
+  SweepCorruption(Compression::kNone, 0x81, FileKind::kCopies);
 }
 
-TEST(TableCorruptionTest, EveryFlippedByteIsCaughtSnappy) { SweepCorruption(Compression::kSnappy, 0x10); }
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtUncompressedInPlace) {
+  SweepCorruption(Compression::kNone, 0x81, FileKind::kInPlace);
+}
 
-TEST(TableCorruptionTest, EveryFlippedByteIsCaughtZstd) { SweepCorruption(Compression::kZstd, 0x04); }
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtSnappy) {
+  SweepCorruption(Compression::kSnappy, 0x10, FileKind::kCopies);
+}
+
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtSnappyInPlace) {
+  SweepCorruption(Compression::kSnappy, 0x10, FileKind::kInPlace);
+}
+
+TEST(TableCorruptionTest, EveryFlippedByteIsCaughtZstd) {
+  SweepCorruption(Compression::kZstd, 0x04, FileKind::kCopies);
+}
 
 // With checksums off, damaged data blocks must still never crash (ASan).
 TEST(TableCorruptionTest, UnverifiedReadsOfDamagedBlocksNeverCrash) {
   const Entries e = PrefixEntries(80, 19);
-  for (Compression c : {Compression::kNone, Compression::kSnappy, Compression::kZstd}) {
+  for (auto [c, kind] : {std::pair{Compression::kNone, FileKind::kCopies},
+                         std::pair{Compression::kSnappy, FileKind::kCopies},
+                         std::pair{Compression::kZstd, FileKind::kCopies},
+                         std::pair{Compression::kNone, FileKind::kInPlace},
+                         std::pair{Compression::kSnappy, FileKind::kInPlace}}) {
+    SCOPED_TRACE(CompressionName(c) + ", file " + FileKindName(kind));
     TableOptions o;
     o.compression = c;
     o.block_size = 300;
@@ -663,7 +802,7 @@ TEST(TableCorruptionTest, UnverifiedReadsOfDamagedBlocksNeverCrash) {
     for (size_t off = 0; off < data_end; off += step) {
       std::string bad = good;
       bad[off] ^= 0x20;
-      absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad);
+      absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(bad, nullptr, 7, nullptr, kind);
       ASSERT_TRUE(t.ok());  // only data blocks were damaged
       std::unique_ptr<Iterator> it = (*t)->NewIterator(unverified);
       int n = 0;

@@ -41,6 +41,11 @@ class RandomAccessFile {
   // into memory without waiting (a scan reads ahead of itself with it).
   // Ranges past the end of the file are ignored. The default does nothing.
   virtual void Readahead(uint64_t offset, size_t n) const {}
+  // True when Read never writes scratch and hands out views of memory that
+  // stays valid and unchanged for as long as this object lives (a memory
+  // mapping): a reader may then use what Read returned in place, for as long
+  // as it keeps the file. The default is false.
+  virtual bool ReadsInPlace() const { return false; }
 };
 
 // A file written from the start, append only.

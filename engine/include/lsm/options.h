@@ -94,8 +94,11 @@ struct Options {
   // cannot reserve space gets write(2). See engine/wal/FORMAT.md.
   bool wal_mmap_writes = true;
   // Read SSTs through a memory mapping (no system call per block) rather
-  // than pread(2). Mapped pages the reads touch count in the process's
-  // resident memory; memory_budget turns this off.
+  // than pread(2). Blocks stored uncompressed (compression = kNone) are then
+  // read in place, without a copy or a block cache entry, and each data block
+  // is verified on its first read per open table (engine/table/FORMAT.md).
+  // Mapped pages the reads touch count in the process's resident memory;
+  // memory_budget turns this off.
   bool allow_mmap_reads = true;
   int max_background_jobs = 2;
   // Once the MANIFEST grows past this, the next edit starts a new one from a
@@ -117,6 +120,9 @@ struct Options {
 struct ReadOptions {
   // Read as of this snapshot; nullptr reads the latest state.
   const Snapshot* snapshot = nullptr;
+  // Verify the CRC of every data block read from a file (a block cache miss);
+  // from a memory-mapped table, on the block's first verified read while
+  // the table is open (engine/table/FORMAT.md).
   bool verify_checksums = true;
   // Whether blocks read for this operation enter the block cache. Even when
   // true, an iterator whose run of neighbouring blocks has missed the cache

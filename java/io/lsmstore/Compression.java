@@ -5,7 +5,10 @@ package io.lsmstore;
  * in every block trailer and are frozen.
  */
 public enum Compression {
-  /** Blocks are stored as they are. */
+  /**
+   * Blocks are stored as they are. From a memory-mapped table (the default) they are then read in
+   * place, without a copy or a block cache entry: the fastest reads, for more disk space.
+   */
   NONE(0),
   /** Snappy: fast, a moderate ratio (the default). */
   SNAPPY(1),

@@ -74,7 +74,9 @@ public final class ReadOptions {
   }
 
   /**
-   * Whether blocks read are checked against their checksums. Default true.
+   * Whether blocks read are checked against their checksums. Default true. A block read from a
+   * file is checked; from a memory-mapped table, each block is checked on its first such read
+   * while the table is open.
    *
    * @return the value
    */
