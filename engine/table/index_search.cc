@@ -39,8 +39,10 @@ absl::StatusOr<IndexSearch> IndexSearch::Build(const Block& index) {
     while (n < first.size() && n < last.size() && first[n] == last[n]) ++n;
     s.common_prefix_.assign(first.data(), n);
   }
-  s.probes_.reserve(probed);
-  for (size_t i = 0; i < probed; ++i) s.probes_.push_back(s.Probe(ExtractUserKey(s.separator(i))));
+  std::vector<uint64_t> probes;
+  probes.reserve(probed);
+  for (size_t i = 0; i < probed; ++i) probes.push_back(s.Probe(ExtractUserKey(s.separator(i))));
+  s.probes_ = ProbeTree(probes);
   return s;
 }
 
@@ -79,30 +81,20 @@ size_t IndexSearch::Find(std::string_view internal_key) const {
 size_t IndexSearch::FindAmongProbed(std::string_view internal_key,
                                     std::string_view user_key) const {
   const uint64_t probe = Probe(user_key);
-  // The first probe >= x, by a binary search whose steps are conditional
-  // moves, not branches: which half holds the key is a coin toss the branch
-  // predictor loses every other step.
-  const uint64_t* const probes = probes_.data();
-  auto lower_bound = [&](size_t from, uint64_t x) {
-    const uint64_t* base = probes + from;
-    size_t len = probes_.size() - from;
-    if (len == 0) return from;
-    while (len > 1) {
-      const size_t half = len / 2;
-      base += static_cast<size_t>(base[half - 1] < x) * half;
-      len -= half;
-    }
-    return static_cast<size_t>(base - probes) + (*base < x ? 1 : 0);
-  };
-  const size_t lo = lower_bound(0, probe);
-  if (lo == probes_.size() || probes[lo] != probe) return lo;
+  size_t lo = probes_.LowerBound(probe);
+  if (lo == probes_.size() || probes_[lo] != probe) return lo;
   // Separators whose probe ties with the key's are settled by full
   // comparison: they are < internal_key up to some point in the tie.
-  const size_t hi = probe == UINT64_MAX ? probes_.size() : lower_bound(lo, probe + 1);
-  const uint64_t* first = std::partition_point(probes + lo, probes + hi, [&](const uint64_t& x) {
-    return CompareInternalKeys(separator(static_cast<size_t>(&x - probes)), internal_key) < 0;
-  });
-  return static_cast<size_t>(first - probes);
+  size_t hi = probe == UINT64_MAX ? probes_.size() : probes_.LowerBoundFrom(lo, probe + 1);
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (CompareInternalKeys(separator(mid), internal_key) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 void IndexSearch::IndexIterator::SeekForPrev(std::string_view target) {
@@ -131,7 +123,7 @@ std::unique_ptr<IndexSearch::IndexIterator> IndexSearch::NewIterator() const {
 }
 
 size_t IndexSearch::MemoryUsage() const {
-  return sizeof(*this) + common_prefix_.size() + probes_.capacity() * sizeof(uint64_t) +
+  return sizeof(*this) + common_prefix_.size() + probes_.MemoryUsage() +
          separator_bytes_.capacity() + separator_offsets_.capacity() * sizeof(uint32_t) +
          handles_.capacity() * sizeof(BlockHandle);
 }

@@ -5,9 +5,9 @@
 // probes for a 100 MB table. Here the separators become an array of 8-byte
 // integers, bytes [L, L + 8) of each separator's user key where L is the
 // prefix all of them share (big-endian, so integer order is byte order), and
-// the block handles an array beside it: a probe is one load from a compact,
-// mostly cached array, and only separators whose 8 bytes tie with the key's
-// are compared in full. The last separator of several is left out of the
+// the block handles an array beside it: the integers are searched in a
+// ProbeTree (a cache line per step, the upper ones mostly cached), and only
+// separators whose 8 bytes tie with the key's are compared in full. The last separator of several is left out of the
 // probes and compared in full: it is a short successor of the table's last
 // key ("1" after "0000000000019999"), which would otherwise shrink the
 // shared prefix to nothing and make every probe tie.
@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "engine/table/block.h"
 #include "engine/table/format.h"
+#include "engine/table/probe_tree.h"
 #include "lsm/iterator.h"
 
 namespace lsm {
@@ -63,7 +64,7 @@ class IndexSearch {
   size_t FindAmongProbed(std::string_view internal_key, std::string_view user_key) const;
 
   std::string common_prefix_;      // shared by the user keys of the probed separators
-  std::vector<uint64_t> probes_;   // Probe() of each separator but the last of several
+  ProbeTree probes_;               // Probe() of each separator but the last of several
   std::string separator_bytes_;             // the separators (internal keys), back to back
   std::vector<uint32_t> separator_offsets_;  // where each starts, then the end
   std::vector<BlockHandle> handles_;

@@ -8,6 +8,7 @@
 
 #include "engine/memtable/dbformat.h"
 #include "engine/table/block_builder.h"
+#include "engine/table/probe_tree.h"
 #include "gtest/gtest.h"
 
 namespace lsm {
@@ -29,6 +30,47 @@ size_t LinearFind(const std::vector<std::string>& separators, std::string_view k
   size_t i = 0;
   while (i < separators.size() && CompareInternalKeys(separators[i], key) < 0) ++i;
   return i;
+}
+
+// Sizes around every node and level boundary (8 keys a node: 1, 2, 3 and 4
+// levels), with runs of equal values and values at both ends of the range.
+TEST(ProbeTreeTest, LowerBoundMatchesStdLowerBound) {
+  const unsigned seed = std::random_device{}();
+  std::printf("seed %u\n", seed);
+  std::mt19937_64 rng(seed);
+  std::vector<size_t> sizes = {0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 71, 72, 73,
+                               511, 512, 513, 4095, 4096, 4097, 5000};
+  for (int i = 0; i < 20; ++i) sizes.push_back(rng() % 3000);
+  for (size_t n : sizes) {
+    for (uint64_t spread : {uint64_t{4}, uint64_t{1000}, UINT64_MAX}) {
+      std::vector<uint64_t> v(n);
+      for (uint64_t& x : v) {
+        x = spread == UINT64_MAX ? rng() : rng() % spread;
+        if (rng() % 16 == 0) x = rng() % 2 ? 0 : UINT64_MAX;
+      }
+      std::sort(v.begin(), v.end());
+      const ProbeTree tree(v);
+      ASSERT_EQ(tree.size(), n);
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(tree[i], v[i]);
+      std::vector<uint64_t> targets = {0, 1, UINT64_MAX, UINT64_MAX - 1};
+      for (int q = 0; q < 200 && n > 0; ++q) {
+        const uint64_t x = v[rng() % n];
+        targets.push_back(x);
+        targets.push_back(x + 1);
+        targets.push_back(x - 1);
+      }
+      for (int q = 0; q < 50; ++q) targets.push_back(spread == UINT64_MAX ? rng() : rng() % spread);
+      for (uint64_t x : targets) {
+        const size_t want = static_cast<size_t>(std::lower_bound(v.begin(), v.end(), x) - v.begin());
+        ASSERT_EQ(tree.LowerBound(x), want) << "seed " << seed << " n " << n << " x " << x;
+        const size_t from = n == 0 ? 0 : rng() % (n + 1);
+        const size_t want_from =
+            static_cast<size_t>(std::lower_bound(v.begin() + from, v.end(), x) - v.begin());
+        ASSERT_EQ(tree.LowerBoundFrom(from, x), want_from)
+            << "seed " << seed << " n " << n << " from " << from << " x " << x;
+      }
+    }
+  }
 }
 
 // Random keys over a tiny alphabet with long shared prefixes, so that the
