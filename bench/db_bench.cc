@@ -73,6 +73,9 @@ ABSL_FLAG(bool, engine_defaults, false,
 ABSL_FLAG(int32_t, open_files, 1000, "max_open_files");
 ABSL_FLAG(std::string, lsm_memtable, "btree",
           "lsm's memtable structure, btree (its default) or skiplist; applies in both modes");
+ABSL_FLAG(std::string, lsm_compression, "",
+          "lsm's block compression, none, snappy or zstd, in both modes; empty keeps the "
+          "mode's (--compression, or lsm's default with --engine_defaults)");
 
 namespace lsm {
 namespace bench {
@@ -236,6 +239,11 @@ int Main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("--lsm_memtable must be btree or skiplist"));
   }
   o.lsm_skiplist_memtable = lsm_memtable == "skiplist";
+  o.lsm_compression = absl::GetFlag(FLAGS_lsm_compression);
+  if (!o.lsm_compression.empty() && o.lsm_compression != "none" &&
+      o.lsm_compression != "snappy" && o.lsm_compression != "zstd") {
+    return Fail(absl::InvalidArgumentError("--lsm_compression must be none, snappy or zstd"));
+  }
   if (config.key_size < 1 || config.value_size < 0 ||
       static_cast<size_t>(config.value_size) > ValueGenerator::kPoolSize || config.threads < 1 ||
       config.batch_size < 1 || config.compression_ratio <= 0 || config.compression_ratio > 1) {
@@ -308,6 +316,7 @@ int Main(int argc, char** argv) {
                    {"max_background_jobs", o.max_background_jobs},
                    {"engine_defaults", o.engine_defaults},
                    {"lsm_memtable", lsm_memtable},
+                   {"lsm_compression", o.lsm_compression},
                    {"max_open_files", o.max_open_files}};
   doc["notes"] = nlohmann::json::array();
   doc["engines"] = nlohmann::json::array();

@@ -64,6 +64,9 @@ struct EngineOptions {
   // lsm only, in both modes: its memtables are skiplists instead of its
   // default B+tree-indexed lists.
   bool lsm_skiplist_memtable = false;
+  // lsm only, in both modes: its block compression ("none", "snappy",
+  // "zstd"); empty keeps the mode's (--compression, or its default).
+  std::string lsm_compression;
 };
 
 struct KeyValue {

@@ -217,6 +217,51 @@ TEST_P(EngineTest, DataOutlivesFlushCompactAndReopen) {
   EXPECT_FALSE((*fresh)->Open(dir_ + "_none", options).ok());
 }
 
+// lsm_compression picks lsm's block compression in either mode: the tables of
+// each are readable, an uncompressed DB is larger, and a bad name fails Open.
+TEST(LsmEngineTest, CompressionOverrideAppliesInBothModes) {
+  for (bool defaults : {false, true}) {
+    std::vector<uintmax_t> sizes;
+    for (const char* compression : {"none", "snappy", "zstd"}) {
+      SCOPED_TRACE(absl::StrCat(compression, defaults ? ", engine defaults" : ", shared shape"));
+      const std::string dir = absl::StrCat(testing::TempDir(), "/lsm_compression_", compression,
+                                           defaults ? "_d" : "_s");
+      std::filesystem::remove_all(dir);
+      std::filesystem::create_directories(dir);
+      absl::StatusOr<std::unique_ptr<Engine>> engine = NewEngine("lsm");
+      ASSERT_TRUE(engine.ok());
+      EngineOptions options;
+      options.engine_defaults = defaults;
+      options.lsm_compression = compression;
+      ASSERT_TRUE((*engine)->Open(dir, options).ok());
+      // Values that compress well: 1 KiB of one repeated digit.
+      for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE((*engine)->Put(Key(i), std::string(1024, '0' + i % 10), false).ok());
+      }
+      ASSERT_TRUE((*engine)->CompactAll().ok());
+      std::string value;
+      ASSERT_TRUE((*engine)->Get(Key(1234), &value).ok());
+      EXPECT_EQ(value, std::string(1024, '4'));
+      ASSERT_TRUE((*engine)->Close().ok());
+      uintmax_t bytes = 0;
+      for (const auto& f : std::filesystem::directory_iterator(dir)) {
+        if (f.path().extension() == ".sst") bytes += f.file_size();
+      }
+      sizes.push_back(bytes);
+    }
+    EXPECT_GT(sizes[0], 2 * sizes[1]) << "none vs snappy";
+    EXPECT_GT(sizes[0], 2 * sizes[2]) << "none vs zstd";
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine = NewEngine("lsm");
+  ASSERT_TRUE(engine.ok());
+  EngineOptions options;
+  options.lsm_compression = "lz4";
+  const std::string dir = absl::StrCat(testing::TempDir(), "/lsm_compression_bad");
+  std::filesystem::remove_all(dir);
+  absl::Status s = (*engine)->Open(dir, options);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+}
+
 // Debian's engines are not built for ThreadSanitizer (see
 // db_bench_runner_test.cc): under TSan only lsm runs.
 #if defined(__SANITIZE_THREAD__)

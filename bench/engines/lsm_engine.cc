@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "bench/engines/engine.h"
 #include "lsm/db.h"
 #include "lsm/iterator.h"
@@ -12,6 +13,15 @@
 namespace lsm {
 namespace bench {
 namespace {
+
+// The compression an EngineOptions::lsm_compression names.
+absl::StatusOr<Compression> CompressionNamed(const std::string& name) {
+  if (name == "none") return Compression::kNone;
+  if (name == "snappy") return Compression::kSnappy;
+  if (name == "zstd") return Compression::kZstd;
+  return absl::InvalidArgumentError("lsm compression must be none, snappy or zstd, not '" + name +
+                                    "'");
+}
 
 class LsmIterator final : public EngineIterator {
  public:
@@ -44,6 +54,11 @@ class LsmEngine final : public Engine {
     opts.bloom_bits_per_key = options.bloom_bits_per_key;
     if (!options.engine_defaults) SetSharedShape(options, &opts);
     if (options.lsm_skiplist_memtable) opts.memtable_structure = MemTableStructure::kSkipList;
+    if (!options.lsm_compression.empty()) {
+      absl::StatusOr<Compression> c = CompressionNamed(options.lsm_compression);
+      if (!c.ok()) return c.status();
+      opts.compression = *c;
+    }
     absl::StatusOr<std::unique_ptr<lsm::DB>> db = lsm::DB::Open(opts, dir);
     if (!db.ok()) return db.status();
     db_ = std::move(*db);
