@@ -14,7 +14,10 @@
 # where it has an equivalent, see bench/README.md), then every engine with its
 # own default options (--engine_defaults; bloom filters of 10 bits/key where
 # the engine has them). The main report shows both throughput tables; the
-# second run's full report goes to bench/reports/<name>/defaults/.
+# second run's full report goes to bench/reports/<name>/defaults/. A third run,
+# lsm alone with its defaults but blocks stored uncompressed
+# (--lsm_compression=none: mapped tables then read in place), is reported
+# against the second run's peers in bench/reports/<name>/defaults-uncompressed/.
 #
 # Builds //bench:db_bench and the micro suite with --config=opt, runs every
 # engine in one process (so the ratios come from the same run), then the micro
@@ -114,6 +117,18 @@ echo "run_comparison.sh: $bin ${dargs[*]} ${extra[*]:-}" >&2
 settle
 run_db_bench "$defaults/console.txt" "${dargs[@]}" "${extra[@]}"
 
+# lsm with its defaults but compression none, beside the peers of the run
+# above (make_report lets the later file's lsm results replace the earlier).
+uncompressed="$out/defaults-uncompressed"
+if [[ -z "$engines" || ",$engines," == *",lsm,"* ]]; then
+  mkdir -p "$uncompressed"
+  uargs=(--num="$num" --benchmarks="$benchmarks" --json="$uncompressed/lsm.json" --engine_defaults
+         --engine=lsm --lsm_compression=none)
+  echo "run_comparison.sh: $bin ${uargs[*]} ${extra[*]:-}" >&2
+  settle
+  run_db_bench "$uncompressed/console.txt" "${uargs[@]}" "${extra[@]}"
+fi
+
 # The micro suite, with a short min time in --quick. Its files go to a
 # directory on the real disk (/tmp may be a tmpfs, where fdatasync is free).
 micro="$out/micro"
@@ -132,4 +147,9 @@ python3 "$root/bench/report/make_report.py" --title "$title" --out "$out" --micr
   --defaults "$defaults/results.json" --defaults-link defaults/README.md "$out/results.json"
 python3 "$root/bench/report/make_report.py" --title "$title, each engine with its own defaults" \
   --out "$defaults" "$defaults/results.json"
+if [[ -f "$uncompressed/lsm.json" ]]; then
+  python3 "$root/bench/report/make_report.py" \
+    --title "$title, each engine with its own defaults; lsm's blocks stored uncompressed" \
+    --out "$uncompressed" "$defaults/results.json" "$uncompressed/lsm.json"
+fi
 echo "run_comparison.sh: report in ${out#"$root"/}/README.md" >&2
