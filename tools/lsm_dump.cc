@@ -241,7 +241,7 @@ class Dumper {
                         absl::StrCat("filter block at offset ", table_->filter_handle()->offset(),
                                      ": ", table_->filter()->status().message())};
     }
-    std::unique_ptr<Iterator> index = table_->NewIndexIterator();
+    auto index = table_->NewIndexIterator();
     for (index->SeekToFirst(); !failure && index->Valid(); index->Next()) {
       BlockHandle h;
       std::string_view v = index->value();
@@ -250,7 +250,7 @@ class Dumper {
         break;
       }
       absl::StatusOr<std::shared_ptr<const Block>> block =
-          table_->ReadDataBlock(ro, index->value());
+          table_->ReadDataBlock(ro, index->position());
       if (!block.ok()) {
         failure = Failure{FailureCode(block.status()), Message(block.status())};
         break;

@@ -7,20 +7,20 @@ namespace lsm {
 BlockCache::BlockCache(size_t capacity_bytes, int num_shard_bits)
     : cache_(capacity_bytes, num_shard_bits) {}
 
-std::shared_ptr<const Block> BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
-  return cache_.Lookup(file_number, offset);
+std::shared_ptr<const Block> BlockCache::Lookup(uint64_t file_number, uint64_t block_number) {
+  return cache_.Lookup(file_number, block_number);
 }
 
-std::shared_ptr<const Block> BlockCache::Insert(uint64_t file_number, uint64_t offset,
+std::shared_ptr<const Block> BlockCache::Insert(uint64_t file_number, uint64_t block_number,
                                                 std::shared_ptr<const Block> block,
                                                 size_t charge) {
-  return cache_.Insert(file_number, offset, std::move(block), charge);
+  return cache_.Insert(file_number, block_number, std::move(block), charge);
 }
 
-std::shared_ptr<const Block> BlockCache::InsertIfRoom(uint64_t file_number, uint64_t offset,
+std::shared_ptr<const Block> BlockCache::InsertIfRoom(uint64_t file_number, uint64_t block_number,
                                                       std::shared_ptr<const Block> block,
                                                       size_t charge) {
-  return cache_.InsertIfRoom(file_number, offset, std::move(block), charge);
+  return cache_.InsertIfRoom(file_number, block_number, std::move(block), charge);
 }
 
 void BlockCache::EraseFile(uint64_t file_number) { cache_.EraseFile(file_number); }

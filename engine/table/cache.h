@@ -1,5 +1,6 @@
 // The block cache: a sharded cache of decoded SST blocks, keyed by
-// (file number, block offset) and charged by bytes.
+// (file number, block number: the block's position in its table's index)
+// and charged by bytes.
 //
 // ShardedClockCache<V> is the generic core (tests use it with a dummy value
 // type); BlockCache is the instance the table reader uses. Values are
@@ -33,20 +34,20 @@
 
 namespace lsm {
 
-// Identifies one block: the SST's file number and the block's offset in it.
+// Identifies one block: the SST's file number and the block's number in it.
 struct CacheKey {
   uint64_t file_number = 0;
-  uint64_t offset = 0;
+  uint64_t block = 0;
 
   friend bool operator==(const CacheKey& a, const CacheKey& b) {
-    return a.file_number == b.file_number && a.offset == b.offset;
+    return a.file_number == b.file_number && a.block == b.block;
   }
 };
 
 // A well-mixed 64-bit hash of a CacheKey. The high bits choose the shard, the
 // hash map inside the shard uses the whole value.
 inline uint64_t HashCacheKey(const CacheKey& k) {
-  return FMix64(k.file_number * 0x9e3779b97f4a7c15ull ^ k.offset);
+  return FMix64(k.file_number * 0x9e3779b97f4a7c15ull ^ k.block);
 }
 
 // The number of shard bits actually used for a cache of capacity_bytes when
@@ -94,13 +95,13 @@ class ShardedClockCache {
 
   // The cached value, or nullptr on a miss. A hit makes the entry the most
   // recently used of its shard.
-  Value Lookup(uint64_t file_number, uint64_t offset) {
-    const CacheKey key{file_number, offset};
+  Value Lookup(uint64_t file_number, uint64_t block) {
+    const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
     return ShardFor(hash).Lookup(key, hash);
   }
 
-  // Caches value under (file_number, offset), replacing any entry with the
+  // Caches value under (file_number, block), replacing any entry with the
   // same key, charged `charge` bytes, then evicts entries not used since the
   // eviction pass last reached them,
   // until the shard fits its capacity. Returns value. A value whose charge
@@ -108,9 +109,9 @@ class ShardedClockCache {
   // cached (any old entry for the key is still removed, so a stale block never
   // outlives its replacement).
   // REQUIRES: value != nullptr
-  Value Insert(uint64_t file_number, uint64_t offset, Value value, size_t charge) {
+  Value Insert(uint64_t file_number, uint64_t block, Value value, size_t charge) {
     assert(value != nullptr);
-    const CacheKey key{file_number, offset};
+    const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
     return ShardFor(hash).Insert(key, hash, std::move(value), charge);
   }
@@ -120,16 +121,16 @@ class ShardedClockCache {
   // stream through more data than the cache holds, whose blocks would only
   // push out everyone else's.
   // REQUIRES: value != nullptr
-  Value InsertIfRoom(uint64_t file_number, uint64_t offset, Value value, size_t charge) {
+  Value InsertIfRoom(uint64_t file_number, uint64_t block, Value value, size_t charge) {
     assert(value != nullptr);
-    const CacheKey key{file_number, offset};
+    const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
     return ShardFor(hash).Insert(key, hash, std::move(value), charge, /*evict=*/false);
   }
 
-  // Removes the entry for (file_number, offset), if any.
-  void Erase(uint64_t file_number, uint64_t offset) {
-    const CacheKey key{file_number, offset};
+  // Removes the entry for (file_number, block), if any.
+  void Erase(uint64_t file_number, uint64_t block) {
+    const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
     ShardFor(hash).Erase(key, hash);
   }
@@ -407,13 +408,13 @@ class BlockCache {
   BlockCache& operator=(const BlockCache&) = delete;
 
   // nullptr on miss.
-  std::shared_ptr<const Block> Lookup(uint64_t file_number, uint64_t offset);
+  std::shared_ptr<const Block> Lookup(uint64_t file_number, uint64_t block_number);
   // Inserts (replacing any entry with the same key) and returns the cached
   // value. See ShardedClockCache::Insert.
-  std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t offset,
+  std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t block_number,
                                       std::shared_ptr<const Block> block, size_t charge);
   // See ShardedClockCache::InsertIfRoom.
-  std::shared_ptr<const Block> InsertIfRoom(uint64_t file_number, uint64_t offset,
+  std::shared_ptr<const Block> InsertIfRoom(uint64_t file_number, uint64_t block_number,
                                             std::shared_ptr<const Block> block, size_t charge);
   // Drops every block of a deleted file.
   void EraseFile(uint64_t file_number);

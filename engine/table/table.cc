@@ -202,44 +202,23 @@ size_t Table::PinnedMemoryUsage() const {
   return n;
 }
 
-namespace {
-
-// The data block handle an index entry's value holds.
-absl::Status DecodeIndexValue(std::string_view index_value, BlockHandle* h) {
-  if (!h->DecodeFrom(&index_value) || !index_value.empty()) {
-    return absl::DataLossError("index: malformed data block handle");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(
-    const ReadOptions& options, std::string_view index_value) const {
-  BlockHandle h;
-  absl::Status s = DecodeIndexValue(index_value, &h);
-  if (!s.ok()) return s;
-  return ReadDataBlock(options, h);
-}
-
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
-                                                                  const BlockHandle& h) const {
+                                                                  size_t b) const {
   bool hit;
-  return ReadDataBlock(options, h, CacheFill::kEvictToFit, options.verify_checksums, &hit);
+  return ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
 }
 
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlockAt(const ReadOptions& options,
                                                                     size_t b, CacheFill fill,
                                                                     bool* hit) const {
-  const BlockHandle& h = index_search_.handle(b);
   if (mapped_blocks_ == nullptr) {
-    return ReadDataBlock(options, h, fill, options.verify_checksums, hit);
+    return ReadThroughCache(options, b, fill, options.verify_checksums, hit);
   }
   const Block* known = mapped_blocks_[b].load(std::memory_order_acquire);
   if (known == VerifiedCompressed()) {
     // The stored bytes it decodes from, which the mapping keeps unchanged,
     // were verified by an earlier read.
-    return ReadDataBlock(options, h, fill, /*verify=*/false, hit);
+    return ReadThroughCache(options, b, fill, /*verify=*/false, hit);
   }
   if (known != nullptr) {
     *hit = true;
@@ -265,7 +244,7 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::FirstReadOfMapped(const Read
   if (type.size() == 1 &&
       static_cast<uint8_t>(type[0]) != static_cast<uint8_t>(Compression::kNone)) {
     absl::StatusOr<std::shared_ptr<const Block>> block =
-        ReadDataBlock(options, h, fill, options.verify_checksums, hit);
+        ReadThroughCache(options, b, fill, options.verify_checksums, hit);
     if (block.ok() && !*hit && options.verify_checksums) {
       const Block* unknown = nullptr;
       mapped_blocks_[b].compare_exchange_strong(unknown, VerifiedCompressed(),
@@ -294,14 +273,15 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::FirstReadOfMapped(const Read
   return Unowned(published);  // another reader kept its Block first; ours is dropped
 }
 
-absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
-                                                                  const BlockHandle& h,
-                                                                  CacheFill fill, bool verify,
-                                                                  bool* hit) const {
+absl::StatusOr<std::shared_ptr<const Block>> Table::ReadThroughCache(const ReadOptions& options,
+                                                                     size_t b, CacheFill fill,
+                                                                     bool verify,
+                                                                     bool* hit) const {
   *hit = false;
-  if (!HandleFits(h, data_end_)) return HandleError("data block", h);
+  // Blocks are cached by their number, known before their handle (a load
+  // that may miss the CPU caches) is: the two lookups overlap.
   if (cache_ != nullptr) {
-    std::shared_ptr<const Block> cached = cache_->Lookup(file_number_, h.offset());
+    std::shared_ptr<const Block> cached = cache_->Lookup(file_number_, b);
     if (cached != nullptr) {
       *hit = true;
       // Cached, but its lines have often left the CPU's caches: ask for
@@ -310,6 +290,8 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
       return cached;
     }
   }
+  const BlockHandle& h = index_search_.handle(b);
+  if (!HandleFits(h, data_end_)) return HandleError("data block", h);
   absl::StatusOr<BlockContents> contents = ReadBlock(file_.get(), h, verify);
   if (!contents.ok()) return contents.status();
   std::shared_ptr<const Block> block = std::make_shared<Block>(*std::move(contents));
@@ -320,8 +302,8 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOpti
   if (cache_ != nullptr && options.fill_cache) {
     const size_t charge = block->charge();
     block = fill == CacheFill::kEvictToFit
-                ? cache_->Insert(file_number_, h.offset(), std::move(block), charge)
-                : cache_->InsertIfRoom(file_number_, h.offset(), std::move(block), charge);
+                ? cache_->Insert(file_number_, b, std::move(block), charge)
+                : cache_->InsertIfRoom(file_number_, b, std::move(block), charge);
   }
   return block;
 }
@@ -422,7 +404,7 @@ absl::Status Table::MultiGet(const ReadOptions& options,
   return search_window();
 }
 
-std::unique_ptr<Iterator> Table::NewIndexIterator() const {
+std::unique_ptr<IndexSearch::IndexIterator> Table::NewIndexIterator() const {
   // Entries as the index block's; Seek through IndexSearch's probes.
   return index_search_.NewIterator();
 }

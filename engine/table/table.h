@@ -112,14 +112,16 @@ class Table {
   const BloomFilter* filter() const { return filter_.get(); }
   std::optional<BlockHandle> filter_handle() const { return filter_handle_; }
   BlockHandle properties_handle() const { return properties_handle_; }
-  // Iterates the index: separator keys → encoded BlockHandles of data blocks.
-  std::unique_ptr<Iterator> NewIndexIterator() const;
-  // Reads (through the cache, per options) the data block that an index value
-  // names. DataLoss when the handle is malformed or the block is damaged.
+  // Iterates the index: separator keys → encoded BlockHandles of data blocks;
+  // position() is the current entry's block number.
+  std::unique_ptr<IndexSearch::IndexIterator> NewIndexIterator() const;
+  // The number of data blocks the index names.
+  size_t NumDataBlocks() const { return index_search_.size(); }
+  // Reads the b-th data block of the index as any read does (through the
+  // cache, or in place, per options). DataLoss when its handle is malformed
+  // or the block is damaged. REQUIRES: b < NumDataBlocks()
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
-                                                             std::string_view index_value) const;
-  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
-                                                             const BlockHandle& handle) const;
+                                                             size_t b) const;
 
   // After this many data blocks that missed the cache within one run of
   // neighbouring blocks (each next to the one before, in either direction),
@@ -147,13 +149,12 @@ class Table {
   absl::StatusOr<std::shared_ptr<const Block>> FirstReadOfMapped(const ReadOptions& options,
                                                                  size_t b, CacheFill fill,
                                                                  bool* hit) const;
-  // Reads through the block cache (verifying the checksum of a block read
-  // from the file when verify), also telling whether the block came from
-  // the cache.
-  absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlock(const ReadOptions& options,
-                                                             const BlockHandle& handle,
-                                                             CacheFill fill, bool verify,
-                                                             bool* hit) const;
+  // Reads the b-th data block through the block cache (verifying the
+  // checksum of a block read from the file when verify), also telling
+  // whether it came from the cache.
+  absl::StatusOr<std::shared_ptr<const Block>> ReadThroughCache(const ReadOptions& options,
+                                                                size_t b, CacheFill fill,
+                                                                bool verify, bool* hit) const;
 
   Table() = default;
 

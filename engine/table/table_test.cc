@@ -395,10 +395,7 @@ TEST(TableTest, ScansLargerThanTheCacheLeaveOtherReadersBlocksCached) {
     ASSERT_TRUE(probe.ok());
     const uint64_t blocks = (*probe)->properties().num_data_blocks;
     ASSERT_GT(blocks, 300u);
-    std::unique_ptr<Iterator> index = (*probe)->NewIndexIterator();
-    index->SeekToFirst();
-    absl::StatusOr<std::shared_ptr<const Block>> one =
-        (*probe)->ReadDataBlock(ReadOptions(), index->value());
+    absl::StatusOr<std::shared_ptr<const Block>> one = (*probe)->ReadDataBlock(ReadOptions(), 0);
     ASSERT_TRUE(one.ok());
     BlockCache cache(60 * (*one)->charge(), 0);
     absl::StatusOr<std::unique_ptr<Table>> t = OpenTable(contents, &cache, 4);
