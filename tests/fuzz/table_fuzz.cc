@@ -14,7 +14,9 @@
 // target first repairs them: the footer's CRC, then the trailer CRC of each
 // block the footer, the meta-index and the index point at. Mutations then
 // reach the parsers behind the checksums. Bit 1 turns data block checksum
-// verification off; bit 2 adds a block cache.
+// verification off; bit 2 adds a block cache; bit 3 reads the file in place,
+// as from a memory mapping (uncompressed blocks used where they lie, each
+// block verified once).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -87,7 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<BlockCache> cache;
   if (flags & 4) cache = std::make_unique<BlockCache>(64 << 10);
   const uint64_t file_size = file.size();
-  auto table = Table::Open(TableOptions(), std::make_unique<StringSource>(std::move(file)),
+  auto table = Table::Open(TableOptions(),
+                           std::make_unique<StringSource>(std::move(file),
+                                                          /*copy_to_scratch=*/!(flags & 8)),
                            file_size, 7, cache.get());
   if (!table.ok()) {
     FUZZ_CHECK(absl::IsDataLoss(table.status()));
