@@ -140,7 +140,7 @@ class Table {
   // The index's b-th data block. From a file that reads in place: a block
   // stored uncompressed is read where it lies in the mapping, and neither
   // kind is verified again after a read verified it (mapped_blocks_).
-  // Otherwise as ReadDataBlock.
+  // Otherwise as ReadThroughCache.
   absl::StatusOr<std::shared_ptr<const Block>> ReadDataBlockAt(const ReadOptions& options,
                                                                size_t b, CacheFill fill,
                                                                bool* hit) const;
