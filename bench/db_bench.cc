@@ -33,6 +33,7 @@
 #include "bench/db_bench_util.h"
 #include "bench/engines/engine.h"
 #include "nlohmann/json.hpp"
+#include "tools/tool_util.h"
 
 ABSL_FLAG(std::string, engine, "",
           "Comma-separated engines to run in turn (lsm, leveldb, rocksdb, lmdb, wiredtiger); "
@@ -74,8 +75,8 @@ ABSL_FLAG(int32_t, open_files, 1000, "max_open_files");
 ABSL_FLAG(std::string, lsm_memtable, "btree",
           "lsm's memtable structure, btree (its default) or skiplist; applies in both modes");
 ABSL_FLAG(std::string, lsm_compression, "",
-          "lsm's block compression, none, snappy or zstd, in both modes; empty keeps the "
-          "mode's (--compression, or lsm's default with --engine_defaults)");
+          "lsm's block compression, none, snappy or zstd (any case), in both modes; empty "
+          "keeps the mode's (--compression, or lsm's default with --engine_defaults)");
 
 namespace lsm {
 namespace bench {
@@ -240,9 +241,14 @@ int Main(int argc, char** argv) {
   }
   o.lsm_skiplist_memtable = lsm_memtable == "skiplist";
   o.lsm_compression = absl::GetFlag(FLAGS_lsm_compression);
-  if (!o.lsm_compression.empty() && o.lsm_compression != "none" &&
-      o.lsm_compression != "snappy" && o.lsm_compression != "zstd") {
-    return Fail(absl::InvalidArgumentError("--lsm_compression must be none, snappy or zstd"));
+  if (!o.lsm_compression.empty()) {
+    // The adapter parses it again at Open; a bad name fails here, before
+    // anything runs.
+    absl::StatusOr<Compression> c = tools::ParseCompression(o.lsm_compression);
+    if (!c.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--lsm_compression: ", c.status().message())));
+    }
   }
   if (config.key_size < 1 || config.value_size < 0 ||
       static_cast<size_t>(config.value_size) > ValueGenerator::kPoolSize || config.threads < 1 ||

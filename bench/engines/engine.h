@@ -65,7 +65,8 @@ struct EngineOptions {
   // default B+tree-indexed lists.
   bool lsm_skiplist_memtable = false;
   // lsm only, in both modes: its block compression ("none", "snappy",
-  // "zstd"); empty keeps the mode's (--compression, or its default).
+  // "zstd", any case: tools::ParseCompression); empty keeps the mode's
+  // (--compression, or its default).
   std::string lsm_compression;
 };
 

@@ -9,19 +9,11 @@
 #include "lsm/iterator.h"
 #include "lsm/options.h"
 #include "lsm/write_batch.h"
+#include "tools/tool_util.h"
 
 namespace lsm {
 namespace bench {
 namespace {
-
-// The compression an EngineOptions::lsm_compression names.
-absl::StatusOr<Compression> CompressionNamed(const std::string& name) {
-  if (name == "none") return Compression::kNone;
-  if (name == "snappy") return Compression::kSnappy;
-  if (name == "zstd") return Compression::kZstd;
-  return absl::InvalidArgumentError("lsm compression must be none, snappy or zstd, not '" + name +
-                                    "'");
-}
 
 class LsmIterator final : public EngineIterator {
  public:
@@ -55,7 +47,7 @@ class LsmEngine final : public Engine {
     if (!options.engine_defaults) SetSharedShape(options, &opts);
     if (options.lsm_skiplist_memtable) opts.memtable_structure = MemTableStructure::kSkipList;
     if (!options.lsm_compression.empty()) {
-      absl::StatusOr<Compression> c = CompressionNamed(options.lsm_compression);
+      absl::StatusOr<Compression> c = tools::ParseCompression(options.lsm_compression);
       if (!c.ok()) return c.status();
       opts.compression = *c;
     }
