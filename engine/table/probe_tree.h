@@ -13,6 +13,7 @@
 #ifndef LSM_ENGINE_TABLE_PROBE_TREE_H_
 #define LSM_ENGINE_TABLE_PROBE_TREE_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -55,7 +56,7 @@ class ProbeTree {
     for (size_t l = sizes.size() - 1; l > 0; --l) {
       const uint64_t* child = Level(l);
       uint64_t* parent = Level(l - 1);
-      const size_t nodes = (below + kNodeKeys - 1) / kNodeKeys;
+      const size_t nodes = RoundUp(below) / kNodeKeys;
       for (size_t n = 0; n < nodes; ++n) {
         const size_t last = n * kNodeKeys + kNodeKeys - 1;
         parent[n] = child[last < below ? last : below - 1];
@@ -88,16 +89,7 @@ class ProbeTree {
   size_t LowerBoundFrom(size_t from, uint64_t x) const {
     if (from >= size_) return size_;
     const uint64_t* const leaves = Leaves();
-    size_t lo = from, hi = size_;
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (leaves[mid] < x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return static_cast<size_t>(std::lower_bound(leaves + from, leaves + size_, x) - leaves);
   }
 
   size_t MemoryUsage() const {
