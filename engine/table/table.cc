@@ -325,9 +325,7 @@ absl::Status Table::Get(const ReadOptions& options, std::string_view internal_ke
   // the answer is the first entry of the next block.
   const size_t first = index_search_.Find(internal_key);
   for (size_t b = first; b < index_search_.size() && b < first + 2; ++b) {
-    bool hit;
-    absl::StatusOr<std::shared_ptr<const Block>> block =
-        ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
+    absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlock(options, b);
     if (!block.ok()) return block.status();
     absl::StatusOr<bool> visited =
         (*block)->VisitFirstAtOrAfter(b == first ? internal_key : std::string_view(), found);
@@ -360,9 +358,7 @@ absl::Status Table::MultiGet(const ReadOptions& options,
   auto first_of_next_block = [&](size_t i) -> absl::Status {
     const size_t b = index_search_.Find(internal_keys[i]) + 1;
     if (b >= index_search_.size()) return absl::OkStatus();
-    bool hit;
-    absl::StatusOr<std::shared_ptr<const Block>> next =
-        ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
+    absl::StatusOr<std::shared_ptr<const Block>> next = ReadDataBlock(options, b);
     if (!next.ok()) return next.status();
     absl::StatusOr<bool> visited = (*next)->VisitFirstAtOrAfter(
         std::string_view(), [&](std::string_view k, std::string_view v) { found(i, k, v); });
@@ -387,9 +383,7 @@ absl::Status Table::MultiGet(const ReadOptions& options,
     if (block == nullptr || CompareInternalKeys(key, index_search_.separator(block_index)) > 0) {
       const size_t b = index_search_.Find(key);
       if (b >= index_search_.size()) continue;  // past the last block: nothing >= key here
-      bool hit;
-      absl::StatusOr<std::shared_ptr<const Block>> read =
-          ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
+      absl::StatusOr<std::shared_ptr<const Block>> read = ReadDataBlock(options, b);
       if (!read.ok()) return read.status();
       block = *std::move(read);
       block_index = b;
