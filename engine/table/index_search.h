@@ -7,10 +7,11 @@
 // prefix all of them share (big-endian, so integer order is byte order), and
 // the block handles an array beside it: the integers are searched in a
 // ProbeTree (a cache line per step, the upper ones mostly cached), and only
-// separators whose 8 bytes tie with the key's are compared in full. The last separator of several is left out of the
-// probes and compared in full: it is a short successor of the table's last
-// key ("1" after "0000000000019999"), which would otherwise shrink the
-// shared prefix to nothing and make every probe tie.
+// separators whose 8 bytes tie with the key's are compared in full. The
+// last separator of several is left out of the probes and compared in full:
+// it is a short successor of the table's last key ("1" after
+// "0000000000019999"), which would otherwise shrink the shared prefix to
+// nothing and make every probe tie.
 //
 // Thread safety: immutable after Build; safe to share.
 #ifndef LSM_ENGINE_TABLE_INDEX_SEARCH_H_
