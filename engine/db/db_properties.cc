@@ -193,10 +193,10 @@ std::string DBImpl::StatsString() {
   absl::StrAppendFormat(&r, "stalls: slowdown %.3f s, stop %.3f s\n", slowdown_micros_ / 1e6,
                         stop_micros_ / 1e6);
   if (block_cache_) {
-    absl::StrAppendFormat(&r, "block cache: %.1f MB used of %.1f MB, %d hits, %d misses\n",
-                          block_cache_->TotalCharge() / 1048576.0,
-                          block_cache_->Capacity() / 1048576.0, block_cache_->hits(),
-                          block_cache_->misses());
+    absl::StrAppendFormat(
+        &r, "block cache: %.1f MB used of %.1f MB, %d hits, %d misses (%d not admitted)\n",
+        block_cache_->TotalCharge() / 1048576.0, block_cache_->Capacity() / 1048576.0,
+        block_cache_->hits(), block_cache_->misses(), block_cache_->not_admitted());
   }
   absl::StrAppendFormat(&r, "open tables: %d; background error: %s\n",
                         table_cache_->OpenTables(),

@@ -17,6 +17,13 @@ std::shared_ptr<const Block> BlockCache::Insert(uint64_t file_number, uint64_t b
   return cache_.Insert(file_number, block_number, std::move(block), charge);
 }
 
+std::shared_ptr<const Block> BlockCache::InsertIfAdmitted(uint64_t file_number,
+                                                          uint64_t block_number,
+                                                          std::shared_ptr<const Block> block,
+                                                          size_t charge) {
+  return cache_.InsertIfAdmitted(file_number, block_number, std::move(block), charge);
+}
+
 std::shared_ptr<const Block> BlockCache::InsertIfRoom(uint64_t file_number, uint64_t block_number,
                                                       std::shared_ptr<const Block> block,
                                                       size_t charge) {
@@ -29,5 +36,6 @@ size_t BlockCache::TotalCharge() const { return cache_.TotalCharge(); }
 size_t BlockCache::Capacity() const { return cache_.Capacity(); }
 uint64_t BlockCache::hits() const { return cache_.hits(); }
 uint64_t BlockCache::misses() const { return cache_.misses(); }
+uint64_t BlockCache::not_admitted() const { return cache_.not_admitted(); }
 
 }  // namespace lsm

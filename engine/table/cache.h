@@ -10,10 +10,19 @@
 // itself keeps, not what readers pin.
 //
 // Keys hash to one of 2^num_shard_bits shards; each shard is an eviction list
-// (second-chance CLOCK: a hit only sets a flag, see EvictToCapacity) plus
+// (second-chance CLOCK: a hit only sets a flag, see NextVictim) plus
 // a hash map under its own mutex, so threads touching different shards do not
 // contend. When the capacity is small, fewer shards are used so that every
 // shard can still hold a few blocks (see ShardBitsFor()).
+//
+// Each shard also counts its lookups in a FrequencySketch, for
+// InsertIfAdmitted: once a shard is full, a block that missed takes the place
+// of the block eviction would drop only if it was looked up more often
+// recently (TinyLFU's admission test). Under reads spread evenly over more
+// blocks than fit, admitting every miss would evict a block as likely to be
+// read next as the one admitted, paying an eviction, a cold buffer and a free
+// per miss for the same hit rate; under skewed reads the hot blocks still
+// get in.
 //
 // Thread safety: every method may be called concurrently from any thread.
 #ifndef LSM_ENGINE_TABLE_CACHE_H_
@@ -29,6 +38,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "engine/table/frequency_sketch.h"
 #include "engine/util/hash.h"
 #include "engine/util/mutex.h"
 
@@ -55,6 +66,9 @@ inline uint64_t HashCacheKey(const CacheKey& k) {
 // least kMinShardCapacity bytes (or a single shard remains), as a 16-way split
 // of a small cache would leave every shard too small to hold a block.
 inline constexpr size_t kMinShardCapacity = size_t{64} << 10;
+// The charge a shard's frequency sketch is sized by: it expects
+// capacity / kTypicalCharge entries (a 4 KiB data block each).
+inline constexpr size_t kTypicalCharge = size_t{4} << 10;
 inline int ShardBitsFor(size_t capacity_bytes, int max_shard_bits) {
   int bits = max_shard_bits < 0 ? 0 : (max_shard_bits > 16 ? 16 : max_shard_bits);
   while (bits > 0 && (capacity_bytes >> bits) < kMinShardCapacity) --bits;
@@ -76,12 +90,15 @@ class ShardedClockCache {
     // Spread capacity_bytes exactly: the first (capacity % n) shards get one
     // byte more.
     for (size_t i = 0; i < n; ++i) {
-      shards_[i].SetCapacity(capacity_bytes / n + (i < capacity_bytes % n ? 1 : 0));
+      const size_t shard_capacity = capacity_bytes / n + (i < capacity_bytes % n ? 1 : 0);
+      shards_[i].SetCapacity(shard_capacity);
+      shards_[i].SizeSketch(shard_capacity / kTypicalCharge);
     }
   }
 
   // Changes the capacity, evicting entries (second chance first) of each shard
-  // that no longer fits. The number of shards stays as constructed.
+  // that no longer fits. The number of shards, and the size of their
+  // frequency sketches, stay as constructed.
   void SetCapacity(size_t capacity_bytes) {
     capacity_.store(capacity_bytes, std::memory_order_relaxed);
     const size_t n = shards_.size();
@@ -94,7 +111,8 @@ class ShardedClockCache {
   ShardedClockCache& operator=(const ShardedClockCache&) = delete;
 
   // The cached value, or nullptr on a miss. A hit makes the entry the most
-  // recently used of its shard.
+  // recently used of its shard. Hit or miss, the lookup is counted in the
+  // shard's frequency sketch (see InsertIfAdmitted).
   Value Lookup(uint64_t file_number, uint64_t block) {
     const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
@@ -116,6 +134,22 @@ class ShardedClockCache {
     return ShardFor(hash).Insert(key, hash, std::move(value), charge);
   }
 
+  // As Insert, but when the shard would have to evict entries to fit value,
+  // value is cached only if its key was looked up more often recently than
+  // the key of the entry eviction would take first (second chance given):
+  // by the estimates of the shard's frequency sketch, a tie keeping the
+  // cached entry. Otherwise value is returned uncached and the shard is left
+  // as it was, but for the second chances the search for that entry used up.
+  // A replacement of a cached key, or a value that fits the free capacity,
+  // is always cached.
+  // REQUIRES: value != nullptr
+  Value InsertIfAdmitted(uint64_t file_number, uint64_t block, Value value, size_t charge) {
+    assert(value != nullptr);
+    const CacheKey key{file_number, block};
+    const uint64_t hash = HashCacheKey(key);
+    return ShardFor(hash).Insert(key, hash, std::move(value), charge, Fill::kIfAdmitted);
+  }
+
   // As Insert, but only into free capacity: when the shard would have to
   // evict entries to fit value, value is returned uncached. For readers that
   // stream through more data than the cache holds, whose blocks would only
@@ -125,7 +159,7 @@ class ShardedClockCache {
     assert(value != nullptr);
     const CacheKey key{file_number, block};
     const uint64_t hash = HashCacheKey(key);
-    return ShardFor(hash).Insert(key, hash, std::move(value), charge, /*evict=*/false);
+    return ShardFor(hash).Insert(key, hash, std::move(value), charge, Fill::kOnlyIntoFreeRoom);
   }
 
   // Removes the entry for (file_number, block), if any.
@@ -167,8 +201,20 @@ class ShardedClockCache {
     for (const Shard& s : shards_) n += s.misses.load(std::memory_order_relaxed);
     return n;
   }
+  // Values InsertIfAdmitted handed back uncached because the admission test
+  // kept the entry they would have evicted, since construction.
+  uint64_t not_admitted() const {
+    uint64_t n = 0;
+    for (const Shard& s : shards_) n += s.not_admitted.load(std::memory_order_relaxed);
+    return n;
+  }
 
  private:
+  // How an insert of a new key into a full shard goes.
+  enum class Fill { kEvict, kIfAdmitted, kOnlyIntoFreeRoom };
+  // Values released under a shard's lock, destroyed after it is dropped.
+  using Released = absl::InlinedVector<Value, 4>;
+
   // One cached value, split in two. What a hit reads and writes (the value
   // and its second-chance flag) lives in the hash map's slot, so a hit
   // touches the map alone. The Entry, at a stable address, holds what only
@@ -208,14 +254,19 @@ class ShardedClockCache {
     }
 
     void SetCapacity(size_t capacity) {
-      std::vector<Value> released;  // destroyed after the lock is dropped
+      Released released;  // destroyed after the lock is dropped
       MutexLock l(&mu_);
       capacity_ = capacity;
       EvictToCapacity(nullptr, &released);
     }
+    void SizeSketch(size_t expected_entries) {
+      MutexLock l(&mu_);
+      sketch_.Reset(expected_entries);
+    }
 
     Value Lookup(const CacheKey& key, uint64_t hash) {
       MutexLock l(&mu_);
+      sketch_.Increment(hash);
       auto it = table_.find(key, static_cast<size_t>(hash));
       if (it == table_.end()) {
         Increment(misses);
@@ -228,17 +279,21 @@ class ShardedClockCache {
       return it->second.value;
     }
 
-    // With evict false, a new key that does not fit the free capacity is not
-    // cached.
+    // A new key that does not fit the free capacity is cached as `fill`
+    // says (see the public Insert* methods).
     Value Insert(const CacheKey& key, uint64_t hash, Value value, size_t charge,
-                 bool evict = true) {
+                 Fill fill = Fill::kEvict) {
       // Replaced or evicted values are released after the lock is dropped:
       // the destructor of the last reference to a block may be slow.
-      std::vector<Value> released;
+      Released released;
       {
         MutexLock l(&mu_);
         auto it = table_.find(key, static_cast<size_t>(hash));
-        if (!evict && it == table_.end() && usage_ + charge > capacity_) return value;
+        if (fill != Fill::kEvict && it == table_.end() && usage_ + charge > capacity_ &&
+            !Admitted(fill, hash)) {
+          Increment(not_admitted);
+          return value;
+        }
         if (capacity_ == 0 || charge > capacity_) {
           if (it != table_.end()) released.push_back(Remove(it));
           return value;
@@ -267,16 +322,15 @@ class ShardedClockCache {
     }
 
     void Erase(const CacheKey& key, uint64_t hash) {
-      Value released;
+      Value released;  // destroyed after the lock is dropped (declared first)
       MutexLock l(&mu_);
       auto it = table_.find(key, static_cast<size_t>(hash));
       if (it == table_.end()) return;
       released = Remove(it);
-      // `released` is destroyed after the lock is dropped (declared first).
     }
 
     void EraseFile(uint64_t file_number) {
-      std::vector<Value> released;
+      std::vector<Value> released;  // a whole file's: may be many
       MutexLock l(&mu_);
       auto head = files_.find(file_number);
       if (head == files_.end()) return;
@@ -307,6 +361,7 @@ class ShardedClockCache {
     // Updated under mu_, read without it.
     std::atomic<uint64_t> hits{0};
     std::atomic<uint64_t> misses{0};
+    std::atomic<uint64_t> not_admitted{0};
 
    private:
     // mu_ orders the writers, so a plain load and store suffice (no locked
@@ -315,24 +370,47 @@ class ShardedClockCache {
       counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
 
-    // Second-chance eviction (CLOCK on a FIFO list): from the oldest entry,
-    // a referenced one loses its flag and goes to the young end, any other
-    // is evicted, until the usage fits. `keep` (the entry being inserted,
-    // whose charge fits the capacity) is never evicted.
-    void EvictToCapacity(Entry* keep, std::vector<Value>* released)
-        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      while (usage_ > capacity_ && lru_.lru_next != &lru_) {
-        Entry* victim = lru_.lru_next;
-        auto it = table_.find(victim->key);
-        assert(it != table_.end());
-        if (it->second.referenced || victim == keep) {
-          it->second.referenced = false;
-          LruRemove(victim);
-          LruAppend(victim);
-          if (victim == keep && lru_.lru_next == keep) break;  // nothing else left
+    // Whether a new key (of hash) may evict to be cached: never for
+    // kOnlyIntoFreeRoom; for kIfAdmitted, when the shard is empty or the key
+    // is estimated more frequent than the next victim.
+    bool Admitted(Fill fill, uint64_t hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (fill == Fill::kOnlyIntoFreeRoom) return false;
+      const typename Table::iterator victim = NextVictim(nullptr);
+      if (victim == table_.end()) return true;
+      return sketch_.Estimate(hash) > sketch_.Estimate(HashCacheKey(victim->first));
+    }
+
+    // The entry eviction takes next (second-chance CLOCK on a FIFO list):
+    // from the oldest entry, a referenced one loses its flag and goes to the
+    // young end, and so does `keep` (the entry being inserted); the first
+    // other entry is the victim, left where it is. table_.end() when no entry
+    // but keep is left.
+    typename Table::iterator NextVictim(const Entry* keep) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      while (lru_.lru_next != &lru_) {
+        Entry* e = lru_.lru_next;
+        if (e == keep) {
+          if (e->lru_next == &lru_) break;  // nothing else left
+          LruRemove(e);
+          LruAppend(e);
           continue;
         }
-        released->push_back(Remove(it));
+        auto it = table_.find(e->key);
+        assert(it != table_.end());
+        if (!it->second.referenced) return it;
+        it->second.referenced = false;
+        LruRemove(e);
+        LruAppend(e);
+      }
+      return table_.end();
+    }
+
+    // Evicts victims (see NextVictim) until the usage fits. `keep` (the
+    // entry being inserted, whose charge fits the capacity) is never evicted.
+    void EvictToCapacity(Entry* keep, Released* released) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      while (usage_ > capacity_) {
+        const typename Table::iterator victim = NextVictim(keep);
+        if (victim == table_.end()) break;
+        released->push_back(Remove(victim));
       }
     }
 
@@ -387,6 +465,8 @@ class ShardedClockCache {
     Table table_ ABSL_GUARDED_BY(mu_);
     // The first entry of each file present in the shard.
     absl::flat_hash_map<uint64_t, Entry*> files_ ABSL_GUARDED_BY(mu_);
+    // Lookups counted for InsertIfAdmitted.
+    FrequencySketch sketch_ ABSL_GUARDED_BY(mu_){0};
   };
 
   Shard& ShardFor(uint64_t hash) {
@@ -413,6 +493,10 @@ class BlockCache {
   // value. See ShardedClockCache::Insert.
   std::shared_ptr<const Block> Insert(uint64_t file_number, uint64_t block_number,
                                       std::shared_ptr<const Block> block, size_t charge);
+  // See ShardedClockCache::InsertIfAdmitted.
+  std::shared_ptr<const Block> InsertIfAdmitted(uint64_t file_number, uint64_t block_number,
+                                                std::shared_ptr<const Block> block,
+                                                size_t charge);
   // See ShardedClockCache::InsertIfRoom.
   std::shared_ptr<const Block> InsertIfRoom(uint64_t file_number, uint64_t block_number,
                                             std::shared_ptr<const Block> block, size_t charge);
@@ -425,6 +509,7 @@ class BlockCache {
   void SetCapacity(size_t capacity_bytes) { cache_.SetCapacity(capacity_bytes); }
   uint64_t hits() const;
   uint64_t misses() const;
+  uint64_t not_admitted() const;
 
  private:
   ShardedClockCache<Block> cache_;

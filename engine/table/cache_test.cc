@@ -1,6 +1,7 @@
 #include "engine/table/cache.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -282,6 +283,152 @@ TEST(CacheTest, EvictedValueStaysValidWhileHeld) {
   EXPECT_EQ(0, live.load());  // the cache's destructor released its entries
 }
 
+// InsertIfAdmitted: free room takes anything; a full shard takes a key only
+// if it was looked up more often than the entry it would evict.
+TEST(CacheTest, InsertIfAdmittedComparesFrequencyWithTheNextVictim) {
+  StringCache c(10 * kTypicalCharge, 0);  // one shard: a deterministic order
+  for (uint64_t i = 1; i <= 10; ++i) {
+    ASSERT_NE(nullptr, c.InsertIfAdmitted(1, i, Str(ValueFor(1, i)), kTypicalCharge));
+  }
+  EXPECT_EQ(10u, c.Size());
+  EXPECT_EQ(0u, c.not_admitted());
+
+  // Full. Key 11 was never looked up, nor was the victim (1): a tie keeps 1.
+  auto refused = c.InsertIfAdmitted(1, 11, Str(ValueFor(1, 11)), kTypicalCharge);
+  ASSERT_NE(nullptr, refused);
+  EXPECT_EQ(ValueFor(1, 11), *refused);  // handed back to the caller
+  EXPECT_EQ(1u, c.not_admitted());
+  EXPECT_EQ(10u, c.Size());
+  // Looked up (and missed) once, 11 beats 1, never looked up.
+  EXPECT_EQ("", Get(&c, 1, 11));
+  c.InsertIfAdmitted(1, 11, Str(ValueFor(1, 11)), kTypicalCharge);
+  EXPECT_EQ(1u, c.not_admitted());
+  EXPECT_EQ(10u, c.Size());
+  EXPECT_EQ(nullptr, c.Lookup(1, 1));
+  for (uint64_t i = 2; i <= 11; ++i) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i)) << i;
+
+  // A replacement of a cached key is never refused.
+  c.InsertIfAdmitted(1, 11, Str("new"), kTypicalCharge);
+  EXPECT_EQ("new", Get(&c, 1, 11));
+  EXPECT_EQ(1u, c.not_admitted());
+}
+
+// The victim InsertIfAdmitted compares with is the one eviction would take:
+// entries read since the last pass get their second chance first, and a
+// victim read often stays against a key read less often.
+TEST(CacheTest, AdmissionWeighsTheVictimAfterSecondChances) {
+  StringCache c(3 * kTypicalCharge, 0);
+  for (uint64_t i = 1; i <= 3; ++i) c.Insert(1, i, Str(ValueFor(1, i)), kTypicalCharge);
+  for (int n = 0; n < 5; ++n) {
+    for (uint64_t i = 1; i <= 2; ++i) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i));
+  }
+  // 1 and 2 (read 5 times, flagged) get their second chance; 3 (never
+  // read) is the victim, and 4, missed once, beats it.
+  EXPECT_EQ("", Get(&c, 1, 4));
+  c.InsertIfAdmitted(1, 4, Str(ValueFor(1, 4)), kTypicalCharge);
+  EXPECT_EQ(0u, c.not_admitted());
+  EXPECT_EQ(nullptr, c.Lookup(1, 3));
+  // Left in eviction order: 1, 2 (flags cleared, read 5 times each), 4.
+  // 5, missed 3 times, is refused against 1; missed 6 times, it is admitted.
+  for (int n = 0; n < 3; ++n) EXPECT_EQ("", Get(&c, 1, 5));
+  c.InsertIfAdmitted(1, 5, Str(ValueFor(1, 5)), kTypicalCharge);
+  EXPECT_EQ(1u, c.not_admitted());
+  for (int n = 0; n < 3; ++n) EXPECT_EQ("", Get(&c, 1, 5));
+  c.InsertIfAdmitted(1, 5, Str(ValueFor(1, 5)), kTypicalCharge);
+  EXPECT_EQ(1u, c.not_admitted());
+  EXPECT_EQ(nullptr, c.Lookup(1, 1));
+  // Reading 2, 4 and 5 flags them all: the search for a victim clears the
+  // flags in order and comes back to 2 (read 6 times). 6 needs 7 lookups.
+  for (uint64_t i : {2, 4, 5}) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i)) << i;
+  for (int n = 0; n < 6; ++n) EXPECT_EQ("", Get(&c, 1, 6));
+  c.InsertIfAdmitted(1, 6, Str(ValueFor(1, 6)), kTypicalCharge);
+  EXPECT_EQ(2u, c.not_admitted());
+  EXPECT_EQ("", Get(&c, 1, 6));  // the 7th
+  c.InsertIfAdmitted(1, 6, Str(ValueFor(1, 6)), kTypicalCharge);
+  EXPECT_EQ(2u, c.not_admitted());
+  EXPECT_EQ(nullptr, c.Lookup(1, 2));
+  for (uint64_t i : {4, 5, 6}) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i)) << i;
+}
+
+// Looks every key of `trace` up, and inserts it on a miss with
+// InsertIfAdmitted (admit) or Insert; returns the hits.
+uint64_t Replay(StringCache* c, const std::vector<uint64_t>& trace, bool admit) {
+  uint64_t hits = 0;
+  for (uint64_t key : trace) {
+    if (c->Lookup(1, key) != nullptr) {
+      ++hits;
+    } else if (admit) {
+      c->InsertIfAdmitted(1, key, Str("v"), kTypicalCharge);
+    } else {
+      c->Insert(1, key, Str("v"), kTypicalCharge);
+    }
+  }
+  return hits;
+}
+
+// Reads spread evenly over four times what fits: admitting every miss buys
+// no hits, only evictions. Admission keeps the hit rate and refuses most.
+TEST(CacheTest, AdmissionRefusesMostMissesUnderEvenReads) {
+  const uint64_t seed = NewTestSeed();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  Random rnd(seed);
+  std::vector<uint64_t> trace(200000);
+  for (uint64_t& key : trace) key = rnd.Uniform(4000);
+  StringCache admitting(1000 * kTypicalCharge, 0);
+  StringCache evicting(1000 * kTypicalCharge, 0);
+  const uint64_t admitted_hits = Replay(&admitting, trace, true);
+  const uint64_t evicting_hits = Replay(&evicting, trace, false);
+  std::printf("even reads: hits %llu admitting, %llu evicting; %llu of %llu misses refused\n",
+              static_cast<unsigned long long>(admitted_hits),
+              static_cast<unsigned long long>(evicting_hits),
+              static_cast<unsigned long long>(admitting.not_admitted()),
+              static_cast<unsigned long long>(admitting.misses()));
+  EXPECT_GE(admitted_hits, evicting_hits * 95 / 100);
+  EXPECT_GT(admitting.not_admitted(), admitting.misses() * 3 / 4);
+  EXPECT_EQ(0u, evicting.not_admitted());
+}
+
+// A hot set read often, then a scan of keys read once: the scan must not
+// flush the hot set (it does with Insert, which admits everything).
+TEST(CacheTest, AdmissionKeepsTheHotSetThroughAScan) {
+  std::vector<uint64_t> hot;
+  for (int round = 0; round < 4; ++round) {
+    for (uint64_t key = 0; key < 800; ++key) hot.push_back(key);
+  }
+  std::vector<uint64_t> scan;
+  for (uint64_t key = 100000; key < 110000; ++key) scan.push_back(key);
+  std::vector<uint64_t> hot_once(hot.begin(), hot.begin() + 800);
+  for (const bool admit : {true, false}) {
+    SCOPED_TRACE(admit ? "InsertIfAdmitted" : "Insert");
+    StringCache c(1000 * kTypicalCharge, 0);
+    Replay(&c, hot, admit);
+    Replay(&c, scan, admit);
+    const uint64_t hits = Replay(&c, hot_once, admit);
+    if (admit) {
+      EXPECT_GE(hits, 790u);
+    } else {
+      EXPECT_EQ(0u, hits);
+    }
+  }
+}
+
+// Skewed reads: admission must not cost hits against admitting everything.
+TEST(CacheTest, AdmissionKeepsTheHitRateUnderSkewedReads) {
+  const uint64_t seed = NewTestSeed();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  Random rnd(seed);
+  std::vector<uint64_t> trace(200000);
+  for (uint64_t& key : trace) key = FMix64(rnd.Skewed(14)) % 20000;
+  StringCache admitting(1000 * kTypicalCharge, 0);
+  StringCache evicting(1000 * kTypicalCharge, 0);
+  const uint64_t admitted_hits = Replay(&admitting, trace, true);
+  const uint64_t evicting_hits = Replay(&evicting, trace, false);
+  std::printf("skewed reads: hits %llu admitting, %llu evicting\n",
+              static_cast<unsigned long long>(admitted_hits),
+              static_cast<unsigned long long>(evicting_hits));
+  EXPECT_GE(admitted_hits, evicting_hits);
+}
+
 // A straightforward model of one shard's second-chance eviction: a list,
 // oldest first; a hit sets a flag; eviction moves a flagged (or the just
 // inserted) entry to the young end with its flag cleared, and drops others.
@@ -405,7 +552,8 @@ TEST(CacheTest, ConcurrentLookupInsertErase) {
           lookups.fetch_add(1, std::memory_order_relaxed);
           if (v != nullptr && *v != ValueFor(f, off)) wrong.fetch_add(1);
         } else if (r < 99) {
-          auto v = c.Insert(f, off, Str(ValueFor(f, off)), 1024);
+          auto v = r < 80 ? c.Insert(f, off, Str(ValueFor(f, off)), 1024)
+                          : c.InsertIfAdmitted(f, off, Str(ValueFor(f, off)), 1024);
           if (*v != ValueFor(f, off)) wrong.fetch_add(1);
         } else {
           c.EraseFile(f);

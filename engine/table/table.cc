@@ -205,7 +205,7 @@ size_t Table::PinnedMemoryUsage() const {
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlock(const ReadOptions& options,
                                                                   size_t b) const {
   bool hit;
-  return ReadDataBlockAt(options, b, CacheFill::kEvictToFit, &hit);
+  return ReadDataBlockAt(options, b, CacheFill::kIfAdmitted, &hit);
 }
 
 absl::StatusOr<std::shared_ptr<const Block>> Table::ReadDataBlockAt(const ReadOptions& options,
@@ -301,8 +301,8 @@ absl::StatusOr<std::shared_ptr<const Block>> Table::ReadThroughCache(const ReadO
   }
   if (cache_ != nullptr && options.fill_cache) {
     const size_t charge = block->charge();
-    block = fill == CacheFill::kEvictToFit
-                ? cache_->Insert(file_number_, b, std::move(block), charge)
+    block = fill == CacheFill::kIfAdmitted
+                ? cache_->InsertIfAdmitted(file_number_, b, std::move(block), charge)
                 : cache_->InsertIfRoom(file_number_, b, std::move(block), charge);
   }
   return block;
@@ -499,7 +499,7 @@ std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
         bool hit;
         absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlockAt(
             block_options, b,
-            scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kEvictToFit, &hit);
+            scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kIfAdmitted, &hit);
         if (!block.ok()) {
           data->Clear(block.status());
           return;

@@ -135,8 +135,9 @@ class Table {
   static constexpr uint64_t kScanReadaheadBytes = 1 << 20;
 
  private:
-  // How a data block read that misses the cache fills it.
-  enum class CacheFill { kEvictToFit, kOnlyIntoFreeRoom };
+  // How a data block read that misses the cache fills it: see
+  // BlockCache::InsertIfAdmitted and InsertIfRoom.
+  enum class CacheFill { kIfAdmitted, kOnlyIntoFreeRoom };
   // The index's b-th data block. From a file that reads in place: a block
   // stored uncompressed is read where it lies in the mapping, and neither
   // kind is verified again after a read verified it (mapped_blocks_).
