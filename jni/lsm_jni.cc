@@ -49,7 +49,7 @@ namespace {
 
 // Bumped whenever a native signature or the encoding of an argument changes;
 // the Java loader refuses a library whose version differs from its own.
-constexpr jint kAbiVersion = 5;
+constexpr jint kAbiVersion = 6;
 
 // Positions in the long[] that carries lsm::Options (Options.toNativeArray in
 // Java writes the same layout).
@@ -800,6 +800,7 @@ jlongArray GetStatistics(JNIEnv* env, jclass, jlong handle) {
         static_cast<jlong>(st.compaction_bytes_read),
         static_cast<jlong>(st.compaction_bytes_written),
         static_cast<jlong>(st.stall_micros),
+        static_cast<jlong>(st.block_cache_not_admitted),
     };
     for (const LatencySummary& l : {st.get_micros, st.write_micros, st.seek_micros}) {
       v.push_back(static_cast<jlong>(l.count));

@@ -21,6 +21,7 @@ std::string StatisticsString(const Statistics& st) {
   counter("bytes.read", st.bytes_read);
   counter("block.cache.hits", st.block_cache_hits);
   counter("block.cache.misses", st.block_cache_misses);
+  counter("block.cache.not.admitted", st.block_cache_not_admitted);
   counter("bloom.checks", st.bloom_checks);
   counter("bloom.useful", st.bloom_useful);
   counter("writes", st.writes);
@@ -132,6 +133,7 @@ Statistics DBImpl::GetStatistics() {
   if (block_cache_) {
     st.block_cache_hits = block_cache_->hits();
     st.block_cache_misses = block_cache_->misses();
+    st.block_cache_not_admitted = block_cache_->not_admitted();
   }
   st.bloom_checks = table_read_counters_.filter_checks.load(std::memory_order_relaxed);
   st.bloom_useful = table_read_counters_.filter_negatives.load(std::memory_order_relaxed);

@@ -582,6 +582,34 @@ TEST_F(DBTest, StatisticsCountWhatTheDBDid) {
   EXPECT_NE(text.find("seek.micros.count 4\n"), std::string::npos) << text;
 }
 
+// Reads spread evenly over several times what the block cache holds: once
+// it is full, most misses are not admitted (engine/db/README.md), and the
+// statistics count them.
+TEST_F(DBTest, BlockCacheCountsTheMissesItDidNotAdmit) {
+  Options o = SmallOptions(env_.get());
+  o.block_cache_capacity = 64 << 10;  // one shard, about 60 blocks of 1 KiB
+  Reopen(o);
+  const std::string value(100, 'v');
+  auto key = [](uint64_t i) { return "key" + std::to_string(100000 + i); };
+  for (uint64_t i = 0; i < 4000; ++i) ASSERT_TRUE(db_->Put(wo_, key(i), value).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  const Statistics before = db_->GetStatistics();
+  Random rnd(301);
+  for (int n = 0; n < 20000; ++n) ASSERT_EQ(value, Get(key(rnd.Uniform(4000))));
+  const Statistics st = db_->GetStatistics();
+  const uint64_t misses = st.block_cache_misses - before.block_cache_misses;
+  const uint64_t refused = st.block_cache_not_admitted - before.block_cache_not_admitted;
+  EXPECT_GT(misses, 20000u / 2);  // about 480 blocks of 1 KiB are read
+  EXPECT_GT(refused, misses / 2);
+  EXPECT_LE(st.block_cache_not_admitted, st.block_cache_misses);
+  const std::string text = *db_->GetProperty("lsm.statistics");
+  EXPECT_NE(text.find("block.cache.not.admitted " + std::to_string(st.block_cache_not_admitted)),
+            std::string::npos)
+      << text;
+  const std::string stats = *db_->GetProperty("lsm.stats");
+  EXPECT_NE(stats.find(" not admitted)"), std::string::npos) << stats;
+}
+
 TEST_F(DBTest, MemoryPropertyBreaksDownWhatIsHeld) {
   auto number = [&](const std::string& text, const std::string& name) {
     const size_t at = text.find(name + " ");

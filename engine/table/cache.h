@@ -291,7 +291,7 @@ class ShardedClockCache {
         auto it = table_.find(key, static_cast<size_t>(hash));
         if (fill != Fill::kEvict && it == table_.end() && usage_ + charge > capacity_ &&
             !Admitted(fill, hash)) {
-          Increment(not_admitted);
+          if (fill == Fill::kIfAdmitted) Increment(not_admitted);
           return value;
         }
         if (capacity_ == 0 || charge > capacity_) {

@@ -118,6 +118,7 @@ TEST(CacheTest, InsertIfRoomNeverEvicts) {
   ASSERT_NE(left_out, nullptr);
   EXPECT_EQ(ValueFor(2, 2), *left_out);  // handed back to the caller
   EXPECT_EQ("", Get(&c, 2, 2));
+  EXPECT_EQ(0u, c.not_admitted());  // counts InsertIfAdmitted's refusals only
   for (uint64_t i = 1; i <= 8; ++i) EXPECT_EQ(ValueFor(1, i), Get(&c, 1, i)) << i;
   EXPECT_EQ(100u, c.TotalCharge());
 }

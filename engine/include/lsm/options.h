@@ -75,6 +75,10 @@ struct Options {
   // Bloom filter bits per key; 0 disables filters.
   int bloom_bits_per_key = 10;
   Compression compression = Compression::kSnappy;
+  // Bytes of decoded data blocks kept in memory. Once it is full, a block
+  // that missed replaces the one eviction would take only if it was looked
+  // up more often recently (engine/db/README.md, "The block cache admits
+  // what is read more often").
   size_t block_cache_capacity = 64 << 20;
   int max_open_files = 1000;
   // One bound on what the DB keeps in memory, in bytes; 0: none (each part

@@ -26,6 +26,10 @@ struct Statistics {
   uint64_t bytes_read = 0;  // value bytes Get and MultiGet returned
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
+  // Blocks that missed and were not cached: the cache was full, and the
+  // block was not looked up more often recently than the one it would
+  // have evicted (engine/db/README.md). Counted among the misses.
+  uint64_t block_cache_not_admitted = 0;
   uint64_t bloom_checks = 0;  // point lookups a table's filter was asked about
   uint64_t bloom_useful = 0;  // ... that the filter answered "absent" (no block read)
 

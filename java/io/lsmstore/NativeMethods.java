@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  */
 final class NativeMethods {
   /** Must equal kAbiVersion in jni/lsm_jni.cc. */
-  static final int ABI_VERSION = 5;
+  static final int ABI_VERSION = 6;
 
   static {
     NativeLibrary.load(NativeMethods.class);

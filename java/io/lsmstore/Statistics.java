@@ -86,7 +86,7 @@ public final class Statistics {
     }
   }
 
-  private static final int COUNTERS = 17;
+  private static final int COUNTERS = 18;
   private static final int LENGTH = COUNTERS + 3 * 6;
 
   private final long[] v;
@@ -129,6 +129,17 @@ public final class Statistics {
   /** @return block cache misses */
   public long blockCacheMisses() {
     return v[4];
+  }
+
+  /**
+   * Block cache misses whose block was not cached: the cache was full, and the block had not been
+   * looked up more often recently than the one it would have evicted. Counted among {@link
+   * #blockCacheMisses()}.
+   *
+   * @return the misses not admitted
+   */
+  public long blockCacheNotAdmitted() {
+    return v[17];
   }
 
   /** @return point lookups a table's bloom filter was asked about */
@@ -210,6 +221,7 @@ public final class Statistics {
   public String toString() {
     return "Statistics{gets=" + gets() + ", getsFound=" + getsFound() + ", bytesRead=" + bytesRead()
         + ", blockCacheHits=" + blockCacheHits() + ", blockCacheMisses=" + blockCacheMisses()
+        + ", blockCacheNotAdmitted=" + blockCacheNotAdmitted()
         + ", bloomChecks=" + bloomChecks() + ", bloomUseful=" + bloomUseful()
         + ", writes=" + writes() + ", writeGroups=" + writeGroups() + ", walSyncs=" + walSyncs()
         + ", bytesWritten=" + bytesWritten() + ", flushes=" + flushes()

@@ -189,6 +189,8 @@ class StateStoreApiTest {
       assertTrue(st.getLatency().max().compareTo(st.getLatency().p50()) >= 0, st.toString());
       assertTrue(st.writeLatency().max().toNanos() > 0, st.toString());
       assertTrue(st.toString().contains("gets=153"), st.toString());
+      assertTrue(st.blockCacheNotAdmitted() <= st.blockCacheMisses(), st.toString());
+      assertTrue(st.toString().contains("blockCacheNotAdmitted="), st.toString());
     }
   }
 
