@@ -112,10 +112,16 @@ void IndexSearch::IndexIterator::SeekForPrev(std::string_view target) {
 
 void IndexSearch::IndexIterator::Position(size_t i) {
   pos_ = i < index_->size() ? i : index_->size();
-  value_size_ = 0;
-  if (Valid()) {
-    value_size_ = static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_);
+  value_encoded_ = false;
+}
+
+std::string_view IndexSearch::IndexIterator::value() const {
+  if (!value_encoded_) {
+    value_size_ =
+        Valid() ? static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_) : 0;
+    value_encoded_ = true;
   }
+  return std::string_view(value_, value_size_);
 }
 
 std::unique_ptr<IndexSearch::IndexIterator> IndexSearch::NewIterator() const {

@@ -83,7 +83,9 @@ class IndexSearch::IndexIterator final : public Iterator {
   void Next() override { Position(pos_ + 1); }
   void Prev() override { Position(pos_ == 0 ? index_->size() : pos_ - 1); }
   std::string_view key() const override { return index_->separator(pos_); }
-  std::string_view value() const override { return std::string_view(value_, value_size_); }
+  // The encoded handle of the entry's block, encoded on the first call at
+  // each position: a move of the iterator does not load the handle.
+  std::string_view value() const override;
   absl::Status status() const override { return absl::OkStatus(); }
 
   // The position of the current entry: its data block is the index's
@@ -95,8 +97,10 @@ class IndexSearch::IndexIterator final : public Iterator {
 
   const IndexSearch* const index_;
   size_t pos_;
-  char value_[BlockHandle::kMaxEncodedLength];  // the encoded handle at pos_
-  size_t value_size_ = 0;
+  // The encoded handle at pos_, once value() asked for it.
+  mutable bool value_encoded_ = false;
+  mutable char value_[BlockHandle::kMaxEncodedLength];
+  mutable size_t value_size_ = 0;
 };
 
 }  // namespace lsm

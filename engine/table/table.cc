@@ -408,38 +408,46 @@ namespace {
 // One iterator's data block reads, watched for a scan streaming through more
 // than the cache holds (see Table::kStreamingMisses). Such a scan also reads
 // the file ahead of itself (Table::kScanReadaheadBytes at a time), so that a
-// table not in memory arrives while the blocks before it are decoded.
+// table not in memory arrives while the blocks before it are decoded. Blocks
+// are told apart by their numbers in the index (neighbours lie side by side
+// in the file), so that only a streaming scan loads their handles.
 class StreamingScanDetector {
  public:
   static constexpr uint64_t kReadaheadBytes = Table::kScanReadaheadBytes;
 
-  // True when the block at h, about to be read, continues such a scan.
-  bool Streaming(const BlockHandle& h) const {
-    return streak_ >= Table::kStreamingMisses && Adjacent(h);
-  }
+  // True when block b, about to be read, continues such a scan.
+  bool Streaming(size_t b) const { return streak_ >= Table::kStreamingMisses && Adjacent(b); }
 
-  // Notes the read of the block at h; when the scan streams and nears the
-  // end of what it asked to be read ahead, returns the next range to ask for.
-  std::optional<std::pair<uint64_t, uint64_t>> Record(const BlockHandle& h, bool hit) {
-    const bool forward = h.offset() == end_;
+  // Notes the read of block b (whose handle is handle_of(b)); when the scan
+  // streams and nears the end of what it asked to be read ahead, returns the
+  // next range to ask for.
+  template <typename HandleOf>
+  std::optional<std::pair<uint64_t, uint64_t>> Record(size_t b, bool hit, HandleOf handle_of) {
+    const bool forward = last_ != kNone && b == last_ + 1;
     // Misses count within one unbroken run of neighbouring blocks; a block
     // found in the cache neither counts nor breaks the run.
-    if (!Adjacent(h)) streak_ = 0;
+    if (!Adjacent(b)) streak_ = 0;
     if (!hit) ++streak_;
-    offset_ = h.offset();
-    end_ = h.offset() + h.size() + kBlockTrailerSize;
+    last_ = b;
     if (streak_ < Table::kStreamingMisses) {
-      ahead_ = end_;
-      behind_ = offset_;
+      reading_ahead_ = false;
       return std::nullopt;
     }
-    if (forward && end_ + kReadaheadBytes / 2 > ahead_) {
-      const uint64_t from = std::max(ahead_, end_);
+    const BlockHandle& h = handle_of(b);
+    const uint64_t offset = h.offset();
+    const uint64_t end = h.offset() + h.size() + kBlockTrailerSize;
+    if (!reading_ahead_) {  // the scan starts to stream here
+      ahead_ = end;
+      behind_ = offset;
+      reading_ahead_ = true;
+    }
+    if (forward && end + kReadaheadBytes / 2 > ahead_) {
+      const uint64_t from = std::max(ahead_, end);
       ahead_ = from + kReadaheadBytes;
       return std::make_pair(from, kReadaheadBytes);
     }
-    if (!forward && offset_ < behind_ + kReadaheadBytes / 2) {
-      const uint64_t to = std::min(behind_, offset_);
+    if (!forward && offset < behind_ + kReadaheadBytes / 2) {
+      const uint64_t to = std::min(behind_, offset);
       behind_ = to > kReadaheadBytes ? to - kReadaheadBytes : 0;
       return std::make_pair(behind_, to - behind_);
     }
@@ -447,14 +455,14 @@ class StreamingScanDetector {
   }
 
  private:
-  // Next to the last block read, after or before it.
-  bool Adjacent(const BlockHandle& h) const {
-    return h.offset() == end_ || h.offset() + h.size() + kBlockTrailerSize == offset_;
-  }
+  static constexpr size_t kNone = SIZE_MAX;
 
-  int streak_ = 0;                // misses in the current run of neighbouring blocks
-  uint64_t offset_ = UINT64_MAX;  // the last block read: [offset_, end_)
-  uint64_t end_ = UINT64_MAX;
+  // Next to the last block read, after or before it.
+  bool Adjacent(size_t b) const { return last_ != kNone && (b == last_ + 1 || b + 1 == last_); }
+
+  int streak_ = 0;       // misses in the current run of neighbouring blocks
+  size_t last_ = kNone;  // the number of the last block read
+  bool reading_ahead_ = false;  // ahead_ and behind_ are set for this run
   uint64_t ahead_ = 0;   // forward: asked to be read ahead up to here
   uint64_t behind_ = 0;  // backward: asked to be read ahead down to here
 };
@@ -492,19 +500,21 @@ std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
       // there keeps the table alive without another layer of iterator. It
       // opens the block of the entry the index iterator is on.
       [this, block_options, pinned, index_at, pin = std::move(pin),
-       scan = StreamingScanDetector()](std::string_view /*index_value*/,
+       scan = StreamingScanDetector()](const Iterator& /*index: index_at*/,
                                        BlockIter* data) mutable {
         const size_t b = index_at->position();
-        const BlockHandle& h = index_search_.handle(b);
         bool hit;
         absl::StatusOr<std::shared_ptr<const Block>> block = ReadDataBlockAt(
             block_options, b,
-            scan.Streaming(h) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kIfAdmitted, &hit);
+            scan.Streaming(b) ? CacheFill::kOnlyIntoFreeRoom : CacheFill::kIfAdmitted, &hit);
         if (!block.ok()) {
           data->Clear(block.status());
           return;
         }
-        if (auto ahead = scan.Record(h, hit)) file_->Readahead(ahead->first, ahead->second);
+        auto handle_of = [this](size_t n) -> const BlockHandle& { return index_search_.handle(n); };
+        if (auto ahead = scan.Record(b, hit, handle_of)) {
+          file_->Readahead(ahead->first, ahead->second);
+        }
         if (pinned == nullptr) {
           data->SetBlock(*std::move(block), KeyOrder::kInternal);
           return;
@@ -514,7 +524,10 @@ std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
         auto counted = std::make_shared<const CountedBlock>(*std::move(block), pinned);
         const Block* raw = counted->block.get();
         data->SetBlock(std::shared_ptr<const Block>(std::move(counted), raw), KeyOrder::kInternal);
-      });
+      },
+      // Blocks are numbered by their position in the index, so the handle
+      // is loaded only on a miss or for a streaming scan's readahead.
+      [index_at](const Iterator& /*index: index_at*/) -> uint64_t { return index_at->position(); });
 }
 
 uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {

@@ -4,8 +4,11 @@
 
 namespace lsm {
 
-TwoLevelIterator::TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockOpener open_block)
-    : open_block_(std::move(open_block)), index_(std::move(index_iter)) {}
+TwoLevelIterator::TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockOpener open_block,
+                                   BlockNumberOf block_number)
+    : open_block_(std::move(open_block)),
+      block_number_(std::move(block_number)),
+      index_(std::move(index_iter)) {}
 
 absl::Status TwoLevelIterator::status() const {
   if (!index_->status().ok()) return index_->status();
@@ -89,16 +92,25 @@ void TwoLevelIterator::InitDataBlock() {
     ClearData();
     return;
   }
-  const std::string_view handle = index_->value();
-  if (has_data_ && data_.status().ok() && handle == data_handle_) return;
-  data_handle_.assign(handle.data(), handle.size());
-  open_block_(handle, &data_);
+  const bool reusable = has_data_ && data_.status().ok();
+  if (block_number_ != nullptr) {
+    const uint64_t number = block_number_(*index_);
+    if (reusable && number == data_number_) return;
+    data_number_ = number;
+  } else {
+    const std::string_view handle = index_->value();
+    if (reusable && handle == data_handle_) return;
+    data_handle_.assign(handle.data(), handle.size());
+  }
+  open_block_(*index_, &data_);
   has_data_ = true;
 }
 
 std::unique_ptr<TwoLevelIterator> NewTwoLevelIterator(std::unique_ptr<Iterator> index_iter,
-                                                      BlockOpener open_block) {
-  return std::make_unique<TwoLevelIterator>(std::move(index_iter), std::move(open_block));
+                                                      BlockOpener open_block,
+                                                      BlockNumberOf block_number) {
+  return std::make_unique<TwoLevelIterator>(std::move(index_iter), std::move(open_block),
+                                            std::move(block_number));
 }
 
 }  // namespace lsm

@@ -17,6 +17,7 @@
 #define LSM_ENGINE_TABLE_TWO_LEVEL_ITERATOR_H_
 
 #include <cassert>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,17 +28,24 @@
 
 namespace lsm {
 
-// Points data at the block named by an index entry's value
-// (BlockIter::SetBlock), or leaves it on the error that kept the block from
-// being read (BlockIter::Clear(error)).
-using BlockOpener = std::function<void(std::string_view index_value, BlockIter* data)>;
+// Points data at the block of the entry the index iterator is on (named by
+// its value: BlockIter::SetBlock), or leaves it on the error that kept the
+// block from being read (BlockIter::Clear(error)).
+using BlockOpener = std::function<void(const Iterator& index, BlockIter* data)>;
+// Numbers the block of the entry the index iterator is on, for an index that
+// can do so without its value (a table's: the entry's position). The
+// iterator then tells by number whether data is already on that block, and
+// a move of the index does not read the value.
+using BlockNumberOf = std::function<uint64_t(const Iterator& index)>;
 
 class TwoLevelIterator final : public Iterator {
  public:
   // The keys of index_iter must be separators: each >= every key of its
   // block and < every key of the next block. open_block is destroyed after
   // both iterators, so whatever it owns (a pinned table) outlives them.
-  TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockOpener open_block);
+  // Without block_number, blocks are told apart by their index values.
+  TwoLevelIterator(std::unique_ptr<Iterator> index_iter, BlockOpener open_block,
+                   BlockNumberOf block_number = nullptr);
 
   bool Valid() const override { return has_data_ && data_.Valid(); }
   std::string_view key() const override {
@@ -76,14 +84,19 @@ class TwoLevelIterator final : public Iterator {
   // Destroyed last: what the opener owns (a pinned table) outlives the
   // iterators over it.
   const BlockOpener open_block_;
+  const BlockNumberOf block_number_;  // may be null
   const std::unique_ptr<Iterator> index_;
   BlockIter data_;
-  bool has_data_ = false;    // data_ is on the block of data_handle_ (or its error)
-  std::string data_handle_;  // index value data_ was opened from
+  // data_ is on the block (or its error) of the index entry with value
+  // data_handle_, or numbered data_number_ when block_number_ is given.
+  bool has_data_ = false;
+  std::string data_handle_;
+  uint64_t data_number_ = 0;
 };
 
 std::unique_ptr<TwoLevelIterator> NewTwoLevelIterator(std::unique_ptr<Iterator> index_iter,
-                                                      BlockOpener open_block);
+                                                      BlockOpener open_block,
+                                                      BlockNumberOf block_number = nullptr);
 
 }  // namespace lsm
 
