@@ -367,6 +367,31 @@ uint64_t Replay(StringCache* c, const std::vector<uint64_t>& trace, bool admit) 
   return hits;
 }
 
+// The same trace on two caches of 1000 typical blocks (one shard), one
+// filled with InsertIfAdmitted, one with Insert. Prints the outcome.
+struct TraceOutcome {
+  uint64_t admitting_hits = 0;
+  uint64_t evicting_hits = 0;
+  uint64_t admitting_misses = 0;
+  uint64_t refused = 0;  // the admitting cache's not_admitted()
+};
+TraceOutcome ReplayAdmittingAndEvicting(const char* name, const std::vector<uint64_t>& trace) {
+  StringCache admitting(1000 * kTypicalCharge, 0);
+  StringCache evicting(1000 * kTypicalCharge, 0);
+  TraceOutcome o;
+  o.admitting_hits = Replay(&admitting, trace, true);
+  o.evicting_hits = Replay(&evicting, trace, false);
+  o.admitting_misses = admitting.misses();
+  o.refused = admitting.not_admitted();
+  EXPECT_EQ(0u, evicting.not_admitted());
+  std::printf("%s: hits %llu admitting, %llu evicting; %llu of %llu misses refused\n", name,
+              static_cast<unsigned long long>(o.admitting_hits),
+              static_cast<unsigned long long>(o.evicting_hits),
+              static_cast<unsigned long long>(o.refused),
+              static_cast<unsigned long long>(o.admitting_misses));
+  return o;
+}
+
 // Reads spread evenly over four times what fits: admitting every miss buys
 // no hits, only evictions. Admission keeps the hit rate and refuses most.
 TEST(CacheTest, AdmissionRefusesMostMissesUnderEvenReads) {
@@ -375,18 +400,9 @@ TEST(CacheTest, AdmissionRefusesMostMissesUnderEvenReads) {
   Random rnd(seed);
   std::vector<uint64_t> trace(200000);
   for (uint64_t& key : trace) key = rnd.Uniform(4000);
-  StringCache admitting(1000 * kTypicalCharge, 0);
-  StringCache evicting(1000 * kTypicalCharge, 0);
-  const uint64_t admitted_hits = Replay(&admitting, trace, true);
-  const uint64_t evicting_hits = Replay(&evicting, trace, false);
-  std::printf("even reads: hits %llu admitting, %llu evicting; %llu of %llu misses refused\n",
-              static_cast<unsigned long long>(admitted_hits),
-              static_cast<unsigned long long>(evicting_hits),
-              static_cast<unsigned long long>(admitting.not_admitted()),
-              static_cast<unsigned long long>(admitting.misses()));
-  EXPECT_GE(admitted_hits, evicting_hits * 95 / 100);
-  EXPECT_GT(admitting.not_admitted(), admitting.misses() * 3 / 4);
-  EXPECT_EQ(0u, evicting.not_admitted());
+  const TraceOutcome o = ReplayAdmittingAndEvicting("even reads", trace);
+  EXPECT_GE(o.admitting_hits, o.evicting_hits * 95 / 100);
+  EXPECT_GT(o.refused, o.admitting_misses * 3 / 4);
 }
 
 // A hot set read often, then a scan of keys read once: the scan must not
@@ -420,14 +436,8 @@ TEST(CacheTest, AdmissionKeepsTheHitRateUnderSkewedReads) {
   Random rnd(seed);
   std::vector<uint64_t> trace(200000);
   for (uint64_t& key : trace) key = FMix64(rnd.Skewed(14)) % 20000;
-  StringCache admitting(1000 * kTypicalCharge, 0);
-  StringCache evicting(1000 * kTypicalCharge, 0);
-  const uint64_t admitted_hits = Replay(&admitting, trace, true);
-  const uint64_t evicting_hits = Replay(&evicting, trace, false);
-  std::printf("skewed reads: hits %llu admitting, %llu evicting\n",
-              static_cast<unsigned long long>(admitted_hits),
-              static_cast<unsigned long long>(evicting_hits));
-  EXPECT_GE(admitted_hits, evicting_hits);
+  const TraceOutcome o = ReplayAdmittingAndEvicting("skewed reads", trace);
+  EXPECT_GE(o.admitting_hits, o.evicting_hits);
 }
 
 // A straightforward model of one shard's second-chance eviction: a list,
