@@ -12,5 +12,5 @@ set key top right
 set format y '%.0s%c'
 set ylabel 'p99 latency (µs) (log scale)'
 set logscale y
-set yrange [0.333465:14820.4]
+set yrange [0.298365:16559.2]
 plot 'p99_latency.dat' using 2:xtic(1) title 'lsm' lc rgb '#1f77b4', '' using 3 title 'leveldb' lc rgb '#ff7f0e', '' using 4 title 'rocksdb' lc rgb '#2ca02c', '' using 5 title 'lmdb' lc rgb '#d62728', '' using 6 title 'wiredtiger' lc rgb '#9467bd'
