@@ -112,14 +112,12 @@ void IndexSearch::IndexIterator::SeekForPrev(std::string_view target) {
 
 void IndexSearch::IndexIterator::Position(size_t i) {
   pos_ = i < index_->size() ? i : index_->size();
-  value_encoded_ = false;
+  value_size_ = 0;
 }
 
 std::string_view IndexSearch::IndexIterator::value() const {
-  if (!value_encoded_) {
-    value_size_ =
-        Valid() ? static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_) : 0;
-    value_encoded_ = true;
+  if (value_size_ == 0 && Valid()) {
+    value_size_ = static_cast<size_t>(index_->handle(pos_).EncodeTo(value_) - value_);
   }
   return std::string_view(value_, value_size_);
 }

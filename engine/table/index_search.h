@@ -97,8 +97,8 @@ class IndexSearch::IndexIterator final : public Iterator {
 
   const IndexSearch* const index_;
   size_t pos_;
-  // The encoded handle at pos_, once value() asked for it.
-  mutable bool value_encoded_ = false;
+  // The encoded handle at pos_ once value() asked for it; value_size_ is 0
+  // until then (an encoded handle is never empty).
   mutable char value_[BlockHandle::kMaxEncodedLength];
   mutable size_t value_size_ = 0;
 };

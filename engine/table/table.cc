@@ -418,11 +418,11 @@ class StreamingScanDetector {
   // True when block b, about to be read, continues such a scan.
   bool Streaming(size_t b) const { return streak_ >= Table::kStreamingMisses && Adjacent(b); }
 
-  // Notes the read of block b (whose handle is handle_of(b)); when the scan
-  // streams and nears the end of what it asked to be read ahead, returns the
-  // next range to ask for.
-  template <typename HandleOf>
-  std::optional<std::pair<uint64_t, uint64_t>> Record(size_t b, bool hit, HandleOf handle_of) {
+  // Notes the read of the index's block b; when the scan streams and nears
+  // the end of what it asked to be read ahead, returns the next range to ask
+  // for.
+  std::optional<std::pair<uint64_t, uint64_t>> Record(size_t b, bool hit,
+                                                      const IndexSearch& index) {
     const bool forward = last_ != kNone && b == last_ + 1;
     // Misses count within one unbroken run of neighbouring blocks; a block
     // found in the cache neither counts nor breaks the run.
@@ -433,7 +433,7 @@ class StreamingScanDetector {
       reading_ahead_ = false;
       return std::nullopt;
     }
-    const BlockHandle& h = handle_of(b);
+    const BlockHandle& h = index.handle(b);
     const uint64_t offset = h.offset();
     const uint64_t end = h.offset() + h.size() + kBlockTrailerSize;
     if (!reading_ahead_) {  // the scan starts to stream here
@@ -511,8 +511,7 @@ std::unique_ptr<TwoLevelIterator> Table::NewIterator(const ReadOptions& options,
           data->Clear(block.status());
           return;
         }
-        auto handle_of = [this](size_t n) -> const BlockHandle& { return index_search_.handle(n); };
-        if (auto ahead = scan.Record(b, hit, handle_of)) {
+        if (auto ahead = scan.Record(b, hit, index_search_)) {
           file_->Readahead(ahead->first, ahead->second);
         }
         if (pinned == nullptr) {
